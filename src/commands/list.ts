@@ -1,0 +1,86 @@
+import {readdirSync} from 'node:fs';
+import {join} from 'node:path';
+import {Args} from '@oclif/core';
+import {BaseCommand} from '../cli.js';
+import {loadExperiment} from '../config/load.js';
+import {DATASETS} from '../config/schema.js';
+import {DATASET_INFO} from '../data/registry.js';
+import {UserError} from '../errors.js';
+import {MODEL_REGISTRY} from '../models/registry.js';
+import {ACTIVATIONS} from '../nn/activations.js';
+import {NORM_REGISTRY, NORMS} from '../norms/registry.js';
+import {unknownName} from '../suggest.js';
+import {PACKAGE_ROOT} from '../version.js';
+
+const TOPICS = ['norms', 'activations', 'datasets', 'models', 'experiments'] as const;
+type Topic = (typeof TOPICS)[number];
+
+const ACTIVATION_INFO: Record<(typeof ACTIVATIONS)[number], string> = {
+  relu: 'max(0, x)',
+  sigmoid: '1 / (1 + e^−x)',
+  tanh: 'tanh(x)',
+  identity: 'x (no nonlinearity)',
+};
+
+function optionText(schema: {shape: Record<string, unknown>; parse(x: unknown): unknown}): string {
+  const defaults = schema.parse({}) as Record<string, unknown>;
+  const keys = Object.keys(schema.shape);
+  return keys.length ? keys.map((k) => `${k}=${String(defaults[k])}`).join(', ') : '—';
+}
+
+export default class List extends BaseCommand {
+  static override summary = 'List norms, activations, datasets, models and bundled experiments.';
+  static override enableJsonFlag = true;
+  static override args = {
+    topic: Args.string({description: `One of: ${TOPICS.join(', ')} (default: all).`, required: false}),
+  };
+
+  async run(): Promise<unknown> {
+    const {args} = await this.parse(List);
+    if (args.topic !== undefined && !(TOPICS as readonly string[]).includes(args.topic)) {
+      throw new UserError(unknownName('topic', args.topic, TOPICS));
+    }
+    const topics = args.topic ? [args.topic as Topic] : [...TOPICS];
+    const out: Record<string, unknown> = {};
+    for (const topic of topics) {
+      const rows = this.rows(topic);
+      out[topic] = rows;
+      this.log(`${topic}:`);
+      const width = Math.max(...rows.map((r) => r.name.length));
+      for (const r of rows) this.log(`  ${r.name.padEnd(width)}  ${r.text}`);
+      this.log('');
+    }
+    return out;
+  }
+
+  private rows(topic: Topic): Array<{name: string; text: string}> {
+    switch (topic) {
+      case 'norms':
+        return NORMS.map((n) => ({
+          name: n,
+          text: `${NORM_REGISTRY[n].summary} [${NORM_REGISTRY[n].paper}] · options: ${optionText(NORM_REGISTRY[n].options)}`,
+        }));
+      case 'activations':
+        return ACTIVATIONS.map((a) => ({name: a, text: ACTIVATION_INFO[a]}));
+      case 'datasets':
+        return DATASETS.map((d) => ({name: d, text: DATASET_INFO[d]}));
+      case 'models':
+        return Object.entries(MODEL_REGISTRY).map(([name, m]) => ({name, text: m.summary}));
+      case 'experiments': {
+        const dir = join(PACKAGE_ROOT, 'experiments');
+        return readdirSync(dir)
+          .filter((f) => f.endsWith('.yaml'))
+          .sort()
+          .map((f) => {
+            const file = join(dir, f);
+            try {
+              const {config} = loadExperiment(file);
+              return {name: `experiments/${f}`, text: config.question};
+            } catch (error) {
+              return {name: `experiments/${f}`, text: `(invalid: ${(error as Error).message})`};
+            }
+          });
+      }
+    }
+  }
+}

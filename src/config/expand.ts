@@ -1,0 +1,191 @@
+// Grid expansion: the cartesian product of the grid's lists, each cell a RunSpec whose id is a
+// hash of its canonical form (same cell → same id, whatever the file or the order of keys).
+
+import {UserError, UserErrors} from '../errors.js';
+import {ACTIVATIONS, type ActivationName} from '../nn/activations.js';
+import {normLabel, resolveNorm, type NormSpec} from '../norms/registry.js';
+import {nearest} from '../suggest.js';
+import {hashOf} from '../util/canonical.js';
+import {isPlainObject, issuesToErrors, type LoadedExperiment} from './load.js';
+import {
+  experimentSchema,
+  type DatasetSpec,
+  type ExperimentConfig,
+  type ModelSpec,
+  type NormEntry,
+  type TrainSpec,
+} from './schema.js';
+import type {ConfigSources, KeyPath} from './sources.js';
+
+/** One grid cell: everything needed to train one network, nothing else. */
+export interface RunSpec {
+  /** Hash of the canonical spec (12 hex digits). */
+  run_id: string;
+  /** Position in the grid (0-based). */
+  index: number;
+  norm: NormSpec;
+  /** Readable norm label, e.g. `batch(center=false)`. */
+  norm_label: string;
+  activation: ActivationName;
+  seed: number;
+  /** The other grid factors of this cell: dotted key → value as written in CSV. */
+  factors: Record<string, string>;
+  dataset: DatasetSpec;
+  model: ModelSpec;
+  train: TrainSpec;
+}
+
+export interface ExpandedExperiment {
+  config: ExperimentConfig;
+  /** Grid keys other than norm / activation / seed, in grid order (extra CSV columns). */
+  factorKeys: string[];
+  runs: RunSpec[];
+}
+
+const SECTIONS = ['dataset', 'model', 'train'] as const;
+const DIRECT_KEYS = ['norm', 'activation', 'seed'] as const;
+
+/** Keys that a grid may vary, for suggestions: norm, activation, seed, section.key. */
+function gridableKeys(config: ExperimentConfig): string[] {
+  const keys: string[] = [...DIRECT_KEYS];
+  for (const section of SECTIONS) {
+    const shape = section === 'dataset' ? config.dataset : config[section];
+    for (const key of Object.keys(shape)) keys.push(`${section}.${key}`);
+  }
+  const trainKeys = ['clip_norm'];
+  for (const key of trainKeys) if (!keys.includes(`train.${key}`)) keys.push(`train.${key}`);
+  return keys;
+}
+
+/** The run id: what is trained, not how the experiment file names or orders it. */
+export function runId(spec: Omit<RunSpec, 'run_id' | 'index' | 'norm_label' | 'factors'>): string {
+  return hashOf({
+    v: 1,
+    dataset: spec.dataset,
+    model: spec.model,
+    train: spec.train,
+    norm: spec.norm,
+    activation: spec.activation,
+    seed: spec.seed,
+  });
+}
+
+function resolveNormEntry(entry: NormEntry, sources: ConfigSources, path: KeyPath): NormSpec {
+  try {
+    if (typeof entry === 'string') return resolveNorm(entry);
+    const {name, ...options} = entry;
+    return resolveNorm(name, options);
+  } catch (error) {
+    if (error instanceof UserError && !error.location) throw new UserError(error.message, sources.locate(path));
+    throw error;
+  }
+}
+
+function factorText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) || isPlainObject(value)) return JSON.stringify(value);
+  return String(value);
+}
+
+function cartesian(lists: unknown[][]): number[][] {
+  let cells: number[][] = [[]];
+  for (const list of lists) cells = cells.flatMap((cell) => list.map((_, i) => [...cell, i]));
+  return cells;
+}
+
+/** Expand a loaded experiment into its runs; every grid problem is a located UserError. */
+export function expandExperiment(loaded: LoadedExperiment): ExpandedExperiment {
+  const {config, sources} = loaded;
+  const gridKeys = Object.keys(config.grid);
+  const known = gridableKeys(config);
+  const errors: UserError[] = [];
+  for (const key of gridKeys) {
+    const [section, ...rest] = key.split('.');
+    const ok =
+      (DIRECT_KEYS as readonly string[]).includes(key) ||
+      ((SECTIONS as readonly string[]).includes(section!) && rest.length > 0 && !(section === 'dataset' && rest[0] === 'name'));
+    if (!ok) {
+      const guess = nearest(key, known);
+      errors.push(
+        new UserError(
+          `grid cannot vary "${key}"${guess ? ` — did you mean "${guess}"?` : ''} ` +
+            `(allowed: norm, activation, seed, or a dotted key under dataset/model/train such as ${known.slice(3, 6).join(', ')})`,
+          sources.locate(['grid', key], true),
+        ),
+      );
+    }
+  }
+  if (errors.length) throw errors.length === 1 ? errors[0]! : new UserErrors(errors);
+
+  const factorKeys = gridKeys.filter((k) => !(DIRECT_KEYS as readonly string[]).includes(k));
+  const lists = gridKeys.map((k) => config.grid[k]!);
+  const runs: RunSpec[] = [];
+  const seen = new Map<string, number>();
+  for (const cell of cartesian(lists)) {
+    const base = structuredClone({...config, grid: {}}) as Record<string, unknown>;
+    let normEntry: NormEntry = config.norm;
+    let normPath: KeyPath = ['norm'];
+    cell.forEach((choice, k) => {
+      const key = gridKeys[k]!;
+      const value = config.grid[key]![choice];
+      if (key === 'norm') {
+        normEntry = value as NormEntry;
+        normPath = ['grid', 'norm', choice];
+        return;
+      }
+      const path = key.split('.');
+      let target = base;
+      for (const seg of path.slice(0, -1)) target = target[seg] as Record<string, unknown>;
+      target[path[path.length - 1]!] = structuredClone(value);
+    });
+    const parsed = experimentSchema.safeParse(base);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const issuePath = issue.path.map(String).join('.');
+        const k = gridKeys.findIndex((key) => issuePath === key || issuePath.startsWith(`${key}.`));
+        const where: KeyPath = k >= 0 ? ['grid', gridKeys[k]!, cell[k]!] : [];
+        const [err] = issuesToErrors([{...issue, path: k >= 0 ? [] : issue.path}], base, sources, where);
+        if (err && k >= 0) errors.push(new UserError(`${err.message.replace(/^[^:]*: /, '')} (grid value for ${gridKeys[k]})`, err.location));
+        else if (err) errors.push(err);
+      }
+      continue;
+    }
+    if (typeof normEntry !== 'string' && !isPlainObject(normEntry)) {
+      errors.push(new UserError('a norm is a name or {name: …, options…}', sources.locate(normPath)));
+      continue;
+    }
+    let norm: NormSpec;
+    try {
+      norm = resolveNormEntry(normEntry, sources, normPath);
+    } catch (error) {
+      if (error instanceof UserError) {
+        errors.push(error);
+        continue;
+      }
+      throw error;
+    }
+    const cfg = parsed.data;
+    const spec = {norm, activation: cfg.activation, seed: cfg.seed, dataset: cfg.dataset, model: cfg.model, train: cfg.train};
+    const id = runId(spec);
+    const factors: Record<string, string> = {};
+    cell.forEach((choice, k) => {
+      const key = gridKeys[k]!;
+      if (factorKeys.includes(key)) factors[key] = factorText(config.grid[key]![choice]);
+    });
+    if (seen.has(id)) {
+      errors.push(new UserError(`grid cell ${runs.length} repeats cell ${seen.get(id)} (same run)`, sources.locate(['grid'])));
+      continue;
+    }
+    seen.set(id, runs.length);
+    runs.push({run_id: id, index: runs.length, norm_label: normLabel(norm), factors, ...spec});
+  }
+  if (errors.length) throw errors.length === 1 ? errors[0]! : new UserErrors(dedupe(errors));
+  return {config, factorKeys, runs};
+}
+
+function dedupe(errors: UserError[]): UserError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => (seen.has(e.message) ? false : (seen.add(e.message), true)));
+}
+
+export {ACTIVATIONS};

@@ -1,0 +1,48 @@
+// The order in which a run sees its training data: a fresh seeded permutation every epoch,
+// cut into consecutive batches; the last, incomplete batch of an epoch is dropped so that every
+// batch has the same size (batch statistics depend on it). Keyed by the run seed only, so every
+// norm and activation sees exactly the same batches in the same order.
+
+import {Rng} from '../rng.js';
+import type {Split} from './types.js';
+
+export class Batcher {
+  private readonly rng: Rng;
+  private order: Int32Array = new Int32Array(0);
+  private cursor = 0;
+  /** Completed epochs (permutations started minus one). */
+  epoch = -1;
+
+  constructor(
+    readonly n: number,
+    readonly batchSize: number,
+    seed: number,
+  ) {
+    if (batchSize > n) throw new Error(`batch_size ${batchSize} exceeds the ${n} training examples`);
+    this.rng = new Rng(seed, 'batches');
+  }
+
+  /** Indices of the next batch. */
+  next(): Int32Array {
+    if (this.epoch < 0 || this.cursor + this.batchSize > this.n) {
+      this.order = this.rng.shuffle(Int32Array.from({length: this.n}, (_, i) => i)) as Int32Array;
+      this.cursor = 0;
+      this.epoch++;
+    }
+    const batch = this.order.slice(this.cursor, this.cursor + this.batchSize);
+    this.cursor += this.batchSize;
+    return batch;
+  }
+}
+
+/** Copy the rows `indices` of a split into one contiguous batch. */
+export function gatherBatch(split: Split, features: number, indices: Int32Array): {x: Float32Array; y: Int32Array} {
+  const x = new Float32Array(indices.length * features);
+  const y = new Int32Array(indices.length);
+  for (let r = 0; r < indices.length; r++) {
+    const i = indices[r]!;
+    x.set(split.x.subarray(i * features, (i + 1) * features), r * features);
+    y[r] = split.y[i]!;
+  }
+  return {x, y};
+}

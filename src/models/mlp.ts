@@ -1,0 +1,102 @@
+// Multi-layer perceptron: each hidden layer is  dense → norm → activation,  then a plain dense
+// output layer giving logits. The norm sits after the linear map and before the nonlinearity
+// (Ioffe & Szegedy 2015 §3.2); where it cancels or subsumes the dense bias, the bias is dropped.
+//
+// Every kernel is drawn from an Rng keyed by (seed, 'init', layer, 'kernel'), so networks that
+// differ only in norm or activation start from identical weights for what they share.
+
+import * as tf from '../tf.js';
+import type {ModelSpec} from '../config/schema.js';
+import {ACTIVATION_FNS, type ActivationName} from '../nn/activations.js';
+import {dense} from '../nn/dense.js';
+import {drawKernel} from '../nn/init.js';
+import {createNorm, type NormSpec} from '../norms/registry.js';
+import type {ForwardContext, Norm} from '../norms/types.js';
+import {Rng} from '../rng.js';
+import type {Model} from './types.js';
+
+export interface MlpOptions {
+  model: ModelSpec;
+  norm: NormSpec;
+  activation: ActivationName;
+  seed: number;
+  /** Input features and output classes. */
+  inputs: number;
+  classes: number;
+}
+
+interface Layer {
+  name: string;
+  kernel: tf.Variable<tf.Rank.R2>;
+  bias?: tf.Variable<tf.Rank.R1>;
+  norm: Norm;
+}
+
+export class Mlp implements Model {
+  readonly kind = 'mlp';
+  readonly params = new Map<string, tf.Variable>();
+  readonly state = new Map<string, tf.Variable>();
+  private readonly hidden: Layer[] = [];
+  private readonly output: Layer;
+  private readonly activation: (x: tf.Tensor2D) => tf.Tensor2D;
+
+  constructor(readonly options: MlpOptions) {
+    const {model, norm, seed} = options;
+    this.activation = ACTIVATION_FNS[options.activation];
+    const init = {name: model.init, std: model.init_std};
+    let fanIn = options.inputs;
+    model.hidden.forEach((units, i) => {
+      this.hidden.push(this.makeLayer(`hidden${i + 1}`, fanIn, units, norm, init, seed));
+      fanIn = units;
+    });
+    this.output = this.makeLayer('output', fanIn, options.classes, {name: 'none', options: {}}, init, seed);
+  }
+
+  private makeLayer(
+    name: string,
+    fanIn: number,
+    units: number,
+    normSpec: NormSpec,
+    init: Parameters<typeof drawKernel>[0],
+    seed: number,
+  ): Layer {
+    const initial = drawKernel(init, fanIn, units, new Rng(seed, 'init', name, 'kernel'));
+    const norm = createNorm(normSpec, {units, kernel: initial});
+    const kernel = tf.variable(initial, true) as tf.Variable<tf.Rank.R2>;
+    initial.dispose();
+    // A weight-normalised kernel stores the direction v; the name says which it is.
+    this.params.set(`${name}/${norm.name === 'weight' ? 'v' : 'kernel'}`, kernel);
+    let bias: tf.Variable<tf.Rank.R1> | undefined;
+    if (!norm.dropsDenseBias) {
+      bias = tf.variable(tf.zeros([units]), true) as tf.Variable<tf.Rank.R1>;
+      this.params.set(`${name}/bias`, bias);
+    }
+    for (const [key, v] of Object.entries(norm.params)) this.params.set(`${name}/${norm.name}/${key}`, v);
+    for (const [key, v] of Object.entries(norm.state)) this.state.set(`${name}/${norm.name}/${key}`, v);
+    return {name, kernel, bias, norm};
+  }
+
+  /** The kernel actually applied by a layer (w = g·v/‖v‖ under weight norm). */
+  effectiveKernel(layer: string): tf.Tensor2D {
+    const l = [...this.hidden, this.output].find((x) => x.name === layer);
+    if (!l) throw new Error(`no layer "${layer}"`);
+    return l.norm.kernel(l.kernel);
+  }
+
+  forward(x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
+    let h = x;
+    for (const layer of this.hidden) {
+      const z = dense(h, layer.norm.kernel(layer.kernel), layer.bias);
+      h = this.activation(layer.norm.apply(z, ctx));
+    }
+    return dense(h, this.output.kernel, this.output.bias);
+  }
+
+  dispose(): void {
+    for (const layer of [...this.hidden, this.output]) {
+      layer.kernel.dispose();
+      layer.bias?.dispose();
+      layer.norm.dispose();
+    }
+  }
+}

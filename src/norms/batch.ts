@@ -1,0 +1,110 @@
+// Batch normalization (Ioffe & Szegedy 2015, Alg. 1 and 2).
+//
+// Training, per unit over the batch of m examples, with gradients through μ_B and σ²_B:
+//   x̂ = (x − μ_B) / sqrt(σ²_B + ε),   σ²_B = (1/m) Σ (x − μ_B)²   (biased)
+//   y = γ · x̂ + β
+// Evaluation uses moving averages instead of batch statistics:
+//   y = γ · (x − μ_run) / sqrt(σ²_run + ε) + β
+//   μ_run ← momentum · μ_run + (1 − momentum) · μ_B
+//   σ²_run ← momentum · σ²_run + (1 − momentum) · m/(m−1) · σ²_B   (unbiased, Alg. 2 / PyTorch)
+// `momentum` is the decay of the moving average (Keras/tfjs convention): 0.9 here equals
+// PyTorch's momentum=0.1. A dense bias before BN is cancelled by μ_B, so it is always dropped.
+
+import * as tf from '../tf.js';
+import {z} from 'zod';
+import type {ForwardContext, Norm, NormInit} from './types.js';
+
+export const batchOptions = z.strictObject({
+  /** Decay of the moving averages used at evaluation (0.9 = PyTorch momentum 0.1). */
+  momentum: z.number().min(0).max(1).default(0.9),
+  /** Added to the variance before the square root. */
+  epsilon: z.number().positive().default(1e-5),
+  /** Learn a shift β (initialised to 0). */
+  center: z.boolean().default(true),
+  /** Learn a scale γ (initialised to 1). */
+  scale: z.boolean().default(true),
+});
+export type BatchOptions = z.infer<typeof batchOptions>;
+
+export interface BatchNormResult {
+  y: tf.Tensor2D;
+  mean: tf.Tensor1D;
+  variance: tf.Tensor1D;
+}
+
+/** The training-mode op: normalise with this batch's statistics (biased variance). */
+export function batchNormTrain(
+  x: tf.Tensor2D,
+  gamma: tf.Tensor1D | undefined,
+  beta: tf.Tensor1D | undefined,
+  epsilon: number,
+): BatchNormResult {
+  const {mean, variance} = tf.moments(x, 0);
+  const y = normalise(x, mean as tf.Tensor1D, variance as tf.Tensor1D, gamma, beta, epsilon);
+  return {y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D};
+}
+
+/** y = γ · (x − μ) / sqrt(σ² + ε) + β, with γ, β optional. */
+export function normalise(
+  x: tf.Tensor2D,
+  mean: tf.Tensor1D,
+  variance: tf.Tensor1D,
+  gamma: tf.Tensor1D | undefined,
+  beta: tf.Tensor1D | undefined,
+  epsilon: number,
+): tf.Tensor2D {
+  let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon)));
+  if (gamma) y = tf.mul(y, gamma);
+  if (beta) y = tf.add(y, beta);
+  return y as tf.Tensor2D;
+}
+
+export class BatchNorm implements Norm {
+  readonly name = 'batch';
+  readonly params: Record<string, tf.Variable> = {};
+  readonly state: Record<string, tf.Variable>;
+  readonly dropsDenseBias = true;
+  private readonly gamma?: tf.Variable<tf.Rank.R1>;
+  private readonly beta?: tf.Variable<tf.Rank.R1>;
+  private readonly movingMean: tf.Variable<tf.Rank.R1>;
+  private readonly movingVariance: tf.Variable<tf.Rank.R1>;
+
+  constructor(
+    init: NormInit,
+    readonly options: BatchOptions,
+  ) {
+    if (options.scale) this.params.gamma = this.gamma = tf.variable(tf.ones([init.units]), true);
+    if (options.center) this.params.beta = this.beta = tf.variable(tf.zeros([init.units]), true);
+    this.movingMean = tf.variable(tf.zeros([init.units]), false);
+    this.movingVariance = tf.variable(tf.ones([init.units]), false);
+    this.state = {moving_mean: this.movingMean, moving_variance: this.movingVariance};
+  }
+
+  kernel(stored: tf.Tensor2D): tf.Tensor2D {
+    return stored;
+  }
+
+  apply(x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
+    const {epsilon, momentum} = this.options;
+    if (!ctx.training) {
+      return normalise(x, this.movingMean, this.movingVariance, this.gamma, this.beta, epsilon);
+    }
+    const {y, mean, variance} = batchNormTrain(x, this.gamma, this.beta, epsilon);
+    if (ctx.updateStats) this.updateMovingAverages(mean, variance, x.shape[0], momentum);
+    return y;
+  }
+
+  private updateMovingAverages(mean: tf.Tensor1D, variance: tf.Tensor1D, m: number, momentum: number): void {
+    tf.tidy(() => {
+      const unbiased: tf.Tensor1D = m > 1 ? tf.mul(variance, m / (m - 1)) : variance;
+      const blend = (moving: tf.Tensor1D, batch: tf.Tensor1D): tf.Tensor1D =>
+        tf.add(tf.mul(moving, momentum), tf.mul(batch, 1 - momentum));
+      this.movingMean.assign(blend(this.movingMean, mean));
+      this.movingVariance.assign(blend(this.movingVariance, unbiased));
+    });
+  }
+
+  dispose(): void {
+    for (const v of [...Object.values(this.params), ...Object.values(this.state)]) v.dispose();
+  }
+}

@@ -1,0 +1,63 @@
+// Layer normalization (Ba, Kiros & Hinton 2016, eq. 4), per example over its H units:
+//   μ = (1/H) Σ a_i,   σ² = (1/H) Σ (a_i − μ)²
+//   y = γ ⊙ (a − μ) / sqrt(σ² + ε) + β
+// The same computation at training and evaluation; no running statistics.
+// With `center`, β subsumes the dense bias, which is dropped.
+
+import * as tf from '../tf.js';
+import {z} from 'zod';
+import type {Norm, NormInit} from './types.js';
+
+export const layerOptions = z.strictObject({
+  /** Added to the variance before the square root. */
+  epsilon: z.number().positive().default(1e-5),
+  /** Learn a shift β (initialised to 0). */
+  center: z.boolean().default(true),
+  /** Learn a gain γ (initialised to 1). */
+  scale: z.boolean().default(true),
+});
+export type LayerOptions = z.infer<typeof layerOptions>;
+
+/** The op: normalise each row of x over its units. */
+export function layerNorm(
+  x: tf.Tensor2D,
+  gamma: tf.Tensor1D | undefined,
+  beta: tf.Tensor1D | undefined,
+  epsilon: number,
+): tf.Tensor2D {
+  const {mean, variance} = tf.moments(x, 1, true);
+  let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon)));
+  if (gamma) y = tf.mul(y, gamma);
+  if (beta) y = tf.add(y, beta);
+  return y as tf.Tensor2D;
+}
+
+export class LayerNorm implements Norm {
+  readonly name = 'layer';
+  readonly params: Record<string, tf.Variable> = {};
+  readonly state = {};
+  readonly dropsDenseBias: boolean;
+  private readonly gamma?: tf.Variable<tf.Rank.R1>;
+  private readonly beta?: tf.Variable<tf.Rank.R1>;
+
+  constructor(
+    init: NormInit,
+    readonly options: LayerOptions,
+  ) {
+    if (options.scale) this.params.gamma = this.gamma = tf.variable(tf.ones([init.units]), true);
+    if (options.center) this.params.beta = this.beta = tf.variable(tf.zeros([init.units]), true);
+    this.dropsDenseBias = options.center;
+  }
+
+  kernel(stored: tf.Tensor2D): tf.Tensor2D {
+    return stored;
+  }
+
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    return layerNorm(x, this.gamma, this.beta, this.options.epsilon);
+  }
+
+  dispose(): void {
+    for (const v of Object.values(this.params)) v.dispose();
+  }
+}

@@ -1,0 +1,76 @@
+// The columns of curves.csv and summary.csv (contract: the first ones are fixed, in order).
+
+import type {RunSpec} from '../config/expand.js';
+import type {RunMetrics} from '../train/metrics.js';
+import type {CurvePoint} from '../train/trainer.js';
+import {fmtFixed, fmtFraction, fmtValue} from './format.js';
+
+export type RunStatus = 'ok' | 'diverged' | 'failed';
+
+/** Everything known about one finished run: plain data, no tensors. */
+export interface RunRecord {
+  spec: RunSpec;
+  status: RunStatus;
+  steps: number;
+  points: CurvePoint[];
+  metrics?: RunMetrics;
+  /** Parameter count of the model. */
+  params?: number;
+  message?: string;
+}
+
+/** Columns whose values may differ between identical runs. */
+export const TIMING_COLUMNS = ['wall_ms', 'steps_per_s', 'wall_s'] as const;
+export const isTimingColumn = (name: string): boolean =>
+  (TIMING_COLUMNS as readonly string[]).includes(name) || /^time_to_.*_s$/.test(name);
+
+function identity(spec: RunSpec, factorKeys: string[]): string[] {
+  return [spec.run_id, spec.norm_label, spec.activation, String(spec.seed), ...factorKeys.map((k) => spec.factors[k] ?? '')];
+}
+
+export function curveColumns(factorKeys: string[]): string[] {
+  return ['run_id', 'norm', 'activation', 'seed', ...factorKeys,
+    'step', 'epoch', 'train_loss', 'train_accuracy', 'test_loss', 'test_accuracy', 'wall_ms'];
+}
+
+export function curveRows(record: RunRecord, factorKeys: string[]): string[][] {
+  const id = identity(record.spec, factorKeys);
+  return record.points.map((p) => [
+    ...id,
+    String(p.step),
+    fmtFixed(p.epoch, 4),
+    fmtValue(p.train_loss),
+    fmtFraction(p.train_accuracy),
+    fmtValue(p.test_loss),
+    fmtFraction(p.test_accuracy),
+    String(Math.round(p.wall_ms)),
+  ]);
+}
+
+export function summaryColumns(factorKeys: string[], targetKeys: string[]): string[] {
+  return ['run_id', 'norm', 'activation', 'seed', ...factorKeys,
+    'status', 'steps', 'final_test_loss', 'final_test_accuracy', 'best_test_accuracy', 'best_step',
+    ...targetKeys.map((k) => `steps_to_${k}`), ...targetKeys.map((k) => `time_to_${k}_s`),
+    'train_loss_auc', 'steps_per_s', 'wall_s', 'params', 'message'];
+}
+
+export function summaryRow(record: RunRecord, factorKeys: string[], targetKeys: string[]): string[] {
+  const m = record.metrics;
+  const hit = (key: string) => m?.targets.find((t) => t.key === key);
+  return [
+    ...identity(record.spec, factorKeys),
+    record.status,
+    String(record.steps),
+    fmtValue(m?.final_test_loss),
+    fmtFraction(m?.final_test_accuracy),
+    fmtFraction(m?.best_test_accuracy),
+    m ? String(m.best_step) : '',
+    ...targetKeys.map((k) => (hit(k)?.step === undefined ? '' : String(hit(k)!.step))),
+    ...targetKeys.map((k) => fmtFixed(hit(k)?.seconds, 3)),
+    fmtValue(m?.train_loss_auc),
+    fmtFixed(m?.steps_per_s, 2),
+    fmtFixed(m?.wall_s, 3),
+    record.params === undefined ? '' : String(record.params),
+    record.message ?? '',
+  ];
+}

@@ -1,0 +1,34 @@
+// The run summary as JSON (for --json): the same fields as summary.csv, as numbers.
+
+import {summaryColumns, summaryRow} from './columns.js';
+import {targetList} from '../train/metrics.js';
+import type {ExpandedExperiment} from '../config/expand.js';
+import type {RunRecord} from './columns.js';
+
+export interface SummaryJson {
+  experiment: string;
+  backend: string;
+  out: string;
+  runs: Array<Record<string, string | number | null>>;
+}
+
+function parseCell(text: string): string | number | null {
+  if (text === '') return null;
+  if (text === 'nan') return null;
+  const n = Number(text);
+  return Number.isNaN(n) || /^[0-9a-f]{12}$/.test(text) ? text : n;
+}
+
+export function summaryJson(result: {expanded: ExpandedExperiment; records: RunRecord[]; backend: string; outDir: string}): SummaryJson {
+  const {factorKeys, config} = result.expanded;
+  const targetKeys = targetList(config.targets).map((t) => t.key);
+  const columns = summaryColumns(factorKeys, targetKeys);
+  const runs = [...result.records]
+    .sort((a, b) => a.spec.index - b.spec.index)
+    .map((r) => {
+      const row = summaryRow(r, factorKeys, targetKeys);
+      const keep = (c: string) => c === 'run_id' || c === 'norm' || c === 'activation' || c === 'status' || c === 'message' || factorKeys.includes(c);
+      return Object.fromEntries(columns.map((c, i) => [c, keep(c) ? row[i] || null : parseCell(row[i]!)]));
+    });
+  return {experiment: config.name, backend: result.backend, out: result.outDir, runs};
+}

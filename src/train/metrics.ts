@@ -1,0 +1,67 @@
+// Convergence metrics of one run, from its evaluation points: final and best accuracy, and
+// the first evaluated step (and time) at which each target was reached.
+
+import type {TargetMetric, Targets} from '../config/schema.js';
+import type {CurvePoint, TrainResult} from './trainer.js';
+
+/** Accuracy targets are reached at or above the value, loss targets at or below. */
+const HIGHER_IS_BETTER: Record<TargetMetric, boolean> = {
+  test_accuracy: true,
+  train_accuracy: true,
+  test_loss: false,
+  train_loss: false,
+};
+
+export interface TargetHit {
+  metric: TargetMetric;
+  value: number;
+  /** Column stem, e.g. `test_accuracy_0.8`. */
+  key: string;
+  step?: number;
+  seconds?: number;
+}
+
+export interface RunMetrics {
+  final_test_loss: number;
+  final_test_accuracy: number;
+  best_test_accuracy: number;
+  best_step: number;
+  targets: TargetHit[];
+  train_loss_auc: number;
+  steps_per_s: number;
+  wall_s: number;
+}
+
+/** The targets in a fixed order: by metric as listed in the schema, then as written. */
+export function targetList(targets: Targets): Array<{metric: TargetMetric; value: number; key: string}> {
+  const out: Array<{metric: TargetMetric; value: number; key: string}> = [];
+  for (const metric of Object.keys(HIGHER_IS_BETTER) as TargetMetric[]) {
+    for (const value of targets[metric] ?? []) out.push({metric, value, key: `${metric}_${value}`});
+  }
+  return out;
+}
+
+function reached(point: CurvePoint, metric: TargetMetric, value: number): boolean {
+  const x = point[metric];
+  return HIGHER_IS_BETTER[metric] ? x >= value : x <= value;
+}
+
+export function runMetrics(result: TrainResult, targets: Targets): RunMetrics {
+  const points = result.points;
+  const last = points[points.length - 1];
+  let best = points[0];
+  for (const p of points) if (best === undefined || p.test_accuracy > best.test_accuracy) best = p;
+  return {
+    final_test_loss: last?.test_loss ?? NaN,
+    final_test_accuracy: last?.test_accuracy ?? NaN,
+    best_test_accuracy: best?.test_accuracy ?? NaN,
+    best_step: best?.step ?? 0,
+    targets: targetList(targets).map((t) => {
+      const hit = points.find((p) => reached(p, t.metric, t.value));
+      return {...t, step: hit?.step, seconds: hit ? hit.wall_ms / 1000 : undefined};
+    }),
+    train_loss_auc: result.train_loss_auc,
+    steps_per_s: result.steps_per_s,
+    wall_s: result.wall_ms / 1000,
+  };
+}
