@@ -3,16 +3,15 @@
 
 import {UserError, UserErrors} from '../errors.js';
 import {ACTIVATIONS, type ActivationName} from '../nn/activations.js';
-import {normLabel, resolveNorm, type NormSpec} from '../norms/registry.js';
+import {normLabel, parseNorm, type NormSpec} from '../norms/registry.js';
 import {nearest} from '../suggest.js';
 import {hashOf} from '../util/canonical.js';
-import {isPlainObject, issuesToErrors, type LoadedExperiment} from './load.js';
+import {describeIssue, isPlainObject, issuesToErrors, type LoadedExperiment} from './load.js';
 import {
   experimentSchema,
   type DatasetSpec,
   type ExperimentConfig,
   type ModelSpec,
-  type NormEntry,
   type TrainSpec,
 } from './schema.js';
 import type {ConfigSources, KeyPath} from './sources.js';
@@ -70,15 +69,21 @@ export function runId(spec: Omit<RunSpec, 'run_id' | 'index' | 'norm_label' | 'f
   });
 }
 
-function resolveNormEntry(entry: NormEntry, sources: ConfigSources, path: KeyPath): NormSpec {
-  try {
-    if (typeof entry === 'string') return resolveNorm(entry);
-    const {name, ...options} = entry;
-    return resolveNorm(name, options);
-  } catch (error) {
-    if (error instanceof UserError && !error.location) throw new UserError(error.message, sources.locate(path));
-    throw error;
+/** A norm entry (name, or {name, options…}) to a NormSpec; problems located in the YAML. */
+function resolveNormEntry(entry: unknown, sources: ConfigSources, path: KeyPath): NormSpec | UserError[] {
+  if (typeof entry === 'string') {
+    const result = parseNorm(entry);
+    if (result.ok) return result.spec;
+    return [new UserError('unknownName' in result ? result.unknownName : 'invalid norm', sources.locate(path))];
   }
+  if (!isPlainObject(entry) || typeof entry.name !== 'string') {
+    return [new UserError('a norm is a name (batch) or a name with options ({name: batch, momentum: 0.99})', sources.locate(path))];
+  }
+  const {name, ...options} = entry;
+  const result = parseNorm(name, options);
+  if (result.ok) return result.spec;
+  if ('unknownName' in result) return [new UserError(result.unknownName, sources.locate([...path, 'name']))];
+  return issuesToErrors(result.issues, options, sources, path);
 }
 
 function factorText(value: unknown): string {
@@ -123,13 +128,13 @@ export function expandExperiment(loaded: LoadedExperiment): ExpandedExperiment {
   const seen = new Map<string, number>();
   for (const cell of cartesian(lists)) {
     const base = structuredClone({...config, grid: {}}) as Record<string, unknown>;
-    let normEntry: NormEntry = config.norm;
+    let normEntry: unknown = config.norm;
     let normPath: KeyPath = ['norm'];
     cell.forEach((choice, k) => {
       const key = gridKeys[k]!;
       const value = config.grid[key]![choice];
       if (key === 'norm') {
-        normEntry = value as NormEntry;
+        normEntry = value;
         normPath = ['grid', 'norm', choice];
         return;
       }
@@ -141,28 +146,19 @@ export function expandExperiment(loaded: LoadedExperiment): ExpandedExperiment {
     const parsed = experimentSchema.safeParse(base);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        const issuePath = issue.path.map(String).join('.');
+        // A problem inside a grid-varied key is reported at the grid entry that put it there.
+        const d = describeIssue(issue, base);
+        const issuePath = d.path.map(String).join('.');
         const k = gridKeys.findIndex((key) => issuePath === key || issuePath.startsWith(`${key}.`));
-        const where: KeyPath = k >= 0 ? ['grid', gridKeys[k]!, cell[k]!] : [];
-        const [err] = issuesToErrors([{...issue, path: k >= 0 ? [] : issue.path}], base, sources, where);
-        if (err && k >= 0) errors.push(new UserError(`${err.message.replace(/^[^:]*: /, '')} (grid value for ${gridKeys[k]})`, err.location));
-        else if (err) errors.push(err);
+        if (k < 0) errors.push(new UserError(d.message, sources.locate(d.path, d.preferKey)));
+        else errors.push(new UserError(`${d.message} (grid value for ${gridKeys[k]})`, sources.locate(['grid', gridKeys[k]!, cell[k]!])));
       }
       continue;
     }
-    if (typeof normEntry !== 'string' && !isPlainObject(normEntry)) {
-      errors.push(new UserError('a norm is a name or {name: …, options…}', sources.locate(normPath)));
+    const norm = resolveNormEntry(normEntry, sources, normPath);
+    if (Array.isArray(norm)) {
+      errors.push(...norm);
       continue;
-    }
-    let norm: NormSpec;
-    try {
-      norm = resolveNormEntry(normEntry, sources, normPath);
-    } catch (error) {
-      if (error instanceof UserError) {
-        errors.push(error);
-        continue;
-      }
-      throw error;
     }
     const cfg = parsed.data;
     const spec = {norm, activation: cfg.activation, seed: cfg.seed, dataset: cfg.dataset, model: cfg.model, train: cfg.train};

@@ -126,7 +126,36 @@ function valueAt(data: unknown, path: KeyPath): unknown {
   return cur;
 }
 
-/** Turn schema issues into located user errors, with suggestions for names. */
+export interface IssueDescription {
+  message: string;
+  /** Path of the offending key, relative to the data checked. */
+  path: Array<string | number>;
+  /** Locate the key rather than its value (unknown keys). */
+  preferKey: boolean;
+}
+
+/** A schema issue in words, with suggestions for misspelt names and keys. */
+export function describeIssue(issue: z.core.$ZodIssue, data: unknown): IssueDescription {
+  const local = issue.path as Array<string | number>;
+  if (issue.code === 'unrecognized_keys') {
+    return {message: issue.message, path: [...local, issue.keys[0]!], preferKey: true};
+  }
+  const input = valueAt(data, local);
+  if (issue.code === 'invalid_value') {
+    const kind = String(local[local.length - 1] ?? 'value');
+    return {message: unknownName(kind, String(input), issue.values.map(String)), path: local, preferKey: false};
+  }
+  if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options)) {
+    const kind = String(local[local.length - 2] ?? 'value');
+    return {message: unknownName(kind, String(input), (issue.options as unknown[]).map(String)), path: local, preferKey: false};
+  }
+  if (issue.code === 'invalid_type' && input === undefined) {
+    return {message: `missing required key "${formatPath(local)}" (${issue.expected})`, path: local, preferKey: false};
+  }
+  return {message: issue.message, path: local, preferKey: false};
+}
+
+/** Turn schema issues into located user errors; `prefix` is where the checked data sits. */
 export function issuesToErrors(
   issues: readonly z.core.$ZodIssue[],
   data: unknown,
@@ -134,27 +163,8 @@ export function issuesToErrors(
   prefix: KeyPath = [],
 ): UserError[] {
   return issues.map((issue) => {
-    let path: KeyPath = [...prefix, ...(issue.path as (string | number)[])];
-    let message = issue.message;
-    let preferKey = false;
-    const local = issue.path as (string | number)[];
-    if (issue.code === 'unrecognized_keys') {
-      path = [...path, issue.keys[0]!];
-      preferKey = true;
-    } else if (issue.code === 'invalid_value') {
-      const input = valueAt(data, local);
-      const kind = String(local[local.length - 1] ?? 'value');
-      message = unknownName(kind, String(input), issue.values.map(String));
-    } else if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options)) {
-      const input = valueAt(data, local);
-      const kind = String(local[local.length - 2] ?? 'value');
-      message = unknownName(kind, String(input), (issue.options as unknown[]).map(String));
-    } else if (issue.code === 'invalid_type' && valueAt(data, local) === undefined) {
-      message = `missing required key "${formatPath(path)}" (${issue.expected})`;
-    } else {
-      message = `${message}${local.length ? ` (at ${formatPath(path)})` : ''}`;
-    }
-    return new UserError(message, sources.locate(path, preferKey));
+    const d = describeIssue(issue, data);
+    return new UserError(d.message, sources.locate([...prefix, ...d.path], d.preferKey));
   });
 }
 

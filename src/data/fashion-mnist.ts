@@ -82,9 +82,8 @@ export function loadFashionMnistFrom(dir: string, name = 'fashion-mnist'): Datas
   };
 }
 
-/** The full set from the first place that has all four files. */
-export function loadFashionMnist(dataDir?: string): Dataset {
-  const places = fashionMnistSearchPath(dataDir);
+/** The full set from the first place (of `places`) that has all four files. */
+export function loadFashionMnist(dataDir?: string, places = fashionMnistSearchPath(dataDir)): Dataset {
   const dir = places.find(hasAllFiles);
   if (!dir) {
     throw new UserError(

@@ -12,9 +12,10 @@
 
 import * as tf from '../tf.js';
 import {z} from 'zod';
+import {strict} from '../util/strict.js';
 import type {ForwardContext, Norm, NormInit} from './types.js';
 
-export const batchOptions = z.strictObject({
+export const batchOptions = strict({
   /** Decay of the moving averages used at evaluation (0.9 = PyTorch momentum 0.1). */
   momentum: z.number().min(0).max(1).default(0.9),
   /** Added to the variance before the square root. */

@@ -6,9 +6,10 @@
 
 import * as tf from '../tf.js';
 import {z} from 'zod';
+import {strict} from '../util/strict.js';
 import type {Norm, NormInit} from './types.js';
 
-export const layerOptions = z.strictObject({
+export const layerOptions = strict({
   /** Added to the variance before the square root. */
   epsilon: z.number().positive().default(1e-5),
   /** Learn a shift β (initialised to 0). */

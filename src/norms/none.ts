@@ -1,10 +1,11 @@
 // No normalization: y = z. A real identity, so `none` is one more norm, not a special case.
 
 import type * as tf from '../tf.js';
-import {z} from 'zod';
+import type {z} from 'zod';
+import {strict} from '../util/strict.js';
 import type {Norm} from './types.js';
 
-export const noneOptions = z.strictObject({});
+export const noneOptions = strict({});
 export type NoneOptions = z.infer<typeof noneOptions>;
 
 export class NoNorm implements Norm {

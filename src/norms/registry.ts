@@ -62,15 +62,27 @@ export function isNormName(name: string): name is NormName {
   return (NORMS as readonly string[]).includes(name);
 }
 
-/** Resolve a name and raw options into a NormSpec, filling defaults; throws on bad options. */
-export function resolveNorm(name: string, rawOptions: Record<string, unknown> = {}): NormSpec {
-  if (!isNormName(name)) throw new UserError(unknownName('norm', name, NORMS));
+export type NormParse =
+  | {ok: true; spec: NormSpec}
+  | {ok: false; unknownName: string}
+  | {ok: false; issues: z.core.$ZodIssue[]};
+
+/** Check a name and raw options; on success the options have their defaults filled in. */
+export function parseNorm(name: string, rawOptions: Record<string, unknown> = {}): NormParse {
+  if (!isNormName(name)) return {ok: false, unknownName: unknownName('norm', name, NORMS)};
   const parsed = NORM_REGISTRY[name].options.safeParse(rawOptions);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UserError(`Bad option for norm "${name}" at ${issue.path.join('.') || '(options)'}: ${issue.message}`);
-  }
-  return {name, options: parsed.data as Record<string, unknown>};
+  if (!parsed.success) return {ok: false, issues: parsed.error.issues};
+  return {ok: true, spec: {name, options: parsed.data as Record<string, unknown>}};
+}
+
+/** Resolve a name and raw options into a NormSpec, filling defaults; throws on bad ones. */
+export function resolveNorm(name: string, rawOptions: Record<string, unknown> = {}): NormSpec {
+  const result = parseNorm(name, rawOptions);
+  if (result.ok) return result.spec;
+  if ('unknownName' in result) throw new UserError(result.unknownName);
+  const issue = result.issues[0]!;
+  const where = issue.path.length ? ` (${issue.path.join('.')})` : '';
+  throw new UserError(`norm "${name}": ${issue.message}${where}`);
 }
 
 /**

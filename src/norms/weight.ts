@@ -7,10 +7,11 @@
 // Gradients follow by autodiff: ∇g = ∇w·v/‖v‖, ∇v = (g/‖v‖)(I − ww′/‖w‖²)∇w.
 
 import * as tf from '../tf.js';
-import {z} from 'zod';
+import type {z} from 'zod';
+import {strict} from '../util/strict.js';
 import type {Norm, NormInit} from './types.js';
 
-export const weightOptions = z.strictObject({});
+export const weightOptions = strict({});
 export type WeightOptions = z.infer<typeof weightOptions>;
 
 /** The op: w = g · v / ‖v‖ with the norm over axis 0 (inputs) of v [in, units]. */

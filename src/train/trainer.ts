@@ -43,6 +43,8 @@ export interface TrainResult {
 }
 
 export interface TrainerHooks {
+  /** Before every step, with the indices of its training examples. */
+  onBatch?(step: number, indices: Int32Array): void;
   /** After every step, with its minibatch loss. */
   onStep?(step: number, loss: number): void;
   onEval?(point: CurvePoint): void;
@@ -109,7 +111,9 @@ export function train(model: Model, data: Dataset, spec: TrainSpec, seed: number
   try {
     while (step < spec.steps) {
       const t0 = performance.now();
-      const {loss, correct} = trainStep(model, optimizer, vars, data, batcher, spec);
+      const indices = batcher.next();
+      hooks.onBatch?.(step + 1, indices);
+      const {loss, correct} = trainStep(model, optimizer, vars, data, indices, spec);
       trainMs += performance.now() - t0;
       step++;
       lossTotal += loss;
@@ -157,10 +161,10 @@ function trainStep(
   optimizer: tf.Optimizer,
   vars: tf.Variable[],
   data: Dataset,
-  batcher: Batcher,
+  indices: Int32Array,
   spec: TrainSpec,
 ): {loss: number; correct: number} {
-  const batch = gatherBatch(data.train, data.features, batcher.next());
+  const batch = gatherBatch(data.train, data.features, indices);
   const [lossT, correctT] = tf.tidy(() => {
     const x = tf.tensor2d(batch.x, [spec.batch_size, data.features]);
     const y = tf.tensor1d(batch.y, 'int32');

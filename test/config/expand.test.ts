@@ -1,0 +1,59 @@
+import {mkdtempSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import test from 'ava';
+import {expandExperiment} from '../../src/config/expand.js';
+import {loadExperiment} from '../../src/config/load.js';
+import {UserError} from '../../src/errors.js';
+
+const HEAD = `name: g
+question: q?
+dataset: {name: synthetic}
+model: {kind: mlp, hidden: [8]}
+train: {lr: 0.1, batch_size: 16, steps: 10, eval_every: 5}
+`;
+
+function expand(grid: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'normbench-grid-'));
+  const file = join(dir, 'g.yaml');
+  writeFileSync(file, `${HEAD}grid:\n${grid}`);
+  return expandExperiment(loadExperiment(file));
+}
+
+function message(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof UserError) return error.message;
+    throw error;
+  }
+  throw new Error('expected a UserError');
+}
+
+test('the grid is the cartesian product, first key slowest, with dotted keys as factors', (t) => {
+  const {runs, factorKeys} = expand('  norm: [none, batch]\n  train.lr: [0.1, 0.01]\n  model.hidden: [[8], [8, 8]]\n');
+  t.is(runs.length, 8);
+  t.deepEqual(factorKeys, ['train.lr', 'model.hidden']);
+  t.deepEqual(runs.map((r) => `${r.norm_label} ${r.factors['train.lr']} ${r.factors['model.hidden']}`).slice(0, 3),
+    ['none 0.1 [8]', 'none 0.1 [8,8]', 'none 0.01 [8]']);
+  t.deepEqual(runs[1]!.model.hidden, [8, 8]);
+  t.is(runs[2]!.train.lr, 0.01);
+  t.deepEqual(runs.map((r) => r.index), [0, 1, 2, 3, 4, 5, 6, 7]);
+});
+
+test('norm entries take options and get readable labels; defaults resolve to the same run', (t) => {
+  const {runs} = expand('  norm: [batch, {name: batch, momentum: 0.99}, {name: batch, center: false, scale: false}, {name: layer}]\n');
+  t.deepEqual(runs.map((r) => r.norm_label), ['batch', 'batch(momentum=0.99)', 'batch(center=false,scale=false)', 'layer']);
+  t.deepEqual(runs[1]!.norm.options, {momentum: 0.99, epsilon: 1e-5, center: true, scale: true});
+  t.regex(message(() => expand('  norm: [batch, {name: batch, momentum: 0.9}]\n')), /grid cell 1 repeats cell 0/);
+});
+
+test('grid errors point at the offending entry with line:col and suggestions', (t) => {
+  t.regex(message(() => expand('  norm: [none, bacth]\n')), /g\.yaml:7:16 \(grid\.norm\[1\]\): Unknown norm "bacth" — did you mean "batch"\?/);
+  t.regex(message(() => expand('  norm: [{name: batch, momentun: 0.9}]\n')),
+    /g\.yaml:7:24 \(grid\.norm\[0\]\.momentun\): unknown key "momentun" — did you mean "momentum"\?/);
+  t.regex(message(() => expand('  activation: [relu, sigmod]\n')), /\(grid\.activation\[1\]\): Unknown activation "sigmod" — did you mean "sigmoid"\?/);
+  t.regex(message(() => expand('  train.lr: [0.1, -2]\n')), /g\.yaml:7:19 \(grid\.train\.lr\[1\]\).*grid value for train\.lr/);
+  t.regex(message(() => expand('  train.lrr: [0.1]\n')), /\(grid\.train\.lrr\): grid cannot vary "train\.lrr" — did you mean "train\.lr"\?/);
+  t.regex(message(() => expand('  sed: [1, 2]\n')), /grid cannot vary "sed" — did you mean "seed"\?/);
+});

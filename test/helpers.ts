@@ -1,0 +1,38 @@
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import type {ExecutionContext} from 'ava';
+import {useBackend} from '../src/backend.js';
+import * as tf from '../src/tf.js';
+import {PACKAGE_ROOT} from '../src/version.js';
+
+/** Tests run on NORMBENCH_TEST_BACKEND (default wasm, the default backend here). */
+export async function setupBackend(): Promise<string> {
+  return useBackend(process.env.NORMBENCH_TEST_BACKEND ?? 'wasm');
+}
+
+export const REPO = PACKAGE_ROOT;
+
+export function fixture<T>(name: string): T {
+  return JSON.parse(readFileSync(join(PACKAGE_ROOT, 'test', 'fixtures', name), 'utf8')) as T;
+}
+
+/** Largest absolute difference between two tensors or nested arrays. */
+export function maxAbsDiff(a: tf.Tensor | number[] | number[][], b: tf.Tensor | number[] | number[][]): number {
+  const av = a instanceof tf.Tensor ? Array.from(a.dataSync()) : (a as number[]).flat(2);
+  const bv = b instanceof tf.Tensor ? Array.from(b.dataSync()) : (b as number[]).flat(2);
+  if (av.length !== bv.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < av.length; i++) m = Math.max(m, Math.abs(av[i]! - bv[i]!));
+  return m;
+}
+
+export function assertClose(
+  t: ExecutionContext,
+  actual: tf.Tensor | number[] | number[][],
+  expected: tf.Tensor | number[] | number[][],
+  tol: number,
+  what: string,
+): void {
+  const d = maxAbsDiff(actual, expected);
+  t.true(d <= tol, `${what}: max |Δ| = ${d.toExponential(3)} > ${tol}`);
+}
