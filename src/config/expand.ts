@@ -8,7 +8,10 @@ import {nearest} from '../suggest.js';
 import {hashOf} from '../util/canonical.js';
 import {describeIssue, isPlainObject, issuesToErrors, type LoadedExperiment} from './load.js';
 import {
+  datasetSchema,
   experimentSchema,
+  modelSchema,
+  trainSchema,
   type DatasetSpec,
   type ExperimentConfig,
   type ModelSpec,
@@ -44,16 +47,15 @@ export interface ExpandedExperiment {
 const SECTIONS = ['dataset', 'model', 'train'] as const;
 const DIRECT_KEYS = ['norm', 'activation', 'seed'] as const;
 
-/** Keys that a grid may vary, for suggestions: norm, activation, seed, section.key. */
+/** Keys that a grid may vary: norm, activation, seed, and section.key for every schema key. */
 function gridableKeys(config: ExperimentConfig): string[] {
-  const keys: string[] = [...DIRECT_KEYS];
-  for (const section of SECTIONS) {
-    const shape = section === 'dataset' ? config.dataset : config[section];
-    for (const key of Object.keys(shape)) keys.push(`${section}.${key}`);
-  }
-  const trainKeys = ['clip_norm'];
-  for (const key of trainKeys) if (!keys.includes(`train.${key}`)) keys.push(`train.${key}`);
-  return keys;
+  const variant = datasetSchema.options.find((o) => o.shape.name.value === config.dataset.name)!;
+  const shapes: Record<(typeof SECTIONS)[number], string[]> = {
+    dataset: Object.keys(variant.shape).filter((k) => k !== 'name'),
+    model: Object.keys(modelSchema.shape),
+    train: Object.keys(trainSchema.shape),
+  };
+  return [...DIRECT_KEYS, ...SECTIONS.flatMap((section) => shapes[section].map((k) => `${section}.${k}`))];
 }
 
 /** The run id: what is trained, not how the experiment file names or orders it. */
@@ -105,16 +107,12 @@ export function expandExperiment(loaded: LoadedExperiment): ExpandedExperiment {
   const known = gridableKeys(config);
   const errors: UserError[] = [];
   for (const key of gridKeys) {
-    const [section, ...rest] = key.split('.');
-    const ok =
-      (DIRECT_KEYS as readonly string[]).includes(key) ||
-      ((SECTIONS as readonly string[]).includes(section!) && rest.length > 0 && !(section === 'dataset' && rest[0] === 'name'));
-    if (!ok) {
+    if (!known.includes(key)) {
       const guess = nearest(key, known);
       errors.push(
         new UserError(
           `grid cannot vary "${key}"${guess ? ` — did you mean "${guess}"?` : ''} ` +
-            `(allowed: norm, activation, seed, or a dotted key under dataset/model/train such as ${known.slice(3, 6).join(', ')})`,
+            `(allowed: ${known.join(', ')})`,
           sources.locate(['grid', key], true),
         ),
       );
