@@ -1,0 +1,110 @@
+import test from 'ava';
+import type {ModelSpec, OptimizerName, TrainSpec} from '../../src/config/schema.js';
+import {makeSynthetic} from '../../src/data/synthetic.js';
+import {Mlp} from '../../src/models/mlp.js';
+import {NORMS, resolveNorm, type NormName} from '../../src/norms/registry.js';
+import * as tf from '../../src/tf.js';
+import {runMetrics} from '../../src/train/metrics.js';
+import {train, type CurvePoint} from '../../src/train/trainer.js';
+import {setupBackend} from '../helpers.js';
+
+test.before(setupBackend);
+
+const DATA = makeSynthetic({features: 10, classes: 4, train_size: 400, test_size: 200, separation: 1.5, seed: 1});
+const MODEL: ModelSpec = {kind: 'mlp', hidden: [16, 16], init: 'glorot_uniform', init_std: 0.01};
+const SPEC: TrainSpec = {optimizer: 'sgd', lr: 0.1, batch_size: 20, steps: 150, eval_every: 50, momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0.9};
+
+function model(norm: NormName, activation: 'relu' | 'sigmoid' | 'tanh' = 'relu'): Mlp {
+  return new Mlp({model: MODEL, norm: resolveNorm(norm), activation, seed: 1, inputs: 10, classes: 4});
+}
+
+test('the tensor count stays flat across training steps, and returns to where it was', (t) => {
+  for (const norm of NORMS) {
+    const m = model(norm);
+    const before = tf.memory().numTensors;
+    const counts: number[] = [];
+    train(m, DATA, {...SPEC, optimizer: 'adam', clip_norm: 1, steps: 40, eval_every: 10}, 1, {
+      onStep: (step) => {
+        if (step >= 3) counts.push(tf.memory().numTensors);
+      },
+    });
+    t.true(counts.every((c) => c === counts[0]), `${norm}: ${[...new Set(counts)].join(', ')}`);
+    t.is(tf.memory().numTensors, before, `${norm}: nothing left behind by the run`);
+    m.dispose();
+  }
+});
+
+test('every norm learns the synthetic task well above chance (25%)', (t) => {
+  for (const norm of NORMS) {
+    const m = model(norm, 'tanh');
+    const r = train(m, DATA, SPEC, 1);
+    m.dispose();
+    t.is(r.status, 'ok');
+    t.deepEqual(r.points.map((p) => p.step), [0, 50, 100, 150]);
+    const last = r.points.at(-1)!;
+    t.true(last.test_accuracy > 0.75, `${norm}: ${last.test_accuracy}`);
+    t.true(last.train_loss < r.points[0]!.train_loss, `${norm}: loss fell`);
+  }
+});
+
+test('each optimizer lowers the training loss', (t) => {
+  const lrs: Record<OptimizerName, number> = {sgd: 0.1, momentum: 0.05, adam: 0.01, rmsprop: 0.01};
+  for (const optimizer of Object.keys(lrs) as OptimizerName[]) {
+    const m = model('batch');
+    const r = train(m, DATA, {...SPEC, optimizer, lr: lrs[optimizer], steps: 100}, 1);
+    m.dispose();
+    t.true(r.points.at(-1)!.train_loss < 0.7 * r.points[0]!.train_loss, `${optimizer}: ${r.points.map((p) => p.train_loss.toFixed(3))}`);
+  }
+});
+
+test('clipping by global norm bounds each update', (t) => {
+  const step = (clip?: number) => {
+    const m = model('none');
+    const before = m.params.get('hidden1/kernel')!.dataSync().slice();
+    train(m, DATA, {...SPEC, lr: 1, steps: 1, eval_every: 1, clip_norm: clip}, 1);
+    const after = m.params.get('hidden1/kernel')!.dataSync();
+    let sq = 0;
+    for (let i = 0; i < after.length; i++) sq += (after[i]! - before[i]!) ** 2;
+    m.dispose();
+    return Math.sqrt(sq);
+  };
+  const free = step();
+  const clipped = step(1e-3);
+  t.true(clipped <= 1e-3 * 1.0001, `clipped update ${clipped}`);
+  t.true(free > 10 * clipped, `unclipped update ${free}`);
+});
+
+test('a run whose loss becomes non-finite is marked diverged and stops there', (t) => {
+  const m = model('none');
+  const r = train(m, DATA, {...SPEC, lr: 1e6, steps: 100}, 1);
+  m.dispose();
+  t.is(r.status, 'diverged');
+  t.true(r.steps < 100, `stopped at ${r.steps}`);
+  t.regex(r.message!, /training loss became (NaN|Infinity) at step \d+/);
+  t.is(r.points.at(-1)!.step, r.steps);
+});
+
+test('the same run twice gives the same numbers', (t) => {
+  const once = () => {
+    const m = model('batch', 'sigmoid');
+    const r = train(m, DATA, {...SPEC, steps: 60, eval_every: 20}, 1);
+    m.dispose();
+    return r.points.map(({wall_ms: _w, ...p}) => p);
+  };
+  t.deepEqual(once(), once());
+});
+
+test('convergence metrics: targets, best step, loss AUC', (t) => {
+  const p = (step: number, acc: number, loss: number): CurvePoint =>
+    ({step, epoch: 0, train_loss: loss, train_accuracy: acc, test_loss: loss, test_accuracy: acc, wall_ms: step * 10});
+  const result = {status: 'ok' as const, steps: 300, train_loss_auc: 0.8, steps_per_s: 100, wall_ms: 3000,
+    points: [p(0, 0.1, 2.3), p(100, 0.72, 0.9), p(200, 0.85, 0.5), p(300, 0.83, 0.45)]};
+  const m = runMetrics(result, {test_accuracy: [0.7, 0.8, 0.9], test_loss: [0.5]});
+  t.is(m.final_test_accuracy, 0.83);
+  t.is(m.best_test_accuracy, 0.85);
+  t.is(m.best_step, 200);
+  t.deepEqual(m.targets.map((x) => [x.key, x.step, x.seconds]), [
+    ['test_accuracy_0.7', 100, 1], ['test_accuracy_0.8', 200, 2], ['test_accuracy_0.9', undefined, undefined], ['test_loss_0.5', 200, 2],
+  ]);
+  t.is(m.wall_s, 3);
+});
