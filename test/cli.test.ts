@@ -1,0 +1,131 @@
+// End to end through the real CLI (bin/run.js), on tiny synthetic experiments.
+
+import {spawnSync} from 'node:child_process';
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import test from 'ava';
+import {parse} from 'csv-parse/sync';
+import {isTimingColumn} from '../src/results/columns.js';
+import {REPO} from './helpers.js';
+
+const BIN = join(REPO, 'bin', 'run.js');
+
+function cli(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {cwd, encoding: 'utf8', env: {...process.env, NORMBENCH_DATA: ''}});
+  return {code: r.status, stdout: r.stdout, stderr: r.stderr};
+}
+
+const TINY = `name: tiny
+question: Does the harness run end to end?
+dataset: {name: synthetic, features: 8, classes: 3, train_size: 120, test_size: 60}
+model: {kind: mlp, hidden: [8, 8]}
+train: {optimizer: sgd, lr: 0.2, batch_size: 12, steps: 30, eval_every: 10}
+grid:
+  norm: [none, batch]
+  activation: [relu, tanh]
+targets: {test_accuracy: [0.5, 0.99]}
+`;
+
+function workdir(files: Record<string, string> = {'tiny.yaml': TINY}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'normbench-cli-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+type Row = Record<string, string>;
+const readCsv = (file: string): Row[] => parse(readFileSync(file, 'utf8'), {columns: true}) as Row[];
+const header = (file: string): string[] => readFileSync(file, 'utf8').split('\n')[0]!.split(',');
+const withoutTiming = (rows: Row[]) => rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !isTimingColumn(k))));
+
+test('run writes curves.csv, summary.csv and manifest.json with the contract columns; a rerun gives identical results', (t) => {
+  const dir = workdir();
+  const first = cli(['run', 'tiny.yaml', '--out', 'a', '--quiet', '--backend', 'wasm'], dir);
+  t.is(first.code, 0, first.stderr);
+  t.is(first.stderr, '');
+  t.regex(first.stdout, /final test accuracy %/);
+  t.deepEqual(header(join(dir, 'a', 'curves.csv')),
+    ['run_id', 'norm', 'activation', 'seed', 'step', 'epoch', 'train_loss', 'train_accuracy', 'test_loss', 'test_accuracy', 'wall_ms']);
+  t.deepEqual(header(join(dir, 'a', 'summary.csv')).slice(0, 16), ['run_id', 'norm', 'activation', 'seed', 'status', 'steps',
+    'final_test_loss', 'final_test_accuracy', 'best_test_accuracy', 'best_step', 'steps_to_test_accuracy_0.5',
+    'steps_to_test_accuracy_0.99', 'time_to_test_accuracy_0.5_s', 'time_to_test_accuracy_0.99_s', 'train_loss_auc', 'steps_per_s']);
+  const summary = readCsv(join(dir, 'a', 'summary.csv'));
+  t.deepEqual(summary.map((r) => `${r.norm}/${r.activation}/${r.status}/${r.steps}`), ['none/relu/ok/30', 'none/tanh/ok/30', 'batch/relu/ok/30', 'batch/tanh/ok/30']);
+  const curves = readCsv(join(dir, 'a', 'curves.csv'));
+  t.is(curves.length, 4 * 4);
+  t.deepEqual(curves.slice(0, 4).map((r) => r.step), ['0', '10', '20', '30']);
+  const manifest = JSON.parse(readFileSync(join(dir, 'a', 'manifest.json'), 'utf8'));
+  t.is(manifest.experiment, 'tiny');
+  t.is(manifest.backend, 'wasm');
+  t.is(manifest.state, 'complete');
+  t.is(manifest.runs.length, 4);
+  t.is(manifest.config.train.lr, 0.2);
+
+  const second = cli(['run', 'tiny.yaml', '--out', 'b', '--quiet', '--backend', 'wasm'], dir);
+  t.is(second.code, 0, second.stderr);
+  for (const file of ['curves.csv', 'summary.csv']) {
+    t.deepEqual(withoutTiming(readCsv(join(dir, 'b', file))), withoutTiming(readCsv(join(dir, 'a', file))), file);
+  }
+});
+
+test('--json prints the summary as JSON on stdout; --set overrides; progress goes to stderr', (t) => {
+  const dir = workdir();
+  const r = cli(['run', 'tiny.yaml', '--json', '--set', 'train.steps=12', '--set', 'grid.norm=[layer]'], dir);
+  t.is(r.code, 0, r.stderr);
+  const json = JSON.parse(r.stdout);
+  t.is(json.experiment, 'tiny');
+  t.is(json.runs.length, 2);
+  t.deepEqual(json.runs.map((x: Row) => [x.norm, x.activation, x.steps]), [['layer', 'relu', 12], ['layer', 'tanh', 12]]);
+  t.is(typeof json.runs[0].final_test_accuracy, 'number');
+  t.true(existsSync(join(dir, 'results', 'tiny', 'summary.csv')), 'default output directory results/<name>');
+
+  const plain = cli(['run', 'tiny.yaml', '--set', 'train.steps=8', '--set', 'grid.norm=[none]', '--out', 'p'], dir);
+  t.regex(plain.stderr, /normbench: 2 runs on backend \w+/);
+  t.regex(plain.stderr, /\[1\/2\] none · relu · seed 1 \([0-9a-f]{12}\): 8 steps/);
+});
+
+test('a diverged run is recorded and the grid goes on', (t) => {
+  const dir = workdir();
+  const r = cli(['run', 'tiny.yaml', '--quiet', '--out', 'd', '--set', 'train.lr=1e30', '--set', 'grid.norm=[none, layer]'], dir);
+  t.is(r.code, 0, r.stderr);
+  const rows = readCsv(join(dir, 'd', 'summary.csv'));
+  t.is(rows.length, 4);
+  t.true(rows.some((row) => row.status === 'diverged'), JSON.stringify(rows.map((x) => x.status)));
+  for (const row of rows.filter((x) => x.status === 'diverged')) t.regex(row.message!, /training loss became/);
+});
+
+test('a failing run is recorded as failed, the rest run, and the exit code is 1', (t) => {
+  const dir = workdir();
+  const r = cli(['run', 'tiny.yaml', '--quiet', '--out', 'f', '--set', 'grid.train.batch_size=[12, 500]', '--set', 'grid.norm=[none]', '--set', 'grid.activation=[relu]'], dir);
+  t.is(r.code, 1);
+  const rows = readCsv(join(dir, 'f', 'summary.csv'));
+  t.deepEqual(rows.map((x) => [x['train.batch_size'], x.status]), [['12', 'ok'], ['500', 'failed']]);
+  t.regex(rows[1]!.message!, /batch_size 500 is larger than the 120 training examples/);
+});
+
+test('bad input: exit 2, file:line:col and a suggestion, nothing written', (t) => {
+  const dir = workdir({'bad.yaml': TINY.replace('optimizer: sgd', 'optimizer: sdg')});
+  const r = cli(['run', 'bad.yaml', '--out', 'never'], dir);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /bad\.yaml:5:20 \(train\.optimizer\): Unknown optimizer "sdg" — did you mean "sgd"\?/);
+  t.false(existsSync(join(dir, 'never')));
+  const missing = cli(['run', 'nope.yaml'], dir);
+  t.is(missing.code, 2);
+  t.regex(missing.stderr, /nope\.yaml: file not found/);
+  const badBackend = cli(['run', 'bad.yaml', '--backend', 'gpu'], dir);
+  t.is(badBackend.code, 2);
+});
+
+test('validate prints the grid and exits 0; list shows the registries and bundled experiments', (t) => {
+  const dir = workdir();
+  const v = cli(['validate', 'tiny.yaml'], dir);
+  t.is(v.code, 0, v.stderr);
+  t.regex(v.stdout, /grid: norm \(2\) × activation \(2\) = 4 runs/);
+  t.regex(v.stdout, /3\s+[0-9a-f]{12}\s+batch\s+tanh\s+1/);
+  const l = cli(['list'], dir);
+  t.is(l.code, 0, l.stderr);
+  for (const word of ['batch', 'layer', 'weight', 'sigmoid', 'fashion-mnist-mini', 'mlp', 'experiments/quickstart.yaml']) t.true(l.stdout.includes(word), word);
+  const bad = cli(['list', 'norm'], dir);
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /Unknown topic "norm" — did you mean "norms"\?/);
+});
