@@ -4,6 +4,7 @@ import {Args} from '@oclif/core';
 import {BaseCommand} from '../cli.js';
 import {loadExperiment} from '../config/load.js';
 import {DATASETS} from '../config/schema.js';
+import {findFashionMnist} from '../data/fashion-mnist.js';
 import {DATASET_INFO} from '../data/registry.js';
 import {UserError} from '../errors.js';
 import {MODEL_REGISTRY} from '../models/registry.js';
@@ -26,6 +27,11 @@ function optionText(schema: {shape: Record<string, unknown>; parse(x: unknown): 
   const defaults = schema.parse({}) as Record<string, unknown>;
   const keys = Object.keys(schema.shape);
   return keys.length ? keys.map((k) => `${k}=${String(defaults[k])}`).join(', ') : '—';
+}
+
+function fullSetStatus(): string {
+  const dir = findFashionMnist();
+  return dir ? `found in ${dir}` : 'not found here (see data/README.md)';
 }
 
 export default class List extends BaseCommand {
@@ -63,7 +69,7 @@ export default class List extends BaseCommand {
       case 'activations':
         return ACTIVATIONS.map((a) => ({name: a, text: ACTIVATION_INFO[a]}));
       case 'datasets':
-        return DATASETS.map((d) => ({name: d, text: DATASET_INFO[d]}));
+        return DATASETS.map((d) => ({name: d, text: d === 'fashion-mnist' ? `${DATASET_INFO[d]} · ${fullSetStatus()}` : DATASET_INFO[d]}));
       case 'models':
         return Object.entries(MODEL_REGISTRY).map(([name, m]) => ({name, text: m.summary}));
       case 'experiments': {

@@ -82,9 +82,14 @@ export function loadFashionMnistFrom(dir: string, name = 'fashion-mnist'): Datas
   };
 }
 
+/** The first of `places` that holds all four files, if any. */
+export function findFashionMnist(places = fashionMnistSearchPath()): string | undefined {
+  return places.find(hasAllFiles);
+}
+
 /** The full set from the first place (of `places`) that has all four files. */
 export function loadFashionMnist(dataDir?: string, places = fashionMnistSearchPath(dataDir)): Dataset {
-  const dir = places.find(hasAllFiles);
+  const dir = findFashionMnist(places);
   if (!dir) {
     throw new UserError(
       `Fashion-MNIST not found. Looked for ${Object.values(FASHION_MNIST_FILES).join(', ')} (.gz or raw) in:\n` +
