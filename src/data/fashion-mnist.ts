@@ -3,9 +3,9 @@
 // [0, 1]. The full set is looked for in a list of places; a stratified real subset ships in data/.
 
 import {existsSync} from 'node:fs';
-import {dirname, join, resolve} from 'node:path';
-import {fileURLToPath} from 'node:url';
+import {join, resolve} from 'node:path';
 import {UserError} from '../errors.js';
+import {PACKAGE_ROOT} from '../version.js';
 import {readIdx} from './idx.js';
 import type {Dataset, Split} from './types.js';
 
@@ -23,8 +23,8 @@ export const FASHION_MNIST_FILES = {
 /** Where Debian's `dataset-fashion-mnist` package installs the files. */
 export const DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
 
-/** The bundled mini set, relative to this module (dist/src/data → repo root). */
-export const MINI_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../data/fashion-mnist-mini');
+/** The bundled mini set. */
+export const MINI_DIR = join(PACKAGE_ROOT, 'data', 'fashion-mnist-mini');
 
 /** The file's path in `dir`, raw or gzipped, if present. */
 function findFile(dir: string, base: string): string | undefined {
