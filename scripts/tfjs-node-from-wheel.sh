@@ -49,6 +49,10 @@ cp -r "$tmp/tensorflow/include/." "$pkg/deps/include/"
 
 # 3. The binding, from source.
 nodedir=$(npm config get nodedir 2>/dev/null | grep -v '^undefined$' || true)
-(cd "$pkg" && ./node_modules/.bin/node-pre-gyp install --build-from-source ${nodedir:+--nodedir="$nodedir"} >/dev/null)
+if ! (cd "$pkg" && ./node_modules/.bin/node-pre-gyp install --build-from-source ${nodedir:+--nodedir="$nodedir"}) >"$tmp/build.log" 2>&1; then
+  tail -n 30 "$tmp/build.log" >&2
+  echo "building the tfjs-node binding failed (log above)" >&2
+  exit 1
+fi
 
 TF_CPP_MIN_LOG_LEVEL=2 node bin/run.js backend
