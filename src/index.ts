@@ -15,7 +15,8 @@ export {UserError, UserErrors, type SourceLocation} from './errors.js';
 export {NORMS, NORM_REGISTRY, createNorm, resolveNorm, parseNorm, normLabel, type NormName, type NormSpec} from './norms/registry.js';
 export type {Norm, NormInit, ForwardContext} from './norms/types.js';
 export {NoNorm} from './norms/none.js';
-export {BatchNorm, batchNormTrain, normalise, type BatchOptions} from './norms/batch.js';
+export {BatchNorm, batchNormTrain, type BatchOptions} from './norms/batch.js';
+export {normalise} from './norms/normalise.js';
 export {LayerNorm, layerNorm, type LayerOptions} from './norms/layer.js';
 export {WeightNorm, weightNormKernel, type WeightOptions} from './norms/weight.js';
 
@@ -23,9 +24,9 @@ export {WeightNorm, weightNormKernel, type WeightOptions} from './norms/weight.j
 export {ACTIVATIONS, ACTIVATION_FNS, type ActivationName} from './nn/activations.js';
 export {dense, matMul} from './nn/dense.js';
 export {drawKernel, INITIALIZERS, type InitializerName} from './nn/init.js';
-export {Mlp, type MlpOptions} from './models/mlp.js';
-export {buildModel, MODEL_REGISTRY, type BuildOptions} from './models/registry.js';
-export {parameterCount, type Model} from './models/types.js';
+export {Mlp} from './models/mlp.js';
+export {buildModel, MODEL_REGISTRY} from './models/registry.js';
+export {parameterCount, type Model, type BuildOptions} from './models/types.js';
 
 // Data.
 export {loadDataset} from './data/registry.js';

@@ -6,24 +6,13 @@
 // differ only in norm or activation start from identical weights for what they share.
 
 import * as tf from '../tf.js';
-import type {ModelSpec} from '../config/schema.js';
-import {ACTIVATION_FNS, type ActivationName} from '../nn/activations.js';
+import {ACTIVATION_FNS} from '../nn/activations.js';
 import {dense} from '../nn/dense.js';
 import {drawKernel} from '../nn/init.js';
 import {createNorm, type NormSpec} from '../norms/registry.js';
 import type {ForwardContext, Norm} from '../norms/types.js';
 import {Rng} from '../rng.js';
-import type {Model} from './types.js';
-
-export interface MlpOptions {
-  model: ModelSpec;
-  norm: NormSpec;
-  activation: ActivationName;
-  seed: number;
-  /** Input features and output classes. */
-  inputs: number;
-  classes: number;
-}
+import type {BuildOptions, Model} from './types.js';
 
 interface Layer {
   name: string;
@@ -40,7 +29,7 @@ export class Mlp implements Model {
   private readonly output: Layer;
   private readonly activation: (x: tf.Tensor2D) => tf.Tensor2D;
 
-  constructor(readonly options: MlpOptions) {
+  constructor(readonly options: BuildOptions) {
     const {model, norm, seed} = options;
     this.activation = ACTIVATION_FNS[options.activation];
     const init = {name: model.init, std: model.init_std};

@@ -1,19 +1,8 @@
 // Models by kind, one builder each.
 
-import type {ModelKind, ModelSpec} from '../config/schema.js';
-import type {ActivationName} from '../nn/activations.js';
-import type {NormSpec} from '../norms/registry.js';
+import type {ModelKind} from '../config/schema.js';
 import {Mlp} from './mlp.js';
-import type {Model} from './types.js';
-
-export interface BuildOptions {
-  model: ModelSpec;
-  norm: NormSpec;
-  activation: ActivationName;
-  seed: number;
-  inputs: number;
-  classes: number;
-}
+import type {BuildOptions, Model} from './types.js';
 
 export const MODEL_REGISTRY: Record<ModelKind, {summary: string; build(options: BuildOptions): Model}> = {
   mlp: {

@@ -1,5 +1,19 @@
-import type * as tf from '../tf.js';
+import type {ModelSpec} from '../config/schema.js';
+import type {ActivationName} from '../nn/activations.js';
+import type {NormSpec} from '../norms/registry.js';
 import type {ForwardContext} from '../norms/types.js';
+import type * as tf from '../tf.js';
+
+/** Everything a model builder needs: architecture, norm, activation, seed and the data's shape. */
+export interface BuildOptions {
+  model: ModelSpec;
+  norm: NormSpec;
+  activation: ActivationName;
+  seed: number;
+  /** Input features and output classes. */
+  inputs: number;
+  classes: number;
+}
 
 /** A classifier over flat feature vectors. The trainer sees only this. */
 export interface Model {

@@ -13,6 +13,7 @@
 import * as tf from '../tf.js';
 import {z} from 'zod';
 import {strict} from '../util/strict.js';
+import {normalise} from './normalise.js';
 import type {ForwardContext, Norm, NormInit} from './types.js';
 
 export const batchOptions = strict({
@@ -41,23 +42,8 @@ export function batchNormTrain(
   epsilon: number,
 ): BatchNormResult {
   const {mean, variance} = tf.moments(x, 0);
-  const y = normalise(x, mean as tf.Tensor1D, variance as tf.Tensor1D, gamma, beta, epsilon);
+  const y = normalise(x, mean, variance, gamma, beta, epsilon);
   return {y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D};
-}
-
-/** y = γ · (x − μ) / sqrt(σ² + ε) + β, with γ, β optional. */
-export function normalise(
-  x: tf.Tensor2D,
-  mean: tf.Tensor1D,
-  variance: tf.Tensor1D,
-  gamma: tf.Tensor1D | undefined,
-  beta: tf.Tensor1D | undefined,
-  epsilon: number,
-): tf.Tensor2D {
-  let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon)));
-  if (gamma) y = tf.mul(y, gamma);
-  if (beta) y = tf.add(y, beta);
-  return y as tf.Tensor2D;
 }
 
 export class BatchNorm implements Norm {

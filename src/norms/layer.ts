@@ -7,6 +7,7 @@
 import * as tf from '../tf.js';
 import {z} from 'zod';
 import {strict} from '../util/strict.js';
+import {normalise} from './normalise.js';
 import type {Norm, NormInit} from './types.js';
 
 export const layerOptions = strict({
@@ -27,10 +28,7 @@ export function layerNorm(
   epsilon: number,
 ): tf.Tensor2D {
   const {mean, variance} = tf.moments(x, 1, true);
-  let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon)));
-  if (gamma) y = tf.mul(y, gamma);
-  if (beta) y = tf.add(y, beta);
-  return y as tf.Tensor2D;
+  return normalise(x, mean, variance, gamma, beta, epsilon);
 }
 
 export class LayerNorm implements Norm {

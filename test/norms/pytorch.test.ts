@@ -1,8 +1,9 @@
 // Each norm's forward output and gradients (input and parameters) against PyTorch, within 1e-5.
 // Fixtures: test/fixtures/norms.json, made by scripts/make-norm-fixtures.py (float64 PyTorch).
 
-import test from 'ava';
-import {BatchNorm, batchNormTrain, normalise} from '../../src/norms/batch.js';
+import test, {type ExecutionContext} from 'ava';
+import {BatchNorm, batchNormTrain} from '../../src/norms/batch.js';
+import {normalise} from '../../src/norms/normalise.js';
 import {layerNorm} from '../../src/norms/layer.js';
 import {weightNormKernel} from '../../src/norms/weight.js';
 import {dense} from '../../src/nn/dense.js';
@@ -23,16 +24,25 @@ const TOL = 1e-5;
 
 test.before(setupBackend);
 
+/** f's output and its gradients with respect to each input, against PyTorch's. */
+function matchesTorch(
+  t: ExecutionContext,
+  f: (...inputs: tf.Tensor[]) => tf.Tensor,
+  inputs: tf.Tensor[],
+  dy: M,
+  expected: {y: M; grads: Record<string, M | V>},
+): void {
+  assertClose(t, f(...inputs), expected.y, TOL, 'y');
+  const grads = tf.grads(f)(inputs, tf.tensor(dy));
+  Object.entries(expected.grads).forEach(([name, value], i) => assertClose(t, grads[i]!, value, TOL, name));
+}
+
 test('BatchNorm training: output and gradients match torch BatchNorm1d', (t) => {
   const c = cases.batch_train;
   const f = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
     batchNormTrain(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, c.epsilon).y;
-  const inputs = [tf.tensor2d(c.x), tf.tensor1d(c.gamma), tf.tensor1d(c.beta)];
-  assertClose(t, f(inputs[0]!, inputs[1]!, inputs[2]!), c.y, TOL, 'y');
-  const [dx, dg, db] = tf.grads(f)(inputs, tf.tensor2d(c.dy));
-  assertClose(t, dx!, c.dx, TOL, 'dx');
-  assertClose(t, dg!, c.dgamma, TOL, 'dγ');
-  assertClose(t, db!, c.dbeta, TOL, 'dβ');
+  matchesTorch(t, f, [tf.tensor2d(c.x), tf.tensor1d(c.gamma), tf.tensor1d(c.beta)], c.dy,
+    {y: c.y, grads: {dx: c.dx, 'dγ': c.dgamma, 'dβ': c.dbeta}});
 });
 
 test('BatchNorm layer: one training step updates the moving averages as torch does (momentum 0.9 = torch 0.1)', (t) => {
@@ -52,12 +62,8 @@ test('BatchNorm evaluation: running statistics, output and gradients match torch
   const variance = tf.tensor1d(c.running_var);
   const f = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
     normalise(x as tf.Tensor2D, mean, variance, g as tf.Tensor1D, b as tf.Tensor1D, c.epsilon);
-  const inputs = [tf.tensor2d(c.x), tf.tensor1d(c.gamma), tf.tensor1d(c.beta)];
-  assertClose(t, f(inputs[0]!, inputs[1]!, inputs[2]!), c.y, TOL, 'y');
-  const [dx, dg, db] = tf.grads(f)(inputs, tf.tensor2d(c.dy));
-  assertClose(t, dx!, c.dx, TOL, 'dx');
-  assertClose(t, dg!, c.dgamma, TOL, 'dγ');
-  assertClose(t, db!, c.dbeta, TOL, 'dβ');
+  matchesTorch(t, f, [tf.tensor2d(c.x), tf.tensor1d(c.gamma), tf.tensor1d(c.beta)], c.dy,
+    {y: c.y, grads: {dx: c.dx, 'dγ': c.dgamma, 'dβ': c.dbeta}});
 
   // The layer in evaluation mode uses its moving averages, not the batch.
   const bn = new BatchNorm({units: 5, kernel: tf.zeros([1, 5]) as tf.Tensor2D}, {momentum: 0.9, epsilon: c.epsilon, center: true, scale: true});
@@ -72,19 +78,14 @@ test('BatchNorm evaluation: running statistics, output and gradients match torch
 test('BatchNorm without γ, β matches torch affine=False', (t) => {
   const c = cases.batch_train_no_affine;
   const f = (x: tf.Tensor) => batchNormTrain(x as tf.Tensor2D, undefined, undefined, c.epsilon).y;
-  assertClose(t, f(tf.tensor2d(c.x)), c.y, TOL, 'y');
-  assertClose(t, tf.grad(f)(tf.tensor2d(c.x), tf.tensor2d(c.dy)), c.dx, TOL, 'dx');
+  matchesTorch(t, f, [tf.tensor2d(c.x)], c.dy, {y: c.y, grads: {dx: c.dx}});
 });
 
 test('LayerNorm: output and gradients match torch LayerNorm', (t) => {
   const c = cases.layer;
   const f = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, c.epsilon);
-  const inputs = [tf.tensor2d(c.x), tf.tensor1d(c.gamma), tf.tensor1d(c.beta)];
-  assertClose(t, f(inputs[0]!, inputs[1]!, inputs[2]!), c.y, TOL, 'y');
-  const [dx, dg, db] = tf.grads(f)(inputs, tf.tensor2d(c.dy));
-  assertClose(t, dx!, c.dx, TOL, 'dx');
-  assertClose(t, dg!, c.dgamma, TOL, 'dγ');
-  assertClose(t, db!, c.dbeta, TOL, 'dβ');
+  matchesTorch(t, f, [tf.tensor2d(c.x), tf.tensor1d(c.gamma), tf.tensor1d(c.beta)], c.dy,
+    {y: c.y, grads: {dx: c.dx, 'dγ': c.dgamma, 'dβ': c.dbeta}});
 });
 
 test('WeightNorm dense layer: output and gradients (x, v, g, b) match torch weight_norm(Linear)', (t) => {
@@ -93,13 +94,8 @@ test('WeightNorm dense layer: output and gradients (x, v, g, b) match torch weig
   const v = tf.transpose(tf.tensor2d(c.v));
   const f = (x: tf.Tensor, vv: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
     dense(x as tf.Tensor2D, weightNormKernel(vv as tf.Tensor2D, g as tf.Tensor1D), b as tf.Tensor1D);
-  const inputs = [tf.tensor2d(c.x), v, tf.tensor1d(c.g), tf.tensor1d(c.bias)];
-  assertClose(t, f(inputs[0]!, inputs[1]!, inputs[2]!, inputs[3]!), c.y, TOL, 'y');
-  const [dx, dv, dg, db] = tf.grads(f)(inputs, tf.tensor2d(c.dy));
-  assertClose(t, dx!, c.dx, TOL, 'dx');
-  assertClose(t, tf.transpose(dv!), c.dv, TOL, 'dv');
-  assertClose(t, dg!, c.dg, TOL, 'dg');
-  assertClose(t, db!, c.dbias, TOL, 'db');
+  matchesTorch(t, f, [tf.tensor2d(c.x), v, tf.tensor1d(c.g), tf.tensor1d(c.bias)], c.dy,
+    {y: c.y, grads: {dx: c.dx, dv: tf.transpose(tf.tensor2d(c.dv)).arraySync() as M, dg: c.dg, db: c.dbias}});
 });
 
 test('the fast dense gradient equals tfjs’s own matMul gradient', (t) => {
