@@ -114,6 +114,11 @@ test('bad input: exit 2, file:line:col and a suggestion, nothing written', (t) =
   t.regex(missing.stderr, /nope\.yaml: file not found/);
   const badBackend = cli(['run', 'bad.yaml', '--backend', 'gpu'], dir);
   t.is(badBackend.code, 2);
+  writeFileSync(join(dir, 'full.yaml'), TINY.replace(/^dataset: .*$/m, 'dataset: {name: fashion-mnist, data_dir: nowhere}'));
+  const noData = cli(['run', 'full.yaml', '--out', 'never'], dir);
+  t.is(noData.code, 2);
+  t.regex(noData.stderr, /Fashion-MNIST not found\. Looked for .* in:\n {2}- \S*nowhere\n/);
+  t.false(existsSync(join(dir, 'never')));
 });
 
 test('validate prints the grid and exits 0; list shows the registries and bundled experiments', (t) => {

@@ -27,7 +27,7 @@ export const datasetSchema = z.discriminatedUnion('name', [
     name: z.literal('fashion-mnist'),
     train_limit: limit,
     test_limit: limit,
-    /** Directory holding the four IDX files (overrides the search). */
+    /** The directory holding the four IDX files: when set, the only place used (no search). */
     data_dir: z.string().optional(),
   }),
   strict({

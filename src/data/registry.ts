@@ -1,6 +1,7 @@
 // Datasets by name, one loader each; loaded sets are cached for the life of the process, so a
 // grid of runs over the same data reads it once.
 
+import {resolve} from 'node:path';
 import type {DatasetName, DatasetSpec} from '../config/schema.js';
 import {loadFashionMnist, loadFashionMnistMini} from './fashion-mnist.js';
 import {makeSynthetic} from './synthetic.js';
@@ -19,7 +20,8 @@ function loadFull(spec: DatasetSpec, dataDir?: string): Dataset {
     case 'fashion-mnist-mini':
       return loadFashionMnistMini();
     case 'fashion-mnist':
-      return loadFashionMnist(spec.data_dir ?? dataDir);
+      // A directory pinned in the experiment is the only place used; --data-dir is searched first.
+      return spec.data_dir ? loadFashionMnist(undefined, [resolve(spec.data_dir)]) : loadFashionMnist(dataDir);
     case 'synthetic':
       return makeSynthetic(spec);
   }

@@ -81,6 +81,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   const expanded = expandExperiment(loaded);
   const {config} = expanded;
   const outDir = resolve(options.out ?? defaultOutDir(config.name));
+  // Missing data is bad input, not a failed run: find every dataset before writing anything.
+  for (const spec of expanded.runs) loadDataset(spec.dataset, options.dataDir);
   const backend = await useBackend(options.backend ?? 'auto');
   const hooks = options.hooks ?? {};
   const manifest: Manifest = {
