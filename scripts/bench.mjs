@@ -7,8 +7,10 @@
 // linear map, sigmoid, softmax cross-entropy, plain SGD lr 0.1, batch 60, random data. Each
 // backend trains `steps` steps after 20 warm-up steps; steps/s counts training only. The peer
 // runs torch_bench.py with /usr/bin/python3 (Debian python3-torch) on 1 thread, as wasm is
-// single-threaded. Also reported: tensors alive and their bytes after the run (must be flat),
-// and the process's resident memory. Writes results/bench/bench.json.
+// single-threaded. The machine's speed drifts (shared cores), so each measurement is repeated
+// `repeats` times with ours and the peer's interleaved; the table gives medians, and the ratio
+// is the median of the paired ratios. Also reported: tensors left behind by training (must be
+// 0) and the process's resident memory. Writes results/bench/bench.json.
 
 import {spawnSync} from 'node:child_process';
 import {existsSync, mkdirSync, writeFileSync} from 'node:fs';
@@ -20,6 +22,7 @@ const {values} = parseArgs({
   options: {
     backend: {type: 'string', default: 'wasm'},
     steps: {type: 'string', default: '300'},
+    repeats: {type: 'string', default: '3'},
     norms: {type: 'string', default: 'none,batch,layer,weight'},
     torch: {type: 'string', default: process.env.NORMBENCH_TORCH_BENCH ?? resolve(PACKAGE_ROOT_FOR_SCRIPTS, '../shared/reference/torch_bench.py')},
   },
@@ -57,22 +60,34 @@ function peer(norm) {
   return JSON.parse(r.stdout.trim().split('\n').at(-1));
 }
 
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
 for (const backend of values.backend.split(',')) {
   const used = await useBackend(backend);
-  for (const norm of norms) rows.push({backend: used, norm, ...ours(norm)});
+  for (const norm of norms) {
+    const runs = [];
+    for (let r = 0; r < Number(values.repeats); r++) runs.push({ours: ours(norm), peer: peer(norm)});
+    const peerRates = runs.map((x) => x.peer.steps_per_s).filter((x) => typeof x === 'number');
+    rows.push({
+      backend: used,
+      norm,
+      steps_per_s: median(runs.map((x) => x.ours.steps_per_s)),
+      peer_steps_per_s: peerRates.length ? median(peerRates) : undefined,
+      ratio: peerRates.length ? median(runs.map((x) => x.ours.steps_per_s / x.peer.steps_per_s)) : undefined,
+      peer_error: runs[0].peer.error,
+      tensors_leaked: Math.max(...runs.map((x) => x.ours.tensors_after)),
+      samples: runs,
+    });
+  }
 }
-const peers = Object.fromEntries(norms.map((n) => [n, peer(n)]));
 
-const fmt = (x) => (typeof x === 'number' ? x.toFixed(1) : '—');
-console.log(`MLP 784-100-100-100-10 · sigmoid · SGD · batch 60 · ${steps} timed steps`);
+const fmt = (x, d = 1) => (typeof x === 'number' ? x.toFixed(d) : '—');
+console.log(`MLP 784-100-100-100-10 · sigmoid · SGD · batch 60 · ${steps} timed steps · median of ${values.repeats}`);
 console.log(['backend', 'norm', 'steps/s', 'torch steps/s (1 thread)', 'normbench / torch', 'tensors leaked'].join(' | '));
 for (const r of rows) {
-  const p = peers[r.norm];
-  console.log([r.backend, r.norm, fmt(r.steps_per_s), p.error ? p.error : fmt(p.steps_per_s),
-    p.steps_per_s ? (r.steps_per_s / p.steps_per_s).toFixed(2) : '—', String(r.tensors_after)].join(' | '));
+  console.log([r.backend, r.norm, fmt(r.steps_per_s), r.peer_error ?? fmt(r.peer_steps_per_s), fmt(r.ratio, 2), String(r.tensors_leaked)].join(' | '));
 }
 console.log(`resident memory: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
 const out = join(PACKAGE_ROOT_FOR_SCRIPTS, 'results', 'bench');
 mkdirSync(out, {recursive: true});
-writeFileSync(join(out, 'bench.json'), `${JSON.stringify({steps, rows, peers, node: process.version}, null, 2)}\n`);
+writeFileSync(join(out, 'bench.json'), `${JSON.stringify({steps, repeats: Number(values.repeats), rows, node: process.version}, null, 2)}\n`);

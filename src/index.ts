@@ -16,7 +16,7 @@ export {NORMS, NORM_REGISTRY, createNorm, resolveNorm, parseNorm, normLabel, typ
 export type {Norm, NormInit, ForwardContext} from './norms/types.js';
 export {NoNorm} from './norms/none.js';
 export {BatchNorm, batchNormTrain, type BatchOptions} from './norms/batch.js';
-export {normalise} from './norms/normalise.js';
+export {normalise, standardise} from './norms/normalise.js';
 export {LayerNorm, layerNorm, type LayerOptions} from './norms/layer.js';
 export {WeightNorm, weightNormKernel, type WeightOptions} from './norms/weight.js';
 

@@ -13,7 +13,7 @@
 import * as tf from '../tf.js';
 import {z} from 'zod';
 import {strict} from '../util/strict.js';
-import {normalise} from './normalise.js';
+import {normalise, standardise} from './normalise.js';
 import type {ForwardContext, Norm, NormInit} from './types.js';
 
 export const batchOptions = strict({
@@ -34,7 +34,10 @@ export interface BatchNormResult {
   variance: tf.Tensor1D;
 }
 
-/** The training-mode op: normalise with this batch's statistics (biased variance). */
+/**
+ * The training-mode op by autodiff through tf.moments: the reference that the layer's fused
+ * op (`standardise`, axis 0) is tested against.
+ */
 export function batchNormTrain(
   x: tf.Tensor2D,
   gamma: tf.Tensor1D | undefined,
@@ -76,9 +79,10 @@ export class BatchNorm implements Norm {
     if (!ctx.training) {
       return normalise(x, this.movingMean, this.movingVariance, this.gamma, this.beta, epsilon);
     }
-    const {y, mean, variance} = batchNormTrain(x, this.gamma, this.beta, epsilon);
-    if (ctx.updateStats) this.updateMovingAverages(mean, variance, x.shape[0], momentum);
-    return y;
+    const onStats = ctx.updateStats
+      ? (mean: tf.Tensor1D, variance: tf.Tensor1D) => this.updateMovingAverages(mean, variance, x.shape[0], momentum)
+      : undefined;
+    return standardise(x, this.gamma, this.beta, epsilon, 0, onStats);
   }
 
   private updateMovingAverages(mean: tf.Tensor1D, variance: tf.Tensor1D, m: number, momentum: number): void {

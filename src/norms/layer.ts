@@ -7,7 +7,7 @@
 import * as tf from '../tf.js';
 import {z} from 'zod';
 import {strict} from '../util/strict.js';
-import {normalise} from './normalise.js';
+import {normalise, standardise} from './normalise.js';
 import type {Norm, NormInit} from './types.js';
 
 export const layerOptions = strict({
@@ -20,7 +20,7 @@ export const layerOptions = strict({
 });
 export type LayerOptions = z.infer<typeof layerOptions>;
 
-/** The op: normalise each row of x over its units. */
+/** The op by autodiff through tf.moments: the reference for the layer's fused op. */
 export function layerNorm(
   x: tf.Tensor2D,
   gamma: tf.Tensor1D | undefined,
@@ -53,7 +53,7 @@ export class LayerNorm implements Norm {
   }
 
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    return layerNorm(x, this.gamma, this.beta, this.options.epsilon);
+    return standardise(x, this.gamma, this.beta, this.options.epsilon, 1);
   }
 
   dispose(): void {

@@ -3,6 +3,7 @@ import {UserError} from '../../src/errors.js';
 import {Mlp} from '../../src/models/mlp.js';
 import {batchNormTrain} from '../../src/norms/batch.js';
 import {layerNorm} from '../../src/norms/layer.js';
+import {standardise} from '../../src/norms/normalise.js';
 import {createNorm, normLabel, resolveNorm} from '../../src/norms/registry.js';
 import {Rng} from '../../src/rng.js';
 import * as tf from '../../src/tf.js';
@@ -30,6 +31,33 @@ test('BatchNorm training (γ=1, β=0): every unit has mean 0 and variance 1 over
     const {mean, variance} = tf.moments(y, 0);
     assertClose(t, mean, new Array(10).fill(0), 1e-5, 'unit means');
     assertClose(t, variance, new Array(10).fill(1), 1e-4, 'unit variances');
+  }
+});
+
+test('the fused ops equal the autodiff references: outputs, statistics and every gradient, on random batches', (t) => {
+  for (let seed = 1; seed <= 4; seed++) {
+    const rng = new Rng('fused', seed);
+    const x = tf.tensor2d(Array.from({length: 12}, () => Array.from({length: 7}, () => rng.normal() * (1 + seed) + seed)));
+    const g = tf.tensor1d(Array.from({length: 7}, () => 0.5 + rng.uniform()));
+    const b = tf.tensor1d(Array.from({length: 7}, () => rng.normal()));
+    const dy = tf.tensor2d(Array.from({length: 12}, () => Array.from({length: 7}, () => rng.normal())));
+    const pairs = [
+      [0, (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => batchNormTrain(xx as tf.Tensor2D, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-5).y],
+      [1, (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => layerNorm(xx as tf.Tensor2D, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-5)],
+    ] as const;
+    for (const [axis, reference] of pairs) {
+      const fused = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
+        standardise(xx as tf.Tensor2D, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-5, axis);
+      assertClose(t, fused(x, g, b), reference(x, g, b), 1e-5, `axis ${axis} y`);
+      const gf = tf.grads(fused)([x, g, b], dy);
+      const gr = tf.grads(reference)([x, g, b], dy);
+      ['dx', 'dγ', 'dβ'].forEach((name, i) => assertClose(t, gf[i]!, gr[i]!, 1e-4, `axis ${axis} ${name}`));
+      const seen: number[][] = [];
+      standardise(x, g, b, 1e-5, axis, (mean, variance) => seen.push(Array.from(mean.dataSync()), Array.from(variance.dataSync())));
+      const {mean, variance} = tf.moments(x, axis);
+      assertClose(t, seen[0]!, Array.from(mean.dataSync()), 1e-5, `axis ${axis} mean`);
+      assertClose(t, seen[1]!, Array.from(variance.dataSync()), 1e-4, `axis ${axis} variance`);
+    }
   }
 });
 

@@ -3,8 +3,8 @@
 
 import test, {type ExecutionContext} from 'ava';
 import {BatchNorm, batchNormTrain} from '../../src/norms/batch.js';
-import {normalise} from '../../src/norms/normalise.js';
-import {layerNorm} from '../../src/norms/layer.js';
+import {normalise, standardise} from '../../src/norms/normalise.js';
+import {LayerNorm, layerNorm} from '../../src/norms/layer.js';
 import {weightNormKernel} from '../../src/norms/weight.js';
 import {dense} from '../../src/nn/dense.js';
 import * as tf from '../../src/tf.js';
@@ -37,12 +37,16 @@ function matchesTorch(
   Object.entries(expected.grads).forEach(([name, value], i) => assertClose(t, grads[i]!, value, TOL, name));
 }
 
-test('BatchNorm training: output and gradients match torch BatchNorm1d', (t) => {
+test('BatchNorm training: output and gradients match torch BatchNorm1d (fused op and autodiff reference)', (t) => {
   const c = cases.batch_train;
-  const f = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+  const fused = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+    standardise(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, c.epsilon, 0);
+  const reference = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
     batchNormTrain(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, c.epsilon).y;
-  matchesTorch(t, f, [tf.tensor2d(c.x), tf.tensor1d(c.gamma), tf.tensor1d(c.beta)], c.dy,
-    {y: c.y, grads: {dx: c.dx, 'dγ': c.dgamma, 'dβ': c.dbeta}});
+  for (const f of [fused, reference]) {
+    matchesTorch(t, f, [tf.tensor2d(c.x), tf.tensor1d(c.gamma), tf.tensor1d(c.beta)], c.dy,
+      {y: c.y, grads: {dx: c.dx, 'dγ': c.dgamma, 'dβ': c.dbeta}});
+  }
 });
 
 test('BatchNorm layer: one training step updates the moving averages as torch does (momentum 0.9 = torch 0.1)', (t) => {
@@ -77,15 +81,32 @@ test('BatchNorm evaluation: running statistics, output and gradients match torch
 
 test('BatchNorm without γ, β matches torch affine=False', (t) => {
   const c = cases.batch_train_no_affine;
-  const f = (x: tf.Tensor) => batchNormTrain(x as tf.Tensor2D, undefined, undefined, c.epsilon).y;
-  matchesTorch(t, f, [tf.tensor2d(c.x)], c.dy, {y: c.y, grads: {dx: c.dx}});
+  const fused = (x: tf.Tensor) => standardise(x as tf.Tensor2D, undefined, undefined, c.epsilon, 0);
+  const reference = (x: tf.Tensor) => batchNormTrain(x as tf.Tensor2D, undefined, undefined, c.epsilon).y;
+  for (const f of [fused, reference]) matchesTorch(t, f, [tf.tensor2d(c.x)], c.dy, {y: c.y, grads: {dx: c.dx}});
 });
 
-test('LayerNorm: output and gradients match torch LayerNorm', (t) => {
+test('LayerNorm: output and gradients match torch LayerNorm (fused op and autodiff reference)', (t) => {
   const c = cases.layer;
-  const f = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, c.epsilon);
-  matchesTorch(t, f, [tf.tensor2d(c.x), tf.tensor1d(c.gamma), tf.tensor1d(c.beta)], c.dy,
-    {y: c.y, grads: {dx: c.dx, 'dγ': c.dgamma, 'dβ': c.dbeta}});
+  const fused = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+    standardise(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, c.epsilon, 1);
+  const reference = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+    layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, c.epsilon);
+  for (const f of [fused, reference]) {
+    matchesTorch(t, f, [tf.tensor2d(c.x), tf.tensor1d(c.gamma), tf.tensor1d(c.beta)], c.dy,
+      {y: c.y, grads: {dx: c.dx, 'dγ': c.dgamma, 'dβ': c.dbeta}});
+  }
+});
+
+test('the BatchNorm and LayerNorm layers compute the torch outputs in training', (t) => {
+  const kernel = tf.zeros([1, 5]) as tf.Tensor2D;
+  for (const [Layer, c] of [[BatchNorm, cases.batch_train], [LayerNorm, cases.layer]] as const) {
+    const norm = new Layer({units: 5, kernel}, {momentum: 0.9, epsilon: c.epsilon, center: true, scale: true});
+    norm.params.gamma!.assign(tf.tensor1d(c.gamma));
+    norm.params.beta!.assign(tf.tensor1d(c.beta));
+    assertClose(t, norm.apply(tf.tensor2d(c.x), {training: true, updateStats: true}), c.y, TOL, norm.name);
+    norm.dispose();
+  }
 });
 
 test('WeightNorm dense layer: output and gradients (x, v, g, b) match torch weight_norm(Linear)', (t) => {
