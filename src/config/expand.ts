@@ -2,7 +2,7 @@
 // hash of its canonical form (same cell → same id, whatever the file or the order of keys).
 
 import {UserError, UserErrors} from '../errors.js';
-import {ACTIVATIONS, type ActivationName} from '../nn/activations.js';
+import type {ActivationName} from '../nn/activations.js';
 import {normLabel, parseNorm, type NormSpec} from '../norms/registry.js';
 import {nearest} from '../suggest.js';
 import {hashOf} from '../util/canonical.js';
@@ -100,47 +100,59 @@ function cartesian(lists: unknown[][]): number[][] {
   return cells;
 }
 
+/** Throw the errors found, if any: one as itself, several together (duplicates dropped). */
+function throwIfAny(errors: UserError[]): void {
+  const unique = [...new Map(errors.map((e) => [e.message, e])).values()];
+  if (unique.length === 1) throw unique[0]!;
+  if (unique.length > 1) throw new UserErrors(unique);
+}
+
+function checkGridKeys(config: ExperimentConfig, sources: ConfigSources): void {
+  const known = gridableKeys(config);
+  const errors = Object.keys(config.grid)
+    .filter((key) => !known.includes(key))
+    .map((key) => {
+      const guess = nearest(key, known);
+      return new UserError(
+        `grid cannot vary "${key}"${guess ? ` — did you mean "${guess}"?` : ''} (allowed: ${known.join(', ')})`,
+        sources.locate(['grid', key], true),
+      );
+    });
+  throwIfAny(errors);
+}
+
+/** The config of one cell (grid values put in place) and where its norm entry came from. */
+function applyCell(config: ExperimentConfig, gridKeys: string[], cell: number[]) {
+  const base = structuredClone({...config, grid: {}}) as Record<string, unknown>;
+  let normEntry: unknown = config.norm;
+  let normPath: KeyPath = ['norm'];
+  cell.forEach((choice, k) => {
+    const key = gridKeys[k]!;
+    const value = config.grid[key]![choice];
+    if (key === 'norm') {
+      normEntry = value;
+      normPath = ['grid', 'norm', choice];
+      return;
+    }
+    const path = key.split('.');
+    let target = base;
+    for (const seg of path.slice(0, -1)) target = target[seg] as Record<string, unknown>;
+    target[path[path.length - 1]!] = structuredClone(value);
+  });
+  return {base, normEntry, normPath};
+}
+
 /** Expand a loaded experiment into its runs; every grid problem is a located UserError. */
 export function expandExperiment(loaded: LoadedExperiment): ExpandedExperiment {
   const {config, sources} = loaded;
+  checkGridKeys(config, sources);
   const gridKeys = Object.keys(config.grid);
-  const known = gridableKeys(config);
-  const errors: UserError[] = [];
-  for (const key of gridKeys) {
-    if (!known.includes(key)) {
-      const guess = nearest(key, known);
-      errors.push(
-        new UserError(
-          `grid cannot vary "${key}"${guess ? ` — did you mean "${guess}"?` : ''} ` +
-            `(allowed: ${known.join(', ')})`,
-          sources.locate(['grid', key], true),
-        ),
-      );
-    }
-  }
-  if (errors.length) throw errors.length === 1 ? errors[0]! : new UserErrors(errors);
-
   const factorKeys = gridKeys.filter((k) => !(DIRECT_KEYS as readonly string[]).includes(k));
-  const lists = gridKeys.map((k) => config.grid[k]!);
+  const errors: UserError[] = [];
   const runs: RunSpec[] = [];
   const seen = new Map<string, number>();
-  for (const cell of cartesian(lists)) {
-    const base = structuredClone({...config, grid: {}}) as Record<string, unknown>;
-    let normEntry: unknown = config.norm;
-    let normPath: KeyPath = ['norm'];
-    cell.forEach((choice, k) => {
-      const key = gridKeys[k]!;
-      const value = config.grid[key]![choice];
-      if (key === 'norm') {
-        normEntry = value;
-        normPath = ['grid', 'norm', choice];
-        return;
-      }
-      const path = key.split('.');
-      let target = base;
-      for (const seg of path.slice(0, -1)) target = target[seg] as Record<string, unknown>;
-      target[path[path.length - 1]!] = structuredClone(value);
-    });
+  for (const cell of cartesian(gridKeys.map((k) => config.grid[k]!))) {
+    const {base, normEntry, normPath} = applyCell(config, gridKeys, cell);
     const parsed = experimentSchema.safeParse(base);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
@@ -161,25 +173,16 @@ export function expandExperiment(loaded: LoadedExperiment): ExpandedExperiment {
     const cfg = parsed.data;
     const spec = {norm, activation: cfg.activation, seed: cfg.seed, dataset: cfg.dataset, model: cfg.model, train: cfg.train};
     const id = runId(spec);
-    const factors: Record<string, string> = {};
-    cell.forEach((choice, k) => {
-      const key = gridKeys[k]!;
-      if (factorKeys.includes(key)) factors[key] = factorText(config.grid[key]![choice]);
-    });
     if (seen.has(id)) {
       errors.push(new UserError(`grid cell ${runs.length} repeats cell ${seen.get(id)} (same run)`, sources.locate(['grid'])));
       continue;
     }
     seen.set(id, runs.length);
+    const factors = Object.fromEntries(
+      factorKeys.map((key) => [key, factorText(config.grid[key]![cell[gridKeys.indexOf(key)]!])]),
+    );
     runs.push({run_id: id, index: runs.length, norm_label: normLabel(norm), factors, ...spec});
   }
-  if (errors.length) throw errors.length === 1 ? errors[0]! : new UserErrors(dedupe(errors));
+  throwIfAny(errors);
   return {config, factorKeys, runs};
 }
-
-function dedupe(errors: UserError[]): UserError[] {
-  const seen = new Set<string>();
-  return errors.filter((e) => (seen.has(e.message) ? false : (seen.add(e.message), true)));
-}
-
-export {ACTIVATIONS};

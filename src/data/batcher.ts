@@ -18,7 +18,7 @@ export class Batcher {
     readonly batchSize: number,
     seed: number,
   ) {
-    if (batchSize > n) throw new Error(`batch_size ${batchSize} exceeds the ${n} training examples`);
+    if (batchSize > n) throw new Error(`batch_size ${batchSize} is larger than the ${n} training examples`);
     this.rng = new Rng(seed, 'batches');
   }
 

@@ -12,23 +12,25 @@ export interface SummaryJson {
   runs: Array<Record<string, string | number | null>>;
 }
 
+/** Numbers as numbers; an empty cell or NaN as null; `inf` stays text (JSON has no infinity). */
 function parseCell(text: string): string | number | null {
-  if (text === '') return null;
-  if (text === 'nan') return null;
+  if (text === '' || text === 'nan') return null;
   const n = Number(text);
-  return Number.isNaN(n) || /^[0-9a-f]{12}$/.test(text) ? text : n;
+  return Number.isNaN(n) ? text : n;
 }
+
+const TEXT_COLUMNS = new Set(['run_id', 'norm', 'activation', 'status', 'message']);
 
 export function summaryJson(result: {expanded: ExpandedExperiment; records: RunRecord[]; backend: string; outDir: string}): SummaryJson {
   const {factorKeys, config} = result.expanded;
   const targetKeys = targetList(config.targets).map((t) => t.key);
   const columns = summaryColumns(factorKeys, targetKeys);
+  const isText = (c: string) => TEXT_COLUMNS.has(c) || factorKeys.includes(c);
   const runs = [...result.records]
     .sort((a, b) => a.spec.index - b.spec.index)
     .map((r) => {
       const row = summaryRow(r, factorKeys, targetKeys);
-      const keep = (c: string) => c === 'run_id' || c === 'norm' || c === 'activation' || c === 'status' || c === 'message' || factorKeys.includes(c);
-      return Object.fromEntries(columns.map((c, i) => [c, keep(c) ? row[i] || null : parseCell(row[i]!)]));
+      return Object.fromEntries(columns.map((c, i) => [c, isText(c) ? row[i] || null : parseCell(row[i]!)]));
     });
   return {experiment: config.name, backend: result.backend, out: result.outDir, runs};
 }

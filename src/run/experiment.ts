@@ -6,8 +6,8 @@ import {join, resolve} from 'node:path';
 import {useBackend, TFJS_VERSION} from '../backend.js';
 import {expandExperiment, type ExpandedExperiment, type RunSpec} from '../config/expand.js';
 import type {LoadedExperiment} from '../config/load.js';
+import type {Targets} from '../config/schema.js';
 import {loadDataset} from '../data/registry.js';
-import {UserError} from '../errors.js';
 import {buildModel} from '../models/registry.js';
 import {parameterCount} from '../models/types.js';
 import type {RunRecord} from '../results/columns.js';
@@ -46,14 +46,11 @@ export function defaultOutDir(name: string): string {
   return join('results', name);
 }
 
-/** Train one grid cell. Throws only on programming errors; user-facing problems become `failed`. */
-export function runOne(spec: RunSpec, expanded: ExpandedExperiment, dataDir?: string, hooks: ExperimentHooks = {}): RunRecord {
+/** Train one grid cell. Never throws: an error becomes a `failed` record carrying its message. */
+export function runOne(spec: RunSpec, targets: Targets, dataDir?: string, hooks: ExperimentHooks = {}): RunRecord {
   let model;
   try {
     const data = loadDataset(spec.dataset, dataDir);
-    if (spec.train.batch_size > data.train.n) {
-      throw new UserError(`batch_size ${spec.train.batch_size} is larger than the ${data.train.n} training examples`);
-    }
     model = buildModel({...spec, inputs: data.features, classes: data.classes});
     const params = parameterCount(model);
     const result = train(model, data, spec.train, spec.seed, {
@@ -65,7 +62,7 @@ export function runOne(spec: RunSpec, expanded: ExpandedExperiment, dataDir?: st
       status: result.status,
       steps: result.steps,
       points: result.points,
-      metrics: runMetrics(result, expanded.config.targets),
+      metrics: runMetrics(result, targets),
       params,
       message: result.message,
     };
@@ -109,7 +106,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   const records: RunRecord[] = [];
   for (const spec of expanded.runs) {
     hooks.onRunStart?.(spec, expanded.runs.length);
-    const record = runOne(spec, expanded, options.dataDir, hooks);
+    const record = runOne(spec, config.targets, options.dataDir, hooks);
     records.push(record);
     writer.add(record);
     hooks.onRunEnd?.(record, expanded.runs.length);

@@ -92,7 +92,7 @@ export function train(model: Model, data: Dataset, spec: TrainSpec, seed: number
   let status: RunStatus = 'ok';
   let message: string | undefined;
   let step = 0;
-  let initialTest: EvalResult | undefined = evaluate(model, data.test, data.features, data.classes);
+  const initialTest = evaluate(model, data.test, data.features, data.classes);
 
   const record = (pointStep: number, test: EvalResult): void => {
     const point: CurvePoint = {
@@ -121,14 +121,9 @@ export function train(model: Model, data: Dataset, spec: TrainSpec, seed: number
       windowCorrect += correct;
       windowSteps++;
       hooks.onStep?.(step, loss);
-      if (initialTest) {
-        // Step 0's point: the test metrics before any update, the first batch's loss (also at θ₀).
-        record(0, initialTest);
-        initialTest = undefined;
-        windowLoss = loss;
-        windowCorrect = correct;
-        windowSteps = 1;
-      }
+      // Step 0's point: the test metrics before any update, and the first batch's loss (its
+      // forward pass ran at θ₀ too). That batch stays in the first window as well.
+      if (step === 1) record(0, initialTest);
       if (!Number.isFinite(loss)) {
         status = 'diverged';
         message = `training loss became ${loss} at step ${step}`;
