@@ -81,8 +81,4 @@ export async function probeBackends(): Promise<BackendProbe[]> {
   return probes;
 }
 
-export function activeBackend(): BackendName | undefined {
-  return active;
-}
-
 export const TFJS_VERSION: string = tf.version_core;

@@ -6,8 +6,6 @@ import {ACTIVATIONS} from '../nn/activations.js';
 import {INITIALIZERS} from '../nn/init.js';
 import {strict} from '../util/strict.js';
 
-export {strict};
-
 const positiveInt = z.number().int().positive();
 const limit = positiveInt.optional();
 

@@ -11,9 +11,7 @@ export function fmtValue(x: number | undefined): string {
 
 /** Accuracies and other fractions: 6 decimals. */
 export function fmtFraction(x: number | undefined): string {
-  if (x === undefined) return '';
-  if (!Number.isFinite(x)) return fmtValue(x);
-  return x.toFixed(6);
+  return fmtFixed(x, 6);
 }
 
 /** Fixed decimals (epochs, seconds). */

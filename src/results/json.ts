@@ -26,11 +26,9 @@ export function summaryJson(result: {expanded: ExpandedExperiment; records: RunR
   const targetKeys = targetList(config.targets).map((t) => t.key);
   const columns = summaryColumns(factorKeys, targetKeys);
   const isText = (c: string) => TEXT_COLUMNS.has(c) || factorKeys.includes(c);
-  const runs = [...result.records]
-    .sort((a, b) => a.spec.index - b.spec.index)
-    .map((r) => {
-      const row = summaryRow(r, factorKeys, targetKeys);
-      return Object.fromEntries(columns.map((c, i) => [c, isText(c) ? row[i] || null : parseCell(row[i]!)]));
-    });
+  const runs = result.records.map((r) => {
+    const row = summaryRow(r, factorKeys, targetKeys);
+    return Object.fromEntries(columns.map((c, i) => [c, isText(c) ? row[i] || null : parseCell(row[i]!)]));
+  });
   return {experiment: config.name, backend: result.backend, out: result.outDir, runs};
 }

@@ -4,7 +4,6 @@ import {execFileSync} from 'node:child_process';
 import {dirname} from 'node:path';
 import type {ExperimentConfig} from '../config/schema.js';
 import {hashOf} from '../util/canonical.js';
-import {VERSION} from '../version.js';
 import type {RunRecord} from './columns.js';
 
 export interface Manifest {
@@ -69,4 +68,3 @@ export function manifestRuns(records: RunRecord[]): Manifest['runs'] {
   }));
 }
 
-export {VERSION};

@@ -22,21 +22,19 @@ export function summaryTable(records: RunRecord[], factorKeys: string[], targets
     'final acc %', 'best acc %', ...tlist.map((t) => `steps→${t.metric.replace('_accuracy', ' acc').replace('_loss', ' loss')} ${t.value}`),
     'loss AUC', 'steps/s',
   ];
-  const rows = [...records]
-    .sort((a, b) => a.spec.index - b.spec.index)
-    .map((r) => {
-      const m = r.metrics;
-      return [
-        r.spec.norm_label, r.spec.activation, ...(seeds.size > 1 ? [String(r.spec.seed)] : []),
-        ...factorKeys.map((k) => r.spec.factors[k] ?? ''), r.status,
-        pct(m?.final_test_accuracy), pct(m?.best_test_accuracy),
-        ...tlist.map((t) => {
-          const hit = m?.targets.find((h) => h.key === t.key);
-          return hit?.step === undefined ? '—' : String(hit.step);
-        }),
-        m ? m.train_loss_auc.toFixed(3) : '—', m ? m.steps_per_s.toFixed(0) : '—',
-      ];
-    });
+  const rows = records.map((r) => {
+    const m = r.metrics;
+    return [
+      r.spec.norm_label, r.spec.activation, ...(seeds.size > 1 ? [String(r.spec.seed)] : []),
+      ...factorKeys.map((k) => r.spec.factors[k] ?? ''), r.status,
+      pct(m?.final_test_accuracy), pct(m?.best_test_accuracy),
+      ...tlist.map((t) => {
+        const hit = m?.targets.find((h) => h.key === t.key);
+        return hit?.step === undefined ? '—' : String(hit.step);
+      }),
+      m ? m.train_loss_auc.toFixed(3) : '—', m ? m.steps_per_s.toFixed(0) : '—',
+    ];
+  });
   const right = header.map((_, i) => i >= 2 + (seeds.size > 1 ? 1 : 0) + factorKeys.length + 1);
   let out = renderTable(header, rows, right);
   const matrix = accuracyMatrix(records, factorKeys);

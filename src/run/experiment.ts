@@ -38,6 +38,7 @@ export interface ExperimentResult {
   outDir: string;
   backend: string;
   expanded: ExpandedExperiment;
+  /** One per run, in grid order. */
   records: RunRecord[];
   files: {curves: string; summary: string; manifest: string};
 }
