@@ -34,13 +34,13 @@ const data = makeSynthetic({features: 784, classes: 10, train_size: 6000, test_s
 const spec = {optimizer: 'sgd', lr: 0.1, batch_size: 60, steps: WARMUP + steps, eval_every: WARMUP + steps,
   momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0.9};
 
-function ours(norm) {
+async function ours(norm) {
   const model = buildModel({model: {kind: 'mlp', hidden: [100, 100, 100], init: 'glorot_uniform', init_std: 0.01},
     norm: resolveNorm(norm), activation: 'sigmoid', seed: 1, inputs: 784, classes: 10});
   let t0 = 0;
   let t1 = 0;
   const before = tf.memory().numTensors; // the model's own variables included
-  const result = train(model, data, spec, 1, {
+  const result = await train(model, data, spec, 1, {
     onStep: (step) => {
       if (step === WARMUP) t0 = performance.now();
       if (step === WARMUP + steps) t1 = performance.now();
@@ -66,7 +66,7 @@ for (const backend of values.backend.split(',')) {
   const used = await useBackend(backend);
   for (const norm of norms) {
     const runs = [];
-    for (let r = 0; r < Number(values.repeats); r++) runs.push({ours: ours(norm), peer: peer(norm)});
+    for (let r = 0; r < Number(values.repeats); r++) runs.push({ours: await ours(norm), peer: peer(norm)});
     const peerRates = runs.map((x) => x.peer.steps_per_s).filter((x) => typeof x === 'number');
     rows.push({
       backend: used,

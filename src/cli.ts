@@ -1,8 +1,12 @@
-// What every command shares: user errors are printed plainly and exit with code 2.
+// What every command shares. Bad input (a UserError, or a flag oclif rejects) is printed for
+// people on stderr and, with --json, as a JSON error object on stdout too, so that a CI log
+// always says what went wrong and a program can read it; then exit 2. An interrupted grid
+// (Ctrl-C, SIGTERM) says what was kept and how to continue, and exits 130 / 143.
 
-import {Command, Flags} from '@oclif/core';
+import {Command, Errors, Flags} from '@oclif/core';
 import {BACKEND_CHOICES} from './backend.js';
-import {UserError} from './errors.js';
+import {Interrupted, UserError, type ErrorJson} from './errors.js';
+import {commandLine, GridInterrupted} from './run/experiment.js';
 
 export const sharedFlags = {
   set: Flags.string({
@@ -18,11 +22,61 @@ export const backendFlag = Flags.string({
   default: 'auto',
 });
 
+/** The JSON printed on stdout for errors under --json. */
+export interface ErrorReport {
+  error: ErrorJson & {exit_code: number};
+  /** Every error found (several when a file has several problems). */
+  errors: ErrorJson[];
+}
+
+/** oclif's own usage errors (unknown flag, bad option value, missing argument) as UserErrors. */
+function asUserError(error: Error & {oclif?: {exit?: number}}): UserError | undefined {
+  if (error instanceof UserError) return error;
+  if (error instanceof Errors.CLIError && error.oclif?.exit === 2) {
+    return new UserError(error.message.replace(/\n\s*See more help with --help\s*$/, '').trim(), undefined, 'usage');
+  }
+  return undefined;
+}
+
 export abstract class BaseCommand extends Command {
-  protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    if (error instanceof UserError) {
-      this.logToStderr(`error: ${error.message}`);
+  /** Stop anything drawing on the terminal before an error is printed (set by commands that draw). */
+  protected cleanup?: () => void;
+
+  /** A message for people, on stderr — also under --json, which oclif's logToStderr would silence. */
+  protected tell(message: string): void {
+    process.stderr.write(`${message}\n`);
+  }
+
+  protected writeJson(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    this.cleanup?.();
+    const user = asUserError(error);
+    if (user) {
+      this.tell(`error: ${user.message}`);
+      if (this.jsonEnabled()) {
+        const errors = user.all.map((e) => e.toJSON());
+        this.writeJson({error: {...errors[0]!, exit_code: 2}, errors} satisfies ErrorReport);
+      }
       this.exit(2);
+    }
+    if (error instanceof Interrupted) {
+      const code = error.exitCode;
+      if (error instanceof GridInterrupted) {
+        const dropped = error.dropped ? ` The run in progress was dropped.` : '';
+        this.tell(
+          `\ninterrupted (${error.signal}): kept ${error.kept} finished run${error.kept === 1 ? '' : 's'} of ${error.total} in ${error.outDir}.${dropped}\n` +
+            `Continue with the same command — it resumes where this one stopped:\n  ${commandLine()}`,
+        );
+        if (this.jsonEnabled()) {
+          this.writeJson({interrupted: {signal: error.signal, exit_code: code, out: error.outDir, kept: error.kept, total: error.total, resume: commandLine()}});
+        }
+      } else {
+        this.tell(`\ninterrupted (${error.signal})`);
+      }
+      this.exit(code);
     }
     return super.catch(error);
   }

@@ -23,7 +23,7 @@ test('the public API builds norms and models and trains without the CLI', async 
     classes: 2,
   });
   t.is(api.parameterCount(model), 5 * 6 + 12 + 6 * 2 + 2);
-  const result = api.train(model, data, {optimizer: 'adam', lr: 0.05, batch_size: 16, steps: 40, eval_every: 20, momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0.9}, 1);
+  const result = await api.train(model, data, {optimizer: 'adam', lr: 0.05, batch_size: 16, steps: 40, eval_every: 20, momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0.9}, 1);
   model.dispose();
   t.is(result.status, 'ok');
   t.true(result.points.at(-1)!.test_accuracy > 0.9);

@@ -1,4 +1,6 @@
-import {readFileSync} from 'node:fs';
+import {spawnSync} from 'node:child_process';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import type {ExecutionContext} from 'ava';
 import {useBackend} from '../src/backend.js';
@@ -11,6 +13,18 @@ export async function setupBackend(): Promise<string> {
 }
 
 export const REPO = PACKAGE_ROOT;
+
+const made: string[] = [];
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, {recursive: true, force: true});
+});
+
+/** A fresh temporary directory, removed when the test process exits: the suite leaves nothing behind. */
+export function tempDir(prefix = 'normbench-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
 
 export function fixture<T>(name: string): T {
   return JSON.parse(readFileSync(join(PACKAGE_ROOT, 'test', 'fixtures', name), 'utf8')) as T;
@@ -35,4 +49,21 @@ export function assertClose(
 ): void {
   const d = maxAbsDiff(actual, expected);
   t.true(d <= tol, `${what}: max |Δ| = ${d.toExponential(3)} > ${tol}`);
+}
+
+export const BIN = join(PACKAGE_ROOT, 'bin', 'run.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the real CLI (bin/run.js) in `cwd`, with no full data set in reach unless given. */
+export function cli(args: string[], cwd: string, options: {uid?: number; timeout?: number; env?: Record<string, string>} = {}): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd, encoding: 'utf8', env: {...process.env, NORMBENCH_DATA: '', ...options.env}, timeout: options.timeout ?? 120_000,
+    ...(options.uid === undefined ? {} : {uid: options.uid, gid: options.uid}),
+  });
+  return {code: r.status, stdout: r.stdout, stderr: r.stderr};
 }

@@ -1,7 +1,7 @@
-import {readdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {Args} from '@oclif/core';
 import {BaseCommand} from '../cli.js';
+import {BUNDLED_DIR, bundledExperiments} from '../config/find.js';
 import {loadExperiment} from '../config/load.js';
 import {DATASETS} from '../config/schema.js';
 import {findFashionMnist} from '../data/fashion-mnist.js';
@@ -11,7 +11,6 @@ import {MODEL_REGISTRY} from '../models/registry.js';
 import {ACTIVATIONS} from '../nn/activations.js';
 import {NORM_REGISTRY, NORMS} from '../norms/registry.js';
 import {unknownName} from '../suggest.js';
-import {PACKAGE_ROOT} from '../version.js';
 
 const TOPICS = ['norms', 'activations', 'datasets', 'models', 'experiments'] as const;
 type Topic = (typeof TOPICS)[number];
@@ -51,7 +50,7 @@ export default class List extends BaseCommand {
     for (const topic of topics) {
       const rows = this.rows(topic);
       out[topic] = rows;
-      this.log(`${topic}:`);
+      this.log(topic === 'experiments' ? 'experiments (run one by name: normbench run <name>):' : `${topic}:`);
       const width = Math.max(...rows.map((r) => r.name.length));
       for (const r of rows) this.log(`  ${r.name.padEnd(width)}  ${r.text}`);
       this.log('');
@@ -72,21 +71,14 @@ export default class List extends BaseCommand {
         return DATASETS.map((d) => ({name: d, text: d === 'fashion-mnist' ? `${DATASET_INFO[d]} · ${fullSetStatus()}` : DATASET_INFO[d]}));
       case 'models':
         return Object.entries(MODEL_REGISTRY).map(([name, m]) => ({name, text: m.summary}));
-      case 'experiments': {
-        const dir = join(PACKAGE_ROOT, 'experiments');
-        return readdirSync(dir)
-          .filter((f) => f.endsWith('.yaml'))
-          .sort()
-          .map((f) => {
-            const file = join(dir, f);
-            try {
-              const {config} = loadExperiment(file);
-              return {name: `experiments/${f}`, text: config.question};
-            } catch (error) {
-              return {name: `experiments/${f}`, text: `(invalid: ${(error as Error).message})`};
-            }
-          });
-      }
+      case 'experiments':
+        return bundledExperiments().map((name) => {
+          try {
+            return {name, text: loadExperiment(join(BUNDLED_DIR, `${name}.yaml`)).config.question};
+          } catch (error) {
+            return {name, text: `(invalid: ${(error as Error).message})`};
+          }
+        });
     }
   }
 }

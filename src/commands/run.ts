@@ -1,48 +1,72 @@
 import {Args, Flags} from '@oclif/core';
 import {backendFlag, BaseCommand, sharedFlags} from '../cli.js';
+import {findExperiment} from '../config/find.js';
 import {loadExperiment} from '../config/load.js';
 import {summaryJson} from '../results/json.js';
 import {summaryTable} from '../results/table.js';
-import {runExperiment} from '../run/experiment.js';
+import {parseShard, runExperiment} from '../run/experiment.js';
 import {progressHooks} from '../run/progress.js';
 
 export default class Run extends BaseCommand {
   static override summary = 'Train every cell of an experiment’s grid; write curves.csv, summary.csv and manifest.json.';
   static override description =
     'Every cell trains the same network (same initial weights for shared parameters, same batches in the same ' +
-    'order) so that only the grid’s factors differ. Results are written as each run finishes. Exit code 1 when a ' +
-    'run failed; a diverged run is a result, not a failure.';
+    'order) so that only the grid’s factors differ. Each finished run is appended to the results at once.\n\n' +
+    'Rerunning into a directory that holds results of the same experiment, normbench build and backend resumes: ' +
+    'finished runs are kept, failed and unfinished ones are trained. Results of anything else are never overwritten: ' +
+    'the run stops with exit code 2 and says what differs, unless --force.\n\n' +
+    'Exit codes: 0 done · 1 some run failed (a diverged run is a result, not a failure) · 2 bad input · ' +
+    '130 / 143 interrupted by Ctrl-C / SIGTERM (finished runs are kept).';
   static override enableJsonFlag = true;
   static override examples = [
-    '<%= config.bin %> run experiments/quickstart.yaml',
+    '<%= config.bin %> run quickstart',
     '<%= config.bin %> run experiments/quickstart.yaml --set train.steps=200 --out results/short',
-    '<%= config.bin %> run my.yaml --backend wasm --quiet --json > summary.json',
+    '<%= config.bin %> run my.yaml --backend wasm --json > summary.json',
+    '<%= config.bin %> run my.yaml --shard 2/4 --out results/my-2',
   ];
   static override args = {
-    experiment: Args.string({description: 'Experiment YAML file.', required: true}),
+    experiment: Args.string({description: 'Experiment YAML file, or the name of a bundled experiment (normbench list experiments).', required: true}),
   };
   static override flags = {
     ...sharedFlags,
     out: Flags.string({char: 'o', summary: 'Results directory.', defaultHelp: async () => 'results/<experiment name>'}),
     backend: backendFlag,
-    'data-dir': Flags.string({summary: 'Directory holding the full Fashion-MNIST IDX files (searched first).'}),
-    quiet: Flags.boolean({char: 'q', summary: 'No progress output.'}),
+    'data-dir': Flags.string({summary: 'Directory holding the full Fashion-MNIST IDX files (searched first; must exist).'}),
+    resume: Flags.boolean({summary: 'Resume the results in --out (there must be some): skip finished runs, redo failed ones.'}),
+    force: Flags.boolean({summary: 'Replace results of a different run (retrain all); with --resume, resume them despite a different normbench or backend.'}),
+    shard: Flags.string({summary: 'Train only shard I of N of the grid (cells whose index mod N is I−1); join shards with `normbench merge`.', helpValue: 'I/N'}),
+    quiet: Flags.boolean({char: 'q', summary: 'No progress output (progress goes to stderr; --json keeps it).'}),
   };
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(Run);
-    const loaded = loadExperiment(args.experiment, {set: flags.set});
+    const found = findExperiment(args.experiment);
+    if (found.note) this.tell(`note: ${found.note}`);
+    const loaded = loadExperiment(found.file, {set: flags.set});
+    const progress = progressHooks({quiet: flags.quiet});
+    this.cleanup = () => progress.stop();
     const result = await runExperiment(loaded, {
       out: flags.out,
       backend: flags.backend,
       dataDir: flags['data-dir'],
-      hooks: progressHooks({quiet: flags.quiet || this.jsonEnabled()}),
+      shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
+      force: flags.force,
+      resume: flags.resume,
+      hooks: progress,
     });
-    const {config, factorKeys} = result.expanded;
-    this.log(`\n${config.name}: ${config.question}\n`);
-    this.log(summaryTable(result.records, factorKeys, config.targets));
+    progress.stop();
+    const {manifest} = result.results;
+    const trained = result.records.length;
+    const kept = manifest.runs.length - trained;
+    if (result.mode === 'resume') {
+      this.tell(trained === 0
+        ? `all ${manifest.runs.length} runs were already in ${result.outDir} (same experiment, normbench and backend): nothing to train. --force retrains them.`
+        : `resumed: kept ${kept} finished run${kept === 1 ? '' : 's'}, trained ${trained}.`);
+    }
+    this.log(`\n${manifest.experiment}: ${manifest.question}\n`);
+    this.log(summaryTable(result.results));
     this.log(`\nbackend ${result.backend} · results in ${result.outDir}`);
-    if (result.records.some((r) => r.status === 'failed')) process.exitCode = 1;
-    return summaryJson(result);
+    if (manifest.runs.some((r) => r.status === 'failed')) process.exitCode = 1;
+    return summaryJson(result.results);
   }
 }

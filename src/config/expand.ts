@@ -1,23 +1,15 @@
 // Grid expansion: the cartesian product of the grid's lists, each cell a RunSpec whose id is a
 // hash of its canonical form (same cell → same id, whatever the file or the order of keys).
 
-import {UserError, UserErrors} from '../errors.js';
+import {throwIfAny, UserError} from '../errors.js';
 import type {ActivationName} from '../nn/activations.js';
-import {normLabel, parseNorm, type NormSpec} from '../norms/registry.js';
-import {nearest} from '../suggest.js';
+import {normLabel, type NormSpec} from '../norms/registry.js';
 import {hashOf} from '../util/canonical.js';
-import {describeIssue, isPlainObject, issuesToErrors, type LoadedExperiment} from './load.js';
-import {
-  datasetSchema,
-  experimentSchema,
-  modelSchema,
-  trainSchema,
-  type DatasetSpec,
-  type ExperimentConfig,
-  type ModelSpec,
-  type TrainSpec,
-} from './schema.js';
-import type {ConfigSources, KeyPath} from './sources.js';
+import {DIRECT_KEYS, resolveNormEntry} from './grid.js';
+import {describeIssue, isPlainObject} from './issues.js';
+import type {LoadedExperiment} from './load.js';
+import {experimentSchema, type DatasetSpec, type ExperimentConfig, type ModelSpec, type TrainSpec} from './schema.js';
+import type {KeyPath} from './sources.js';
 
 /** One grid cell: everything needed to train one network, nothing else. */
 export interface RunSpec {
@@ -32,6 +24,8 @@ export interface RunSpec {
   seed: number;
   /** The other grid factors of this cell: dotted key → value as written in CSV. */
   factors: Record<string, string>;
+  /** The same factors with their YAML types (numbers stay numbers), for JSON and the manifest. */
+  factor_values: Record<string, unknown>;
   dataset: DatasetSpec;
   model: ModelSpec;
   train: TrainSpec;
@@ -44,22 +38,8 @@ export interface ExpandedExperiment {
   runs: RunSpec[];
 }
 
-const SECTIONS = ['dataset', 'model', 'train'] as const;
-const DIRECT_KEYS = ['norm', 'activation', 'seed'] as const;
-
-/** Keys that a grid may vary: norm, activation, seed, and section.key for every schema key. */
-function gridableKeys(config: ExperimentConfig): string[] {
-  const variant = datasetSchema.options.find((o) => o.shape.name.value === config.dataset.name)!;
-  const shapes: Record<(typeof SECTIONS)[number], string[]> = {
-    dataset: Object.keys(variant.shape).filter((k) => k !== 'name'),
-    model: Object.keys(modelSchema.shape),
-    train: Object.keys(trainSchema.shape),
-  };
-  return [...DIRECT_KEYS, ...SECTIONS.flatMap((section) => shapes[section].map((k) => `${section}.${k}`))];
-}
-
 /** The run id: what is trained, not how the experiment file names or orders it. */
-export function runId(spec: Omit<RunSpec, 'run_id' | 'index' | 'norm_label' | 'factors'>): string {
+export function runId(spec: Omit<RunSpec, 'run_id' | 'index' | 'norm_label' | 'factors' | 'factor_values'>): string {
   return hashOf({
     v: 1,
     dataset: spec.dataset,
@@ -71,54 +51,22 @@ export function runId(spec: Omit<RunSpec, 'run_id' | 'index' | 'norm_label' | 'f
   });
 }
 
-/** A norm entry (name, or {name, options…}) to a NormSpec; problems located in the YAML. */
-function resolveNormEntry(entry: unknown, sources: ConfigSources, path: KeyPath): NormSpec | UserError[] {
-  if (typeof entry === 'string') {
-    const result = parseNorm(entry);
-    if (result.ok) return result.spec;
-    return [new UserError('unknownName' in result ? result.unknownName : 'invalid norm', sources.locate(path))];
-  }
-  if (!isPlainObject(entry) || typeof entry.name !== 'string') {
-    return [new UserError('a norm is a name (batch) or a name with options ({name: batch, momentum: 0.99})', sources.locate(path))];
-  }
-  const {name, ...options} = entry;
-  const result = parseNorm(name, options);
-  if (result.ok) return result.spec;
-  if ('unknownName' in result) return [new UserError(result.unknownName, sources.locate([...path, 'name']))];
-  return issuesToErrors(result.issues, options, sources, path);
-}
-
 function factorText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (Array.isArray(value) || isPlainObject(value)) return JSON.stringify(value);
   return String(value);
 }
 
+/** A cell in words: `batch · relu · seed 1 · train.lr=0.1`. */
+export function cellLabel(spec: Pick<RunSpec, 'norm_label' | 'activation' | 'seed' | 'factors'>): string {
+  const factors = Object.entries(spec.factors).map(([k, v]) => `${k}=${v}`);
+  return [spec.norm_label, spec.activation, `seed ${spec.seed}`, ...factors].join(' · ');
+}
+
 function cartesian(lists: unknown[][]): number[][] {
   let cells: number[][] = [[]];
   for (const list of lists) cells = cells.flatMap((cell) => list.map((_, i) => [...cell, i]));
   return cells;
-}
-
-/** Throw the errors found, if any: one as itself, several together (duplicates dropped). */
-function throwIfAny(errors: UserError[]): void {
-  const unique = [...new Map(errors.map((e) => [e.message, e])).values()];
-  if (unique.length === 1) throw unique[0]!;
-  if (unique.length > 1) throw new UserErrors(unique);
-}
-
-function checkGridKeys(config: ExperimentConfig, sources: ConfigSources): void {
-  const known = gridableKeys(config);
-  const errors = Object.keys(config.grid)
-    .filter((key) => !known.includes(key))
-    .map((key) => {
-      const guess = nearest(key, known);
-      return new UserError(
-        `grid cannot vary "${key}"${guess ? ` — did you mean "${guess}"?` : ''} (allowed: ${known.join(', ')})`,
-        sources.locate(['grid', key], true),
-      );
-    });
-  throwIfAny(errors);
 }
 
 /** The config of one cell (grid values put in place) and where its norm entry came from. */
@@ -145,13 +93,13 @@ function applyCell(config: ExperimentConfig, gridKeys: string[], cell: number[])
 /** Expand a loaded experiment into its runs; every grid problem is a located UserError. */
 export function expandExperiment(loaded: LoadedExperiment): ExpandedExperiment {
   const {config, sources} = loaded;
-  checkGridKeys(config, sources);
   const gridKeys = Object.keys(config.grid);
   const factorKeys = gridKeys.filter((k) => !(DIRECT_KEYS as readonly string[]).includes(k));
   const errors: UserError[] = [];
   const runs: RunSpec[] = [];
-  const seen = new Map<string, number>();
-  for (const cell of cartesian(gridKeys.map((k) => config.grid[k]!))) {
+  const seen = new Map<string, {position: number; cell: number[]; label: string}>();
+  const repeats = new Map<string, {key: string; choice: number; earlierChoice: number; pairs: string[]}>();
+  cartesian(gridKeys.map((k) => config.grid[k]!)).forEach((cell, position) => {
     const {base, normEntry, normPath} = applyCell(config, gridKeys, cell);
     const parsed = experimentSchema.safeParse(base);
     if (!parsed.success) {
@@ -163,26 +111,39 @@ export function expandExperiment(loaded: LoadedExperiment): ExpandedExperiment {
         if (k < 0) errors.push(new UserError(d.message, sources.locate(d.path, d.preferKey)));
         else errors.push(new UserError(`${d.message} (grid value for ${gridKeys[k]})`, sources.locate(['grid', gridKeys[k]!, cell[k]!])));
       }
-      continue;
+      return;
     }
     const norm = resolveNormEntry(normEntry, sources, normPath);
     if (Array.isArray(norm)) {
       errors.push(...norm);
-      continue;
+      return;
     }
     const cfg = parsed.data;
     const spec = {norm, activation: cfg.activation, seed: cfg.seed, dataset: cfg.dataset, model: cfg.model, train: cfg.train};
     const id = runId(spec);
-    if (seen.has(id)) {
-      errors.push(new UserError(`grid cell ${runs.length} repeats cell ${seen.get(id)} (same run)`, sources.locate(['grid'])));
-      continue;
+    const values = Object.fromEntries(factorKeys.map((key) => [key, config.grid[key]![cell[gridKeys.indexOf(key)]!]]));
+    const factors = Object.fromEntries(Object.entries(values).map(([key, v]) => [key, factorText(v)]));
+    const label = cellLabel({norm_label: normLabel(norm), activation: spec.activation, seed: spec.seed, factors});
+    const earlier = seen.get(id);
+    if (earlier) {
+      // The grid entry where the two cells differ says the same thing as an earlier entry.
+      const k = cell.findIndex((choice, i) => choice !== earlier.cell[i]);
+      const entry = `grid.${gridKeys[k]!}[${cell[k]}]`;
+      const group = repeats.get(entry) ?? {key: gridKeys[k]!, choice: cell[k]!, earlierChoice: earlier.cell[k]!, pairs: []};
+      group.pairs.push(`cell ${position} (${label}) is the same run as cell ${earlier.position} (${earlier.label})`);
+      repeats.set(entry, group);
+      return;
     }
-    seen.set(id, runs.length);
-    const factors = Object.fromEntries(
-      factorKeys.map((key) => [key, factorText(config.grid[key]![cell[gridKeys.indexOf(key)]!])]),
-    );
-    runs.push({run_id: id, index: runs.length, norm_label: normLabel(norm), factors, ...spec});
+    seen.set(id, {position, cell, label});
+    runs.push({run_id: id, index: runs.length, norm_label: normLabel(norm), factors, factor_values: values, ...spec});
+  });
+  for (const [entry, {key, choice, earlierChoice, pairs}] of repeats) {
+    const more = pairs.length > 1 ? ` (and ${pairs.length - 1} more cell${pairs.length > 2 ? 's' : ''})` : '';
+    errors.push(new UserError(
+      `${entry} gives the same ${key} as grid.${key}[${earlierChoice}], so grid ${pairs[0]}${more}; list each value once`,
+      sources.locate(['grid', key, choice]),
+    ));
   }
-  throwIfAny(errors);
+  throwIfAny(errors, sources.layers.map((l) => l.file));
   return {config, factorKeys, runs};
 }

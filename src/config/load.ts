@@ -1,14 +1,18 @@
 // Load an experiment: YAML with positions → `extends` resolved and deep-merged → --set
-// overrides → schema-checked, typed ExperimentConfig. Every error names file:line:col and key path.
+// overrides → schema-checked, typed ExperimentConfig. Every error names file:line:col and key
+// path, and every error found is reported in one pass, in file order (parents first).
 
-import {readFileSync} from 'node:fs';
+import {readFileSync, statSync} from 'node:fs';
 import {dirname, relative, resolve} from 'node:path';
-import {LineCounter, parse as parseYamlValue, parseDocument} from 'yaml';
-import type {z} from 'zod';
-import {UserError, UserErrors} from '../errors.js';
-import {unknownName} from '../suggest.js';
+import {LineCounter, parseDocument, YAMLParseError} from 'yaml';
+import {throwIfAny, UserError, type SourceLocation} from '../errors.js';
+import {expandExperiment} from './expand.js';
+import {checkGrid} from './grid.js';
+import {isPlainObject, issuesToErrors} from './issues.js';
 import {experimentSchema, type ExperimentConfig} from './schema.js';
-import {ConfigSources, formatPath, type KeyPath, type SourceLayer} from './sources.js';
+import {ConfigSources, type KeyPath, type SourceLayer} from './sources.js';
+
+export {isPlainObject} from './issues.js';
 
 export interface LoadOptions {
   /** `key.path=value` overrides; values are read as YAML (numbers, lists, maps). */
@@ -24,9 +28,8 @@ export interface LoadedExperiment {
 
 type Dict = Record<string, unknown>;
 
-export function isPlainObject(value: unknown): value is Dict {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+/** Aliases allowed per file: enough for any experiment, far too few for a "billion laughs". */
+const MAX_ALIASES = 100;
 
 /** Objects merge key by key; arrays and scalars from `over` replace those in `base`. */
 export function deepMerge(base: Dict, over: Dict): Dict {
@@ -43,141 +46,197 @@ function displayPath(file: string): string {
   return rel && !rel.startsWith('..') ? rel : file;
 }
 
+/** Why a file cannot be read, in words. */
+function unreadable(file: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'file not found';
+  if (code === 'EISDIR') return 'is a directory, not an experiment file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return `cannot be read (${code ?? String(error)})`;
+}
+
+interface ReadResult {
+  layer?: SourceLayer;
+  /** Parents named by `extends`, with where they were named. */
+  parents: Array<{file: string; written: string; ref: SourceLocation}>;
+  errors: UserError[];
+}
+
+/** YAML problems of one document as located errors: syntax, duplicate keys, custom tags. */
+function yamlErrors(doc: ReturnType<typeof parseDocument>, text: string, lineCounter: LineCounter, shown: string): UserError[] {
+  const at = (pos: [number, number]) => ({file: shown, ...lineCounter.linePos(pos[0])});
+  const errors = doc.errors.map((err) => {
+    if (err.code === 'DUPLICATE_KEY') {
+      const key = /^\s*(["']?)([^:\n]*?)\1\s*:/.exec(text.slice(err.pos[0]))?.[2] ?? text.slice(err.pos[0], err.pos[1]);
+      return new UserError(`duplicate key "${key}" (each key may appear once in a mapping)`, at(err.pos), 'yaml');
+    }
+    return new UserError(`invalid YAML: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, at(err.pos), 'yaml');
+  });
+  for (const warning of doc.warnings) {
+    const message = warning.code === 'TAG_RESOLVE_FAILED'
+      ? `custom YAML tags are not allowed (${warning.message.replace(/^Unresolved tag: /, '').split('\n')[0]})`
+      : `invalid YAML: ${warning.message.split('\n')[0]}`;
+    errors.push(new UserError(message, at(warning.pos), 'yaml'));
+  }
+  return errors;
+}
+
 /** Parse one YAML file into a layer; `extends` is returned separately. */
-function readLayer(file: string): {layer: SourceLayer; parents: string[]} {
+function readLayer(file: string, ref?: {written: string; at: SourceLocation}): ReadResult {
   const shown = displayPath(file);
   let text: string;
   try {
+    if (statSync(file).isDirectory()) throw Object.assign(new Error('directory'), {code: 'EISDIR'});
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(error)})`, {file: shown});
+    const why = unreadable(file, error);
+    const err = ref
+      ? new UserError(`\`extends\` names "${ref.written}", which ${why === 'file not found' ? 'does not exist' : why} (${file})`, ref.at, 'path')
+      : new UserError(why, {file: shown}, 'path');
+    return {parents: [], errors: [err]};
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {lineCounter, uniqueKeys: true, prettyErrors: false});
-  if (doc.errors.length > 0) {
-    const err = doc.errors[0]!;
-    const {line, col} = lineCounter.linePos(err.pos[0]);
-    throw new UserError(`invalid YAML: ${err.message.split('\n')[0]}`, {file: shown, line, col});
+  const errors = yamlErrors(doc, text, lineCounter, shown);
+  let data: unknown;
+  try {
+    data = doc.toJS({maxAliasCount: MAX_ALIASES});
+  } catch (error) {
+    if (!(error instanceof ReferenceError || error instanceof YAMLParseError)) throw error;
+    const message = /alias count/i.test(error.message)
+      ? `too many YAML aliases (a resource-exhaustion "billion laughs" pattern; at most ${MAX_ALIASES} are expanded)`
+      : `invalid YAML: ${error.message.split('\n')[0]}`;
+    return {parents: [], errors: [...errors, new UserError(message, {file: shown, line: 1, col: 1}, 'yaml')]};
   }
-  const data = doc.toJS() as unknown;
   if (!isPlainObject(data)) {
-    throw new UserError('an experiment must be a YAML mapping (key: value lines)', {file: shown, line: 1, col: 1});
+    if (errors.length) return {parents: [], errors};
+    return {parents: [], errors: [new UserError('an experiment must be a YAML mapping (key: value lines)', {file: shown, line: 1, col: 1})]};
   }
   const layer: SourceLayer = {file: shown, data, doc, lineCounter};
   const ext = data.extends;
   delete data.extends;
-  if (ext === undefined) return {layer, parents: []};
-  const list = typeof ext === 'string' ? [ext] : ext;
+  if (ext === undefined) return {layer, parents: [], errors};
+  const single = typeof ext === 'string';
+  const list = single ? [ext] : ext;
+  const locate = (path: KeyPath) => new ConfigSources([{...layer, data: {...data, extends: ext}}]).locate(path);
   if (!Array.isArray(list) || !list.every((p) => typeof p === 'string')) {
-    const loc = new ConfigSources([{...layer, data: {...data, extends: ext}}]).locate(['extends']);
-    throw new UserError('`extends` must be a relative path or a list of them', loc);
+    return {layer, parents: [], errors: [...errors, new UserError('`extends` must be a relative path or a list of them', locate(['extends']))]};
   }
-  return {layer, parents: list.map((p) => resolve(dirname(file), p))};
+  const parents = list.map((p, i) => ({file: resolve(dirname(file), p), written: p, ref: locate(single ? ['extends'] : ['extends', i])}));
+  return {layer, parents, errors};
 }
 
-/** The layers of `file` and everything it extends, parents first. */
-function collectLayers(file: string, stack: string[]): SourceLayer[] {
+/** The layers of `file` and everything it extends, parents first, and every error on the way. */
+function collectLayers(file: string, stack: string[], ref?: {written: string; at: SourceLocation}): {layers: SourceLayer[]; errors: UserError[]} {
   const abs = resolve(file);
   if (stack.includes(abs)) {
     const chain = [...stack.slice(stack.indexOf(abs)), abs].map(displayPath).join(' → ');
-    throw new UserError(`\`extends\` forms a cycle: ${chain}`, {file: displayPath(stack[stack.length - 1]!), path: 'extends'});
+    return {layers: [], errors: [new UserError(`\`extends\` forms a cycle: ${chain}`, ref?.at ?? {file: displayPath(abs), path: 'extends'})]};
   }
-  const {layer, parents} = readLayer(abs);
+  const read = readLayer(abs, ref);
   const layers: SourceLayer[] = [];
-  for (const parent of parents) layers.push(...collectLayers(parent, [...stack, abs]));
-  layers.push(layer);
-  return layers;
+  const errors: UserError[] = [];
+  for (const parent of read.parents) {
+    const sub = collectLayers(parent.file, [...stack, abs], {written: parent.written, at: parent.ref});
+    layers.push(...sub.layers);
+    errors.push(...sub.errors);
+  }
+  if (read.layer) layers.push(read.layer);
+  errors.push(...read.errors);
+  return {layers, errors};
 }
 
 /** `train.lr=0.05` → path [train, lr] and value 0.05. `grid.<dotted key>` keeps the key whole. */
 export function parseSetOverride(text: string): {path: string[]; value: unknown} {
   const eq = text.indexOf('=');
   if (eq <= 0) {
-    throw new UserError(`--set takes key.path=value, got "${text}" (e.g. --set train.lr=0.05)`, {file: '--set'});
+    throw new UserError(`--set takes key.path=value, got "${text}" (e.g. --set train.lr=0.05)`, {file: '--set'}, 'usage');
   }
   const key = text.slice(0, eq).trim();
   const raw = text.slice(eq + 1);
   const parts = key.split('.');
   const path = parts[0] === 'grid' && parts.length > 2 ? ['grid', parts.slice(1).join('.')] : parts;
-  let value: unknown;
-  try {
-    value = parseYamlValue(raw);
-  } catch {
-    value = raw;
+  const doc = parseDocument(raw, {prettyErrors: false, uniqueKeys: true});
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) {
+    const message = problem.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new UserError(`the value "${raw}" is not valid YAML: ${message} (values are read as YAML: 0.05, [1, 2], {name: batch})`,
+      {file: '--set', path: key}, 'yaml');
   }
-  return {path, value};
+  return {path, value: doc.toJS({maxAliasCount: MAX_ALIASES}) as unknown};
 }
 
-function setLayer(overrides: string[]): SourceLayer {
+function setLayer(overrides: string[]): {layer: SourceLayer; errors: UserError[]} {
   let data: Dict = {};
+  const errors: UserError[] = [];
   for (const text of overrides) {
-    const {path, value} = parseSetOverride(text);
-    let patch: unknown = value;
-    for (let i = path.length - 1; i >= 0; i--) patch = {[path[i]!]: patch};
-    data = deepMerge(data, patch as Dict);
+    try {
+      const {path, value} = parseSetOverride(text);
+      let patch: unknown = value;
+      for (let i = path.length - 1; i >= 0; i--) patch = {[path[i]!]: patch};
+      data = deepMerge(data, patch as Dict);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      errors.push(error);
+    }
   }
-  return {file: '--set', data};
+  return {layer: {file: '--set', data}, errors};
 }
 
-function valueAt(data: unknown, path: KeyPath): unknown {
+function hasPath(data: unknown, path: readonly string[]): boolean {
   let cur = data;
-  for (const seg of path) cur = isPlainObject(cur) || Array.isArray(cur) ? (cur as Dict)[String(seg)] : undefined;
-  return cur;
+  for (const seg of path) {
+    if (!isPlainObject(cur) || !(seg in cur)) return false;
+    cur = cur[seg];
+  }
+  return true;
 }
 
-export interface IssueDescription {
-  message: string;
-  /** Path of the offending key, relative to the data checked. */
-  path: Array<string | number>;
-  /** Locate the key rather than its value (unknown keys). */
-  preferKey: boolean;
+/**
+ * A `--set` of a key that the grid varies would be silently overridden by the grid: an error
+ * that names the grid entry and says how to change the grid instead.
+ */
+function setShadowedByGrid(set: SourceLayer, merged: Dict, sources: ConfigSources): UserError[] {
+  if (!isPlainObject(merged.grid)) return [];
+  return Object.keys(merged.grid)
+    .filter((key) => hasPath(set.data, key.split('.')))
+    .map((key) => {
+      const at = sources.locate(['grid', key], true);
+      const where = at.file === '--set' ? 'by --set grid' : `at ${at.file}:${at.line}:${at.col}`;
+      return new UserError(
+        `the grid varies ${key} (${where}), so this value would be ignored; change the grid instead: --set grid.${key}=[…]`,
+        {file: '--set', path: key},
+      );
+    });
 }
 
-/** A schema issue in words, with suggestions for misspelt names and keys. */
-export function describeIssue(issue: z.core.$ZodIssue, data: unknown): IssueDescription {
-  const local = issue.path as Array<string | number>;
-  if (issue.code === 'unrecognized_keys') {
-    return {message: issue.message, path: [...local, issue.keys[0]!], preferKey: true};
-  }
-  const input = valueAt(data, local);
-  if (issue.code === 'invalid_value') {
-    const kind = String(local[local.length - 1] ?? 'value');
-    return {message: unknownName(kind, String(input), issue.values.map(String)), path: local, preferKey: false};
-  }
-  if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options)) {
-    const kind = String(local[local.length - 2] ?? 'value');
-    return {message: unknownName(kind, String(input), (issue.options as unknown[]).map(String)), path: local, preferKey: false};
-  }
-  if (issue.code === 'invalid_type' && input === undefined) {
-    return {message: `missing required key "${formatPath(local)}" (${issue.expected})`, path: local, preferKey: false};
-  }
-  return {message: issue.message, path: local, preferKey: false};
-}
-
-/** Turn schema issues into located user errors; `prefix` is where the checked data sits. */
-export function issuesToErrors(
-  issues: readonly z.core.$ZodIssue[],
-  data: unknown,
-  sources: ConfigSources,
-  prefix: KeyPath = [],
-): UserError[] {
-  return issues.map((issue) => {
-    const d = describeIssue(issue, data);
-    return new UserError(d.message, sources.locate([...prefix, ...d.path], d.preferKey));
-  });
-}
-
-/** Read, merge and check an experiment file. Throws UserError(s) on any problem. */
+/** Read, merge and check an experiment file. Throws UserError(s) — all of them — on any problem. */
 export function loadExperiment(file: string, options: LoadOptions = {}): LoadedExperiment {
-  const layers = collectLayers(file, []);
-  if (options.set?.length) layers.push(setLayer(options.set));
+  const {layers, errors} = collectLayers(file, []);
+  const set = options.set?.length ? setLayer(options.set) : undefined;
+  if (set) {
+    layers.push(set.layer);
+    errors.push(...set.errors);
+  }
+  const order = layers.map((l) => l.file);
+  // YAML that did not parse gives no trustworthy data to check further.
+  throwIfAny(errors, order);
   const sources = new ConfigSources(layers);
   const merged = layers.reduce<Dict>((acc, layer) => deepMerge(acc, layer.data), {});
   const parsed = experimentSchema.safeParse(merged);
-  if (!parsed.success) {
-    const errors = issuesToErrors(parsed.error.issues, merged, sources);
-    throw errors.length === 1 ? errors[0]! : new UserErrors(errors);
+  if (!parsed.success) errors.push(...issuesToErrors(parsed.error.issues, merged, sources));
+  errors.push(...checkGrid(merged, sources));
+  if (set) errors.push(...setShadowedByGrid(set.layer, merged, sources));
+  const loaded = {file, config: parsed.data!, sources};
+  if (errors.length === 0) {
+    // Cell-level problems (two cells that are the same run) belong to the same report.
+    try {
+      expandExperiment(loaded);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      errors.push(error);
+    }
   }
-  return {file, config: parsed.data, sources};
+  throwIfAny(errors, order);
+  return loaded;
 }

@@ -2,6 +2,7 @@
 // Unknown keys are errors (with the nearest valid key suggested), never silently ignored.
 
 import {z} from 'zod';
+import {SYNTHETIC_DEFAULTS} from '../data/synthetic.js';
 import {ACTIVATIONS} from '../nn/activations.js';
 import {INITIALIZERS} from '../nn/init.js';
 import {strict} from '../util/strict.js';
@@ -29,16 +30,36 @@ export const datasetSchema = z.discriminatedUnion('name', [
     data_dir: z.string().optional(),
   }),
   strict({
-    /** Seeded Gaussian class clusters: fast, for tests and smoke runs. */
+    /** Seeded Gaussian clusters (several per class) in shifted, unevenly scaled inputs: for tests and smoke runs. */
     name: z.literal('synthetic'),
     features: positiveInt.default(20),
     classes: z.number().int().min(2).default(4),
     train_size: positiveInt.default(2000),
     test_size: positiveInt.default(500),
-    /** Distance scale between class centres relative to the unit noise. */
+    /** Distance scale between cluster centres relative to the unit noise. */
     separation: z.number().positive().default(1.5),
     /** Seed of the data itself (the run seed only drives init and batch order). */
     seed: z.number().int().nonnegative().default(1),
+    // The four below are filled in by parsing but optional in the type, so code that builds a
+    // spec by hand may leave them out; src/data/synthetic.ts applies the same defaults.
+    /** Gaussian clusters per class. 3: a class is then not linearly separable, so the hidden layers matter. */
+    clusters_per_class: positiveInt.default(SYNTHETIC_DEFAULTS.clusters_per_class).optional(),
+    /**
+     * Features that carry the class signal (the others are pure noise); more than `features`
+     * means all. 10: the clusters overlap, so no model reaches 100 % (best possible ≈ 98 %).
+     */
+    informative: positiveInt.default(SYNTHETIC_DEFAULTS.informative).optional(),
+    /**
+     * Ratio of the largest feature scale to the smallest (geometric spacing, geometric mean 1).
+     * 2: widens the sigmoid gap between no norm and BatchNorm at little cost in seed noise.
+     */
+    scale_range: z.number().min(1).default(SYNTHETIC_DEFAULTS.scale_range).optional(),
+    /**
+     * Added to every feature before scaling, in units of the noise: non-centred inputs.
+     * BatchNorm cancels it, the other norms do not. 4: separates the norms, yet a plain ReLU
+     * MLP still trains under SGD at lr 0.1 (at 5 it mostly does not).
+     */
+    shift: z.number().default(SYNTHETIC_DEFAULTS.shift).optional(),
     train_limit: limit,
     test_limit: limit,
   }),
@@ -94,19 +115,37 @@ export type NormEntry = z.infer<typeof normEntrySchema>;
 export const TARGET_METRICS = ['test_accuracy', 'train_accuracy', 'test_loss', 'train_loss'] as const;
 export type TargetMetric = (typeof TARGET_METRICS)[number];
 
+/** One target value or a list of them; always a list once parsed. */
+const targetValues = (value: z.ZodNumber) =>
+  z.union([value, z.array(value).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])).optional();
+
 export const targetsSchema = strict({
   /** Reached when the metric is at least the value. */
-  test_accuracy: z.array(z.number().min(0).max(1)).optional(),
-  train_accuracy: z.array(z.number().min(0).max(1)).optional(),
+  test_accuracy: targetValues(z.number().min(0).max(1)),
+  train_accuracy: targetValues(z.number().min(0).max(1)),
   /** Reached when the metric is at most the value. */
-  test_loss: z.array(z.number().nonnegative()).optional(),
-  train_loss: z.array(z.number().nonnegative()).optional(),
+  test_loss: targetValues(z.number().nonnegative()),
+  train_loss: targetValues(z.number().nonnegative()),
 });
 export type Targets = z.infer<typeof targetsSchema>;
 
+const tolerance = {
+  /** Allowed relative difference: |now − reference| ≤ atol + rtol·|reference|. */
+  rtol: z.number().nonnegative().optional(),
+  /** Allowed absolute difference. */
+  atol: z.number().nonnegative().optional(),
+};
+
+/** Tolerances for `normbench verify`: defaults for every metric, and per metric (a results column). */
+export const verifySchema = strict({
+  ...tolerance,
+  metrics: z.record(z.string(), strict(tolerance)).default({}),
+});
+export type VerifySpec = z.infer<typeof verifySchema>;
+
 export const experimentSchema = strict({
   /** Also the default output directory, results/<name>. */
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-"'),
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" and "-", starting with a letter or digit (it names the results directory)'),
   /** The question the experiment answers, in one sentence. */
   question: z.string().min(1),
   description: z.string().optional(),
@@ -120,5 +159,7 @@ export const experimentSchema = strict({
   /** Cartesian product: norm, activation, seed or any key by dotted path (train.lr). */
   grid: z.record(z.string(), z.array(z.unknown()).min(1)).default({}),
   targets: targetsSchema.default({}),
+  /** How `normbench verify` compares a rerun of this experiment with a reference. */
+  verify: verifySchema.default({metrics: {}}),
 });
 export type ExperimentConfig = z.infer<typeof experimentSchema>;

@@ -4,6 +4,7 @@
 
 import {readFileSync, writeFileSync} from 'node:fs';
 import {gunzipSync, gzipSync} from 'node:zlib';
+import {UserError} from '../errors.js';
 
 export interface IdxArray {
   shape: number[];
@@ -12,27 +13,41 @@ export interface IdxArray {
 
 const UBYTE = 0x08;
 
+/** A data file that is not what it should be: bad input (exit 2), naming the file. */
+const corrupt = (source: string, message: string) => new UserError(message, {file: source}, 'data');
+
 export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
-  const buf = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : Buffer.from(bytes);
+  let buf: Buffer;
+  try {
+    buf = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : Buffer.from(bytes);
+  } catch (error) {
+    throw corrupt(source, `not a valid gzip file (${(error as Error).message}); download it again`);
+  }
   if (buf.length < 4 || buf[0] !== 0 || buf[1] !== 0) {
-    throw new Error(`${source}: not an IDX file (bad magic number)`);
+    throw corrupt(source, 'not an IDX file (bad magic number)');
   }
   const type = buf[2]!;
   const ndims = buf[3]!;
-  if (type !== UBYTE) throw new Error(`${source}: IDX element type 0x${type.toString(16)} is not supported (only unsigned bytes, 0x08)`);
+  if (type !== UBYTE) throw corrupt(source, `IDX element type 0x${type.toString(16)} is not supported (only unsigned bytes, 0x08)`);
   const header = 4 + 4 * ndims;
-  if (buf.length < header) throw new Error(`${source}: truncated IDX header`);
+  if (buf.length < header) throw corrupt(source, 'truncated IDX header');
   const shape: number[] = [];
   for (let i = 0; i < ndims; i++) shape.push(buf.readUInt32BE(4 + 4 * i));
   const count = shape.reduce((a, b) => a * b, 1);
   if (buf.length !== header + count) {
-    throw new Error(`${source}: IDX size mismatch: header says ${count} values, file has ${buf.length - header}`);
+    throw corrupt(source, `IDX size mismatch: the header says ${count} values, the file has ${buf.length - header}${buf.length - header < count ? ' (truncated)' : ''}`);
   }
   return {shape, data: new Uint8Array(buf.buffer, buf.byteOffset + header, count)};
 }
 
 export function readIdx(file: string): IdxArray {
-  return parseIdx(readFileSync(file), file);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw corrupt(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  return parseIdx(bytes, file);
 }
 
 export function encodeIdx(array: IdxArray): Buffer {

@@ -10,7 +10,7 @@ import {limitSplit, type Dataset} from './types.js';
 export const DATASET_INFO: Record<DatasetName, string> = {
   'fashion-mnist-mini': 'Fashion-MNIST, stratified real subset bundled in data/ (6000 train / 1000 test)',
   'fashion-mnist': 'Fashion-MNIST, full (60000 train / 10000 test), from the official IDX files',
-  synthetic: 'seeded Gaussian class clusters (features, classes, sizes configurable)',
+  synthetic: 'seeded Gaussian clusters, 3 per class, in shifted, unevenly scaled inputs (all configurable)',
 };
 
 const cache = new Map<string, Dataset>();

@@ -1,6 +1,20 @@
-// A seeded synthetic classification set: class c has centre μ_c ~ N(0, s²·I) (s = separation),
-// and an example of class c is μ_c + N(0, I). Labels cycle through the classes, so every class
-// has the same count (±1). Small and fast: for tests and smoke runs.
+// A seeded synthetic classification set, small and fast (tests and smoke runs), built so that
+// normalizations give different results on it. After scikit-learn's make_classification:
+//
+// 1. Each class is a mixture of `clusters_per_class` Gaussian clusters. A cluster's centre is
+//    drawn once, μ ~ N(0, s²·I) (s = separation) in the first `informative` features and 0 in
+//    the others; an example of the cluster is μ + N(0, I) in every feature. A class made of
+//    several clusters in a few features is not linearly separable, so the hidden layers have
+//    work to do, and neighbouring clusters overlap, so no model reaches 100 %.
+// 2. The inputs are then badly conditioned, the same way in both splits: feature j becomes
+//    scale_j · (x_j + shift). The scales are spaced geometrically over a ratio of `scale_range`
+//    (geometric mean 1) and given to the features in a seeded random order. BatchNorm centres
+//    each unit over the batch and so cancels the shift; LayerNorm and WeightNorm do not.
+//
+// Labels cycle through the clusters before shuffling, so every class (and every cluster) has
+// the same count (±1). With clusters_per_class 1, informative = features, scale_range 1 and
+// shift 0 the data are exactly those of the original generator (one unit-variance Gaussian per
+// class). Each kind of draw has its own generator, keyed by purpose.
 
 import {Rng} from '../rng.js';
 import type {Dataset, Split} from './types.js';
@@ -12,33 +26,71 @@ export interface SyntheticOptions {
   test_size: number;
   separation: number;
   seed: number;
+  /** Gaussian clusters per class (default 3). */
+  clusters_per_class?: number;
+  /** How many features carry the class signal (default 10); more than `features` means all. */
+  informative?: number;
+  /** Ratio of the largest feature scale to the smallest (default 2). */
+  scale_range?: number;
+  /** Added to every feature before scaling, in units of the within-cluster noise (default 4). */
+  shift?: number;
 }
 
-function draw(centres: Float32Array[], n: number, features: number, rng: Rng): Split {
+/** Defaults of the options beyond the plain generator's; the experiment schema uses these too. */
+export const SYNTHETIC_DEFAULTS = {clusters_per_class: 3, informative: 10, scale_range: 2, shift: 4} as const;
+const DEFAULTS = SYNTHETIC_DEFAULTS;
+
+type Resolved = Required<SyntheticOptions>;
+
+/** Per-feature scales, or undefined when the inputs are left as drawn. */
+function featureScales(o: Resolved): Float64Array | undefined {
+  if (o.scale_range === 1 && o.shift === 0) return undefined;
+  const rank = new Rng(o.seed, 'synthetic', 'scales').shuffle(Int32Array.from({length: o.features}, (_, j) => j)) as Int32Array;
+  return Float64Array.from(rank, (r) => o.scale_range ** ((o.features === 1 ? 0.5 : r / (o.features - 1)) - 0.5));
+}
+
+function draw(o: Resolved, centres: Float32Array[], scales: Float64Array | undefined, n: number, split: 'train' | 'test'): Split {
+  const {features, classes} = o;
   const x = new Float32Array(n * features);
   const y = new Int32Array(n);
-  const classes = centres.length;
-  const order = rng.shuffle(Int32Array.from({length: n}, (_, i) => i % classes)) as Int32Array;
+  const rng = new Rng(o.seed, 'synthetic', split);
+  // Cluster q belongs to class q % classes, so cycling through the clusters cycles the classes.
+  const order = rng.shuffle(Int32Array.from({length: n}, (_, i) => i % centres.length)) as Int32Array;
   for (let i = 0; i < n; i++) {
-    const c = order[i]!;
-    y[i] = c;
-    const centre = centres[c]!;
-    for (let j = 0; j < features; j++) x[i * features + j] = centre[j]! + rng.normal();
+    const q = order[i]!;
+    y[i] = q % classes;
+    const centre = centres[q]!;
+    for (let j = 0; j < features; j++) {
+      const v = centre[j]! + rng.normal();
+      x[i * features + j] = scales ? scales[j]! * (v + o.shift) : v;
+    }
   }
   return {x, y, n};
 }
 
-export function makeSynthetic(o: SyntheticOptions): Dataset {
+export function makeSynthetic(options: SyntheticOptions): Dataset {
+  const o: Resolved = {
+    ...options,
+    clusters_per_class: options.clusters_per_class ?? DEFAULTS.clusters_per_class,
+    informative: Math.min(options.informative ?? DEFAULTS.informative, options.features),
+    scale_range: options.scale_range ?? DEFAULTS.scale_range,
+    shift: options.shift ?? DEFAULTS.shift,
+  };
   const rng = new Rng(o.seed, 'synthetic', 'centres');
-  const centres = Array.from({length: o.classes}, () =>
-    Float32Array.from({length: o.features}, () => rng.normal() * o.separation),
-  );
+  const centres = Array.from({length: o.classes * o.clusters_per_class}, () => {
+    const centre = new Float32Array(o.features);
+    for (let j = 0; j < o.informative; j++) centre[j] = rng.normal() * o.separation;
+    return centre;
+  });
+  const scales = featureScales(o);
   return {
     name: 'synthetic',
     features: o.features,
     classes: o.classes,
-    train: draw(centres, o.train_size, o.features, new Rng(o.seed, 'synthetic', 'train')),
-    test: draw(centres, o.test_size, o.features, new Rng(o.seed, 'synthetic', 'test')),
-    source: `synthetic(seed=${o.seed}, features=${o.features}, classes=${o.classes}, separation=${o.separation})`,
+    train: draw(o, centres, scales, o.train_size, 'train'),
+    test: draw(o, centres, scales, o.test_size, 'test'),
+    source:
+      `synthetic(seed=${o.seed}, features=${o.features}, classes=${o.classes}, separation=${o.separation}, ` +
+      `clusters_per_class=${o.clusters_per_class}, informative=${o.informative}, scale_range=${o.scale_range}, shift=${o.shift})`,
   };
 }

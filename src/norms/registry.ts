@@ -65,11 +65,16 @@ export function isNormName(name: string): name is NormName {
 export type NormParse =
   | {ok: true; spec: NormSpec}
   | {ok: false; unknownName: string}
-  | {ok: false; issues: z.core.$ZodIssue[]};
+  | {ok: false; issues: z.core.$ZodIssue[]}
+  | {ok: false; message: string};
 
 /** Check a name and raw options; on success the options have their defaults filled in. */
 export function parseNorm(name: string, rawOptions: Record<string, unknown> = {}): NormParse {
   if (!isNormName(name)) return {ok: false, unknownName: unknownName('norm', name, NORMS)};
+  const given = Object.keys(rawOptions);
+  if (given.length > 0 && Object.keys(NORM_REGISTRY[name].options.shape).length === 0) {
+    return {ok: false, message: `norm "${name}" takes no options (got ${given.map((k) => `"${k}"`).join(', ')})`};
+  }
   const parsed = NORM_REGISTRY[name].options.safeParse(rawOptions);
   if (!parsed.success) return {ok: false, issues: parsed.error.issues};
   return {ok: true, spec: {name, options: parsed.data as Record<string, unknown>}};
@@ -80,6 +85,7 @@ export function resolveNorm(name: string, rawOptions: Record<string, unknown> = 
   const result = parseNorm(name, rawOptions);
   if (result.ok) return result.spec;
   if ('unknownName' in result) throw new UserError(result.unknownName);
+  if ('message' in result) throw new UserError(result.message);
   const issue = result.issues[0]!;
   const where = issue.path.length ? ` (${issue.path.join('.')})` : '';
   throw new UserError(`norm "${name}": ${issue.message}${where}`);

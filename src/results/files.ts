@@ -1,15 +1,22 @@
-// Writing results: every file is replaced atomically (write a temporary file, then rename),
-// so a reader or an interrupted run never sees a half-written file.
+// Writing results: a whole file is replaced atomically (write a temporary file beside it, then
+// rename), so a reader or an interrupted run never sees a half-written file. The directory must
+// exist: creating it is the output-directory check's job (src/run/outdir.ts), done once, up front.
 
-import {mkdirSync, renameSync, writeFileSync} from 'node:fs';
+import {renameSync, rmSync, writeFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {stringify} from 'csv-stringify/sync';
 
+let counter = 0;
+
 export function writeAtomic(file: string, content: string): void {
-  mkdirSync(dirname(file), {recursive: true});
-  const tmp = join(dirname(file), `.${process.pid}.${Date.now()}.tmp`);
-  writeFileSync(tmp, content);
-  renameSync(tmp, file);
+  const tmp = join(dirname(file), `.${process.pid}.${counter++}.tmp`);
+  try {
+    writeFileSync(tmp, content);
+    renameSync(tmp, file);
+  } catch (error) {
+    rmSync(tmp, {force: true});
+    throw error;
+  }
 }
 
 export function toCsv(columns: string[], rows: string[][]): string {

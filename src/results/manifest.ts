@@ -1,70 +1,176 @@
-// manifest.json: what was run, with what, where and when, and how each run ended.
+// manifest.json: what was run, with what, where, when and by which command, and how each run
+// ended. It is also the results directory's commit record: a run is part of the results once
+// the manifest lists it, and `files` gives the byte length of each CSV up to its last whole run.
 
 import {execFileSync} from 'node:child_process';
-import {dirname} from 'node:path';
+import {createHash} from 'node:crypto';
+import {readdirSync, readFileSync, statSync} from 'node:fs';
+import {cpus, hostname} from 'node:os';
+import {dirname, join, resolve} from 'node:path';
+import {fileURLToPath} from 'node:url';
 import type {ExperimentConfig} from '../config/schema.js';
 import {hashOf} from '../util/canonical.js';
-import type {RunRecord} from './columns.js';
+import {PACKAGE_ROOT, VERSION} from '../version.js';
+import type {RunRecord, RunStatus} from './columns.js';
+
+/** The layout of a results directory. A reader refuses any other (exit 2). */
+export const RESULTS_FORMAT = 2;
+
+export type ResultsState = 'running' | 'interrupted' | 'complete';
+
+/** A git checkout's commit and whether tracked files differ from it. */
+export interface RepoState {
+  root: string;
+  commit: string;
+  dirty: boolean;
+}
+
+/** Which normbench made a run: `build` hashes its code, so any change to the code changes it. */
+export interface NormbenchIdentity {
+  version: string;
+  /** normbench's own git commit, when it runs from a checkout of its repository. */
+  commit: string | null;
+  dirty: boolean | null;
+  build: string;
+}
+
+export interface Session {
+  started: string;
+  finished: string | null;
+  state: ResultsState;
+  normbench_version: string;
+  normbench_build: string;
+  backend: string;
+  /** Runs trained and committed in this session. */
+  runs: number;
+}
+
+export interface ManifestRun {
+  run_id: string;
+  index: number;
+  norm: string;
+  activation: string;
+  seed: number;
+  factors: Record<string, unknown>;
+  status: RunStatus;
+  steps: number;
+  params?: number;
+  message?: string;
+  /** Who made this run (a resumed directory can hold runs of several sessions). */
+  normbench_version: string;
+  backend: string;
+  session: number;
+}
 
 export interface Manifest {
+  format: number;
   experiment: string;
   question: string;
-  /** The experiment file as given on the command line. */
-  file: string;
+  /** Absolute path of the experiment file. */
+  experiment_file: string;
+  /** The git state of the repository holding the experiment file, if any. */
+  experiment_repo: RepoState | null;
   config_hash: string;
   /** The resolved configuration: extends merged, --set applied, defaults filled in. */
   config: ExperimentConfig;
-  normbench_version: string;
+  /** Every run of the full grid, in grid order (a shard trains some of them). */
+  grid: {size: number; run_ids: string[]};
+  /** `--shard I/N`: this directory holds the grid cells whose index mod N is I−1. */
+  shard: {index: number; count: number} | null;
+  normbench: NormbenchIdentity;
   tfjs_version: string;
   backend: string;
   node_version: string;
   platform: string;
-  git_commit: string | null;
+  host: {name: string; cpu: string; cores: number};
+  /** The command line that started the latest session, and its working directory. */
+  command: string[];
+  cwd: string;
+  /** Where each data set was read from. */
+  data: Record<string, string>;
   started: string;
   finished: string | null;
-  /** `running` while runs are under way, `complete` when every run has ended. */
-  state: 'running' | 'complete';
+  state: ResultsState;
+  /** Runs this directory is to hold: the grid, or this shard's part of it. */
   runs_total: number;
-  runs: Array<{
-    run_id: string;
-    index: number;
-    norm: string;
-    activation: string;
-    seed: number;
-    factors: Record<string, string>;
-    status: string;
-    steps: number;
-    params?: number;
-    message?: string;
-  }>;
+  /** Committed byte lengths: the CSVs end with a whole run at these lengths. */
+  files: {curves: number; summary: number};
+  sessions: Session[];
+  /** Committed runs, in grid order. */
+  runs: ManifestRun[];
 }
 
-export function gitCommit(near: string): string | null {
+function git(cwd: string, args: string[]): string | null {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], {cwd: dirname(near), stdio: ['ignore', 'pipe', 'ignore']})
-      .toString()
-      .trim();
+    return execFileSync('git', args, {cwd, stdio: ['ignore', 'pipe', 'ignore']}).toString().trim();
   } catch {
     return null;
   }
+}
+
+/** The git state of the repository that holds `file` (a file or a directory), if any. */
+export function repoState(file: string): RepoState | null {
+  const dir = statSync(file, {throwIfNoEntry: false})?.isDirectory() ? file : dirname(file);
+  const root = git(dir, ['rev-parse', '--show-toplevel']);
+  const commit = root === null ? null : git(dir, ['rev-parse', 'HEAD']);
+  if (root === null || commit === null) return null;
+  // Dirty: a tracked file differs from the commit, or the experiment file itself is not committed.
+  const tracked = git(root, ['status', '--porcelain', '--untracked-files=no']);
+  const own = dir === file ? '' : git(root, ['status', '--porcelain', '--untracked-files=all', '--', resolve(file)]);
+  return {root, commit, dirty: tracked !== '' || (own !== null && own !== '')};
+}
+
+function codeFiles(dir: string, ext: string): string[] {
+  return readdirSync(dir, {withFileTypes: true})
+    .flatMap((e) => (e.isDirectory() ? codeFiles(join(dir, e.name), ext) : e.name.endsWith(ext) ? [join(dir, e.name)] : []))
+    .sort();
+}
+
+let identity: NormbenchIdentity | undefined;
+
+/**
+ * This normbench: its version, its commit when run from its own checkout (not the repository
+ * of a project that installed it), and a hash of the code that is running — dist/src when
+ * built, src/ under bin/dev.js — so that results made by different code are never mistaken
+ * for each other, whatever the version number says.
+ */
+export function normbenchIdentity(): NormbenchIdentity {
+  if (identity) return identity;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const codeRoot = dirname(here); // dist/src or src
+  const ext = here.includes(`${join('dist', 'src')}`) ? '.js' : '.ts';
+  const hash = createHash('sha256');
+  for (const file of codeFiles(codeRoot, ext)) hash.update(file.slice(codeRoot.length)).update(readFileSync(file));
+  const repo = repoState(PACKAGE_ROOT);
+  const own = repo !== null && resolve(repo.root) === resolve(PACKAGE_ROOT);
+  identity = {version: VERSION, commit: own ? repo.commit : null, dirty: own ? repo.dirty : null, build: hash.digest('hex').slice(0, 12)};
+  return identity;
+}
+
+export function hostInfo(): Manifest['host'] {
+  const list = cpus();
+  return {name: hostname(), cpu: list[0]?.model.trim() ?? 'unknown', cores: list.length};
 }
 
 export function configHash(config: ExperimentConfig): string {
   return hashOf(config);
 }
 
-export function manifestRuns(records: RunRecord[]): Manifest['runs'] {
-  return records.map((r) => ({
-    run_id: r.spec.run_id,
-    index: r.spec.index,
-    norm: r.spec.norm_label,
-    activation: r.spec.activation,
-    seed: r.spec.seed,
-    factors: r.spec.factors,
-    status: r.status,
-    steps: r.steps,
-    params: r.params,
-    message: r.message,
-  }));
+export function manifestRun(record: RunRecord, session: number, backend: string): ManifestRun {
+  const s = record.spec;
+  return {
+    run_id: s.run_id,
+    index: s.index,
+    norm: s.norm_label,
+    activation: s.activation,
+    seed: s.seed,
+    factors: s.factor_values,
+    status: record.status,
+    steps: record.steps,
+    params: record.params,
+    message: record.message,
+    normbench_version: VERSION,
+    backend,
+    session,
+  };
 }
-

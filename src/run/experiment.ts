@@ -1,73 +1,132 @@
-// Run every cell of an experiment's grid, one after another, writing results as each finishes.
-// A run that diverges is a result; a run that throws is recorded as `failed` with its error,
-// and the rest of the grid goes on.
+// Run the cells of an experiment's grid, writing results as each finishes.
+//
+// 1. Check everything before writing anything: the grid, the data, the backend, the output
+//    directory. Bad input is a UserError (exit 2) and leaves nothing behind.
+// 2. Open the results directory: fresh, resumed (finished runs are skipped) or refused.
+// 3. Train the planned cells (this shard's, not yet finished) one after another. A diverged run
+//    is a result; a run that throws is recorded as `failed`, and the grid goes on.
+// 4. SIGINT / SIGTERM stop training at the next step: the run in progress is dropped, the
+//    finished ones are kept, the manifest says `interrupted`, and Interrupted is thrown.
 
-import {join, resolve} from 'node:path';
+import {basename, join, relative, resolve} from 'node:path';
 import {useBackend, TFJS_VERSION} from '../backend.js';
 import {expandExperiment, type ExpandedExperiment, type RunSpec} from '../config/expand.js';
 import type {LoadedExperiment} from '../config/load.js';
 import type {Targets} from '../config/schema.js';
 import {loadDataset} from '../data/registry.js';
+import {Interrupted, UserError} from '../errors.js';
 import {buildModel} from '../models/registry.js';
 import {parameterCount} from '../models/types.js';
 import type {RunRecord} from '../results/columns.js';
-import {configHash, gitCommit, type Manifest} from '../results/manifest.js';
-import {ResultsWriter} from '../results/writer.js';
+import {configHash, hostInfo, normbenchIdentity, repoState, RESULTS_FORMAT, type Manifest} from '../results/manifest.js';
+import {readResults, type Results} from '../results/read.js';
+import {ResultsStore, type OpenMode} from '../results/store.js';
 import {runMetrics} from '../train/metrics.js';
 import {train, type CurvePoint} from '../train/trainer.js';
-import {VERSION} from '../version.js';
+import {checkInputDir, prepareOutDir} from './outdir.js';
+
+export interface GridStart {
+  /** Runs this directory is to hold (the grid, or this shard's part). */
+  total: number;
+  /** Of those, already finished here (resumed). */
+  done: number;
+  /** Training steps still to run, over all planned runs. */
+  steps: number;
+  backend: string;
+  outDir: string;
+  mode: OpenMode;
+}
 
 export interface ExperimentHooks {
-  onGridStart?(info: {total: number; backend: string; outDir: string}): void;
-  onRunStart?(spec: RunSpec, total: number): void;
+  onGridStart?(info: GridStart): void;
+  onRunStart?(spec: RunSpec, position: number, total: number): void;
   onStep?(spec: RunSpec, step: number, loss: number): void;
   onEval?(spec: RunSpec, point: CurvePoint): void;
-  onRunEnd?(record: RunRecord, total: number): void;
+  onRunEnd?(record: RunRecord, position: number, total: number): void;
+  /** Training stopped by a signal; called before the results are closed. */
+  onInterrupt?(signal: NodeJS.Signals): void;
+}
+
+/** `--shard I/N`: the cells whose grid index mod N is I−1 (1 ≤ I ≤ N). */
+export interface Shard {
+  index: number;
+  count: number;
 }
 
 export interface RunExperimentOptions {
-  /** Results directory; default results/<experiment name>. */
+  /** Results directory; default results/<experiment name> (…-shard-I-of-N for a shard). */
   out?: string;
   backend?: string;
   /** Where to look for the full Fashion-MNIST first. */
   dataDir?: string;
+  shard?: Shard;
+  /** Retrain everything (alone), or resume despite a different normbench or backend (with resume). */
+  force?: boolean;
+  /** Resume explicitly (there must be results to resume). */
+  resume?: boolean;
   hooks?: ExperimentHooks;
+  /** The command line recorded in the manifest (default: this process's). */
+  command?: string[];
 }
 
 export interface ExperimentResult {
   outDir: string;
   backend: string;
   expanded: ExpandedExperiment;
-  /** One per run, in grid order. */
+  mode: OpenMode;
+  /** Runs trained in this session (finished ones found on resume are not among them). */
   records: RunRecord[];
-  files: {curves: string; summary: string; manifest: string};
+  /** Every run in the directory, read back from its files. */
+  results: Results;
 }
 
-export function defaultOutDir(name: string): string {
-  return join('results', name);
+/** Raised after an interruption, once the finished runs are safely committed. */
+export class GridInterrupted extends Interrupted {
+  constructor(
+    signal: NodeJS.Signals,
+    readonly outDir: string,
+    readonly kept: number,
+    readonly total: number,
+    readonly dropped: RunSpec | undefined,
+  ) {
+    super(signal);
+  }
 }
 
-/** Train one grid cell. Never throws: an error becomes a `failed` record carrying its message. */
-export function runOne(spec: RunSpec, targets: Targets, dataDir?: string, hooks: ExperimentHooks = {}): RunRecord {
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new UserError(`--shard takes I/N with 1 ≤ I ≤ N (e.g. --shard 1/4), got "${text}"`, undefined, 'usage');
+  }
+  return {index, count};
+}
+
+export function defaultOutDir(name: string, shard?: Shard): string {
+  return join('results', shard ? `${name}-shard-${shard.index}-of-${shard.count}` : name);
+}
+
+/** The cells a shard trains: every N-th by grid index, so each shard gets a mix of the grid. */
+export function shardRuns(runs: RunSpec[], shard?: Shard): RunSpec[] {
+  return shard ? runs.filter((r) => r.index % shard.count === shard.index - 1) : runs;
+}
+
+/** Train one grid cell. Never throws for a failed run (it becomes a record); only when interrupted. */
+export async function runOne(spec: RunSpec, targets: Targets, dataDir?: string, hooks: ExperimentHooks = {}, signal?: AbortSignal): Promise<RunRecord> {
   let model;
   try {
     const data = loadDataset(spec.dataset, dataDir);
     model = buildModel({...spec, inputs: data.features, classes: data.classes});
     const params = parameterCount(model);
-    const result = train(model, data, spec.train, spec.seed, {
+    const result = await train(model, data, spec.train, spec.seed, {
       onStep: (step, loss) => hooks.onStep?.(spec, step, loss),
       onEval: (point) => hooks.onEval?.(spec, point),
+      signal,
     });
-    return {
-      spec,
-      status: result.status,
-      steps: result.steps,
-      points: result.points,
-      metrics: runMetrics(result, targets),
-      params,
-      message: result.message,
-    };
+    return {spec, status: result.status, steps: result.steps, points: result.points, metrics: runMetrics(result, targets), params, message: result.message};
   } catch (error) {
+    if (error instanceof Interrupted) throw error;
     const message = error instanceof Error ? error.message : String(error);
     return {spec, status: 'failed', steps: 0, points: [], message};
   } finally {
@@ -75,43 +134,119 @@ export function runOne(spec: RunSpec, targets: Targets, dataDir?: string, hooks:
   }
 }
 
-export async function runExperiment(loaded: LoadedExperiment, options: RunExperimentOptions = {}): Promise<ExperimentResult> {
-  const expanded = expandExperiment(loaded);
+/** Stop on SIGINT / SIGTERM at the next training step; a second signal exits at once. */
+function trapSignals(controller: AbortController, onForce: (signal: NodeJS.Signals) => void): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) onForce(signal);
+    else controller.abort(signal);
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, handler);
+  return () => {
+    for (const s of signals) process.off(s, handler);
+  };
+}
+
+/** The manifest of a new session, before any run. */
+function draftManifest(loaded: LoadedExperiment, expanded: ExpandedExperiment, backend: string, shard: Shard | undefined, planned: number, data: Record<string, string>, command: string[]): Manifest {
   const {config} = expanded;
-  const outDir = resolve(options.out ?? defaultOutDir(config.name));
-  // Missing data is bad input, not a failed run: find every dataset before writing anything.
-  for (const spec of expanded.runs) loadDataset(spec.dataset, options.dataDir);
-  const backend = await useBackend(options.backend ?? 'auto');
-  const hooks = options.hooks ?? {};
-  const manifest: Manifest = {
+  const file = resolve(loaded.file);
+  const nb = normbenchIdentity();
+  const now = new Date().toISOString();
+  return {
+    format: RESULTS_FORMAT,
     experiment: config.name,
     question: config.question,
-    file: loaded.file,
+    experiment_file: file,
+    experiment_repo: repoState(file),
     config_hash: configHash(config),
     config,
-    normbench_version: VERSION,
+    grid: {size: expanded.runs.length, run_ids: expanded.runs.map((r) => r.run_id)},
+    shard: shard ?? null,
+    normbench: nb,
     tfjs_version: TFJS_VERSION,
     backend,
     node_version: process.version,
     platform: `${process.platform}-${process.arch}`,
-    git_commit: gitCommit(resolve(loaded.file)),
-    started: new Date().toISOString(),
+    host: hostInfo(),
+    command,
+    cwd: process.cwd(),
+    data,
+    started: now,
     finished: null,
     state: 'running',
-    runs_total: expanded.runs.length,
+    runs_total: planned,
+    files: {curves: 0, summary: 0},
+    sessions: [{started: now, finished: null, state: 'running', normbench_version: nb.version, normbench_build: nb.build, backend, runs: 0}],
     runs: [],
   };
-  const writer = new ResultsWriter(outDir, expanded, manifest);
-  writer.start();
-  hooks.onGridStart?.({total: expanded.runs.length, backend, outDir});
+}
+
+/** How to run a command again, as the user typed it. */
+export function commandLine(argv: string[] = process.argv): string {
+  const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  const bin = argv[1] ?? 'normbench';
+  const rel = relative(process.cwd(), bin);
+  const head = basename(bin) === 'run.js' || basename(bin) === 'dev.js' ? `node ${rel && !rel.startsWith('..') ? rel : bin}` : 'normbench';
+  return [head, ...argv.slice(2).map(quote)].join(' ');
+}
+
+export async function runExperiment(loaded: LoadedExperiment, options: RunExperimentOptions = {}): Promise<ExperimentResult> {
+  // 1. Every check before anything is written.
+  const expanded = expandExperiment(loaded);
+  const {config} = expanded;
+  const planned = shardRuns(expanded.runs, options.shard);
+  const dataDir = options.dataDir === undefined ? undefined : checkInputDir(options.dataDir, '--data-dir');
+  const data: Record<string, string> = {};
+  for (const spec of planned) data[spec.dataset.name] = loadDataset(spec.dataset, dataDir).source;
+  const backend = await useBackend(options.backend ?? 'auto');
+  const outDir = prepareOutDir(options.out ?? defaultOutDir(config.name, options.shard));
+
+  // 2. The results directory.
+  const command = options.command ?? [process.execPath, ...process.argv.slice(1)];
+  const manifest = draftManifest(loaded, expanded, backend, options.shard, planned.length, data, command);
+  const store = ResultsStore.open(outDir, manifest, expanded, {force: options.force, resume: options.resume});
+  const todo = planned.filter((r) => !store.done.has(r.run_id));
+  const hooks = options.hooks ?? {};
+  hooks.onGridStart?.({
+    total: planned.length,
+    done: planned.length - todo.length,
+    steps: todo.reduce((n, r) => n + r.train.steps, 0),
+    backend,
+    outDir,
+    mode: store.mode,
+  });
+
+  // 3. Train, committing each run as it finishes; 4. or stop cleanly on a signal.
+  const controller = new AbortController();
+  const release = trapSignals(controller, (signal) => {
+    store.close('interrupted');
+    process.exit(new Interrupted(signal).exitCode);
+  });
   const records: RunRecord[] = [];
-  for (const spec of expanded.runs) {
-    hooks.onRunStart?.(spec, expanded.runs.length);
-    const record = runOne(spec, config.targets, options.dataDir, hooks);
-    records.push(record);
-    writer.add(record);
-    hooks.onRunEnd?.(record, expanded.runs.length);
+  let current: RunSpec | undefined;
+  try {
+    for (const spec of todo) {
+      current = spec;
+      const position = planned.length - todo.length + records.length + 1;
+      hooks.onRunStart?.(spec, position, planned.length);
+      const record = await runOne(spec, config.targets, dataDir, hooks, controller.signal);
+      store.commit(record);
+      records.push(record);
+      current = undefined;
+      hooks.onRunEnd?.(record, position, planned.length);
+    }
+  } catch (error) {
+    if (!(error instanceof Interrupted)) {
+      store.close('interrupted');
+      throw error;
+    }
+    hooks.onInterrupt?.(error.signal);
+    store.close('interrupted');
+    throw new GridInterrupted(error.signal, outDir, store.done.size, planned.length, current);
+  } finally {
+    release();
   }
-  writer.finish();
-  return {outDir, backend, expanded, records, files: writer.paths};
+  store.close('complete');
+  return {outDir, backend, expanded, mode: store.mode, records, results: readResults(outDir)};
 }

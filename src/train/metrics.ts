@@ -2,15 +2,8 @@
 // the first evaluated step (and time) at which each target was reached.
 
 import type {TargetMetric, Targets} from '../config/schema.js';
+import {HIGHER_IS_BETTER, targetList} from '../results/targets.js';
 import type {CurvePoint, TrainResult} from './trainer.js';
-
-/** Accuracy targets are reached at or above the value, loss targets at or below. */
-const HIGHER_IS_BETTER: Record<TargetMetric, boolean> = {
-  test_accuracy: true,
-  train_accuracy: true,
-  test_loss: false,
-  train_loss: false,
-};
 
 export interface TargetHit {
   metric: TargetMetric;
@@ -30,15 +23,6 @@ export interface RunMetrics {
   train_loss_auc: number;
   steps_per_s: number;
   wall_s: number;
-}
-
-/** The targets in a fixed order: by metric as listed in the schema, then as written. */
-export function targetList(targets: Targets): Array<{metric: TargetMetric; value: number; key: string}> {
-  const out: Array<{metric: TargetMetric; value: number; key: string}> = [];
-  for (const metric of Object.keys(HIGHER_IS_BETTER) as TargetMetric[]) {
-    for (const value of targets[metric] ?? []) out.push({metric, value, key: `${metric}_${value}`});
-  }
-  return out;
 }
 
 function reached(point: CurvePoint, metric: TargetMetric, value: number): boolean {

@@ -5,12 +5,15 @@
 // gradients of every trainable variable → optional global-norm clipping → optimizer step.
 // Every `eval_every` steps (and at step 0 and the last step) the model is evaluated on the
 // whole test split in evaluation mode. A non-finite training loss marks the run `diverged`.
+// The loop gives the event loop a turn every few tens of milliseconds, so that signals (Ctrl-C)
+// are handled while it trains; an aborted signal stops it at the next step (Interrupted).
 
 import * as tf from '../tf.js';
 import type {TrainSpec} from '../config/schema.js';
 import {Batcher, gatherBatch} from '../data/batcher.js';
 import type {Dataset, Split} from '../data/types.js';
 import type {Model} from '../models/types.js';
+import {Interrupted} from '../errors.js';
 import {clipByGlobalNorm, createOptimizer} from './optimizers.js';
 
 /** One evaluation point: plain numbers, no tensors. */
@@ -48,6 +51,16 @@ export interface TrainerHooks {
   /** After every step, with its minibatch loss. */
   onStep?(step: number, loss: number): void;
   onEval?(point: CurvePoint): void;
+  /** Stop at the next step when aborted (its reason: the signal's name); the run is dropped. */
+  signal?: AbortSignal;
+}
+
+/** How long the loop trains before giving the event loop a turn. */
+const YIELD_MS = 50;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function checkAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new Interrupted((signal.reason as NodeJS.Signals | undefined) ?? 'SIGINT');
 }
 
 const EVAL_CHUNK = 1000;
@@ -78,7 +91,7 @@ export function evaluate(model: Model, split: Split, features: number, classes: 
   return {loss: lossSum / split.n, accuracy: correct / split.n};
 }
 
-export function train(model: Model, data: Dataset, spec: TrainSpec, seed: number, hooks: TrainerHooks = {}): TrainResult {
+export async function train(model: Model, data: Dataset, spec: TrainSpec, seed: number, hooks: TrainerHooks = {}): Promise<TrainResult> {
   const started = performance.now();
   const batcher = new Batcher(data.train.n, spec.batch_size, seed);
   const optimizer = createOptimizer(spec);
@@ -92,6 +105,8 @@ export function train(model: Model, data: Dataset, spec: TrainSpec, seed: number
   let status: RunStatus = 'ok';
   let message: string | undefined;
   let step = 0;
+  let lastTurn = performance.now();
+  checkAborted(hooks.signal);
   const initialTest = evaluate(model, data.test, data.features, data.classes);
 
   const record = (pointStep: number, test: EvalResult): void => {
@@ -110,6 +125,11 @@ export function train(model: Model, data: Dataset, spec: TrainSpec, seed: number
 
   try {
     while (step < spec.steps) {
+      if (performance.now() - lastTurn > YIELD_MS) {
+        await nextTurn();
+        lastTurn = performance.now();
+      }
+      checkAborted(hooks.signal);
       const t0 = performance.now();
       const indices = batcher.next();
       hooks.onBatch?.(step + 1, indices);

@@ -1,15 +1,14 @@
-import {mkdtempSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
 import {expandExperiment} from '../../src/config/expand.js';
 import {loadExperiment} from '../../src/config/load.js';
 import {UserError} from '../../src/errors.js';
-import {REPO} from '../helpers.js';
+import {REPO, tempDir} from '../helpers.js';
 
 /** Write files into a fresh directory; returns a function giving their paths. */
 function files(contents: Record<string, string>): (name: string) => string {
-  const dir = mkdtempSync(join(tmpdir(), 'normbench-config-'));
+  const dir = tempDir('normbench-config-');
   for (const [name, text] of Object.entries(contents)) writeFileSync(join(dir, name), text);
   return (name) => join(dir, name);
 }
@@ -119,7 +118,7 @@ test('an extends cycle is rejected, naming the chain', (t) => {
 
 test('a missing parent file and invalid YAML are located', (t) => {
   const p = files({'a.yaml': 'extends: nope.yaml\n', 'bad.yaml': 'name: x\ntrain: [1, 2\n'});
-  t.regex(errorOf(() => loadExperiment(p('a.yaml'))).message, /nope\.yaml: file not found/);
+  t.regex(errorOf(() => loadExperiment(p('a.yaml'))).message, /a\.yaml:1:10 \(extends\): `extends` names "nope\.yaml", which does not exist \(\S*nope\.yaml\)/);
   t.regex(errorOf(() => loadExperiment(p('bad.yaml'))).message, /bad\.yaml:\d+:\d+: invalid YAML/);
 });
 

@@ -1,16 +1,19 @@
-import {existsSync, mkdtempSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {existsSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {gzipSync} from 'node:zlib';
 import test from 'ava';
+import {setupBackend, tempDir} from '../helpers.js';
+import {buildModel} from '../../src/models/registry.js';
+import {resolveNorm} from '../../src/norms/registry.js';
+import {train} from '../../src/train/trainer.js';
 import {Batcher, gatherBatch} from '../../src/data/batcher.js';
 import {DEBIAN_DIR, loadFashionMnist, loadFashionMnistFrom, loadFashionMnistMini} from '../../src/data/fashion-mnist.js';
 import {encodeIdx, parseIdx, readIdx, writeIdx} from '../../src/data/idx.js';
 import {loadDataset} from '../../src/data/registry.js';
-import {makeSynthetic} from '../../src/data/synthetic.js';
+import {makeSynthetic, SYNTHETIC_DEFAULTS} from '../../src/data/synthetic.js';
 import {UserError} from '../../src/errors.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'normbench-data-'));
+const tmp = () => tempDir('normbench-data-');
 
 test('IDX: raw and gzipped files round-trip; the header is read big-endian', (t) => {
   const dir = tmp();
@@ -29,7 +32,7 @@ test('IDX: bad magic, unsupported type and truncation are clear errors', (t) => 
   t.throws(() => parseIdx(Uint8Array.from([1, 2, 3, 4]), 'x'), {message: /x: not an IDX file/});
   t.throws(() => parseIdx(Uint8Array.from([0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0]), 'x'), {message: /element type 0xd is not supported/});
   const truncated = encodeIdx({shape: [4], data: Uint8Array.from([1, 2, 3, 4])}).subarray(0, 10);
-  t.throws(() => parseIdx(gzipSync(truncated), 'x'), {message: /size mismatch: header says 4 values, file has 2/});
+  t.throws(() => parseIdx(gzipSync(truncated), 'x'), {message: /size mismatch: the header says 4 values, the file has 2 \(truncated\)/});
 });
 
 test('the bundled subset is real Fashion-MNIST, stratified: 600 / 100 examples of each class, pixels in [0, 1]', (t) => {
@@ -133,4 +136,27 @@ test('batches: a fresh permutation each epoch, constant size, the same order for
   t.is(a.epoch, 1);
   const split = {x: Float32Array.from({length: 10}, (_, i) => i), y: Int32Array.from([0, 1, 2, 3, 4]), n: 5};
   t.deepEqual(gatherBatch(split, 2, Int32Array.from([3, 0])), {x: Float32Array.from([6, 7, 0, 1]), y: Int32Array.from([3, 0])});
+});
+
+test('synthetic defaults tell norms apart: off-centre inputs that BatchNorm cancels, and no model at 100 %', async (t) => {
+  await setupBackend();
+  const spec = {features: 20, classes: 4, train_size: 2000, test_size: 500, separation: 1.5, seed: 1};
+  const data = makeSynthetic(spec);
+  t.deepEqual(loadDataset({name: 'synthetic', ...spec, ...SYNTHETIC_DEFAULTS}).train.x, data.train.x, 'the schema and the API use the same defaults');
+  const plain = makeSynthetic({...spec, clusters_per_class: 1, informative: 20, scale_range: 1, shift: 0});
+  let mean = 0;
+  for (let i = 0; i < plain.train.n * 20; i++) mean += plain.train.x[i]!;
+  let shifted = 0;
+  for (let i = 0; i < data.train.n * 20; i++) shifted += data.train.x[i]!;
+  t.true(Math.abs(mean / (plain.train.n * 20)) < 0.3 && shifted / (data.train.n * 20) > 3, 'inputs are moved off centre');
+  const accuracy = async (norm: 'none' | 'batch') => {
+    const model = buildModel({model: {kind: 'mlp', hidden: [32, 32], init: 'glorot_uniform', init_std: 0.01}, norm: resolveNorm(norm), activation: 'relu', seed: 1, inputs: 20, classes: 4});
+    const r = await train(model, data, {optimizer: 'sgd', lr: 0.1, batch_size: 32, steps: 300, eval_every: 300, momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0.9}, 1);
+    model.dispose();
+    return r.points.at(-1)!.test_accuracy;
+  };
+  const none = await accuracy('none');
+  const batch = await accuracy('batch');
+  t.true(batch < 0.99 && none < 0.99, `no model at 100 %: none ${none}, batch ${batch}`);
+  t.true(batch - none > 0.05, `BatchNorm ahead by more than 5 points: none ${none}, batch ${batch}`);
 });

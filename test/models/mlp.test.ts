@@ -77,7 +77,7 @@ test('a parameter’s initial value depends on which parameter it is, not on the
   b.dispose();
 });
 
-test('every norm × activation sees the same batches in the same order', (t) => {
+test('every norm × activation sees the same batches in the same order', async (t) => {
   const data = makeSynthetic({features: 6, classes: 3, train_size: 100, test_size: 30, separation: 2, seed: 1});
   const spec = {optimizer: 'sgd' as const, lr: 0.05, batch_size: 16, steps: 15, eval_every: 5, momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0.9};
   const small: ModelSpec = {...MODEL, hidden: [8, 8]};
@@ -86,7 +86,7 @@ test('every norm × activation sees the same batches in the same order', (t) => 
     for (const activation of ACTIVATIONS) {
       const seen: number[][] = [];
       const m = mlp(norm, activation, 2, small, 6);
-      train(m, {...data, classes: 10}, spec, 2, {onBatch: (_step, indices) => seen.push(Array.from(indices))});
+      await train(m, {...data, classes: 10}, spec, 2, {onBatch: (_step, indices) => seen.push(Array.from(indices))});
       m.dispose();
       t.is(seen.length, 15);
       const key = JSON.stringify(seen);

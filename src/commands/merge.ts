@@ -1,0 +1,46 @@
+import {readdirSync, statSync} from 'node:fs';
+import {Args, Flags} from '@oclif/core';
+import {BaseCommand} from '../cli.js';
+import {UserError} from '../errors.js';
+import {planMerge, writeMerge} from '../results/merge.js';
+import {readResults} from '../results/read.js';
+import {summaryTable} from '../results/table.js';
+import {prepareOutDir} from '../run/outdir.js';
+
+export default class Merge extends BaseCommand {
+  static override summary = 'Join the results of the shards of one grid (run --shard I/N) into one results directory.';
+  static override description =
+    'The merged directory is what an unsharded run writes: the same rows in grid order (timing columns aside), ' +
+    'so report and verify take it as they take any results. Refused (exit 2, naming them): directories of different ' +
+    'experiments, a run found twice, runs found in no directory. --out must be new or empty unless --force.';
+  static override enableJsonFlag = true;
+  static override strict = false;
+  static override examples = [
+    '<%= config.bin %> merge results/quickstart-shard-1-of-2 results/quickstart-shard-2-of-2 --out results/quickstart',
+    '<%= config.bin %> merge shards/* --out results/study',
+  ];
+  static override args = {
+    dirs: Args.string({description: 'Shard results directories (two or more).', required: true}),
+  };
+  static override flags = {
+    out: Flags.string({char: 'o', summary: 'Directory for the merged results.', required: true}),
+    force: Flags.boolean({summary: 'Write into --out even if it is not empty (its normbench files are replaced).'}),
+  };
+
+  async run(): Promise<unknown> {
+    const {argv, flags} = await this.parse(Merge);
+    const dirs = argv as string[];
+    // Everything is checked before anything is written.
+    const merged = planMerge(dirs, [process.execPath, ...process.argv.slice(1)]);
+    const existing = statSync(flags.out, {throwIfNoEntry: false})?.isDirectory() ? readdirSync(flags.out).filter((n) => !n.startsWith('.')) : [];
+    if (existing.length > 0 && !flags.force) {
+      throw new UserError(`--out ${flags.out} is not empty (${existing.slice(0, 5).join(', ')}${existing.length > 5 ? ', …' : ''}); give a new directory, or --force`, undefined, 'conflict');
+    }
+    const out = prepareOutDir(flags.out);
+    writeMerge(merged, out);
+    const results = readResults(out);
+    this.log(`merged ${merged.shards} directories: ${merged.runs} runs → ${out}\n`);
+    this.log(summaryTable(results));
+    return {out, runs: merged.runs, shards: merged.shards};
+  }
+}

@@ -1,0 +1,112 @@
+// What a grid may vary, and the checks of every grid value on its own. They run on the merged
+// YAML before the typed config exists, so a bad grid value is reported in the same pass as a
+// typo elsewhere in the file, not one round later.
+
+import type {z} from 'zod';
+import {UserError} from '../errors.js';
+import {ACTIVATIONS} from '../nn/activations.js';
+import {parseNorm, type NormSpec} from '../norms/registry.js';
+import {nearest, unknownName} from '../suggest.js';
+import {datasetSchema, experimentSchema, modelSchema, trainSchema} from './schema.js';
+import type {ConfigSources, KeyPath} from './sources.js';
+import {describeIssue, isPlainObject} from './issues.js';
+
+export const SECTIONS = ['dataset', 'model', 'train'] as const;
+export const DIRECT_KEYS = ['norm', 'activation', 'seed'] as const;
+
+/** The schema variant of the dataset named `name` (undefined for an unknown name). */
+function datasetVariant(name: unknown) {
+  return datasetSchema.options.find((o) => o.shape.name.value === name);
+}
+
+/** Keys a grid may vary: norm, activation, seed, and section.key for every schema key. */
+export function gridableKeys(datasetName: unknown): string[] {
+  const variant = datasetVariant(datasetName);
+  const shapes: Record<(typeof SECTIONS)[number], string[]> = {
+    dataset: variant ? Object.keys(variant.shape).filter((k) => k !== 'name') : [],
+    model: Object.keys(modelSchema.shape),
+    train: Object.keys(trainSchema.shape),
+  };
+  return [...DIRECT_KEYS, ...SECTIONS.flatMap((section) => shapes[section].map((k) => `${section}.${k}`))];
+}
+
+/** The schema of one gridable key, e.g. `train.lr` → trainSchema.shape.lr. */
+function keySchema(key: string, datasetName: unknown): z.ZodType | undefined {
+  if (key === 'seed') return experimentSchema.shape.seed;
+  const [section, field] = key.split('.') as [string, string];
+  if (section === 'dataset') return (datasetVariant(datasetName)?.shape as Record<string, z.ZodType> | undefined)?.[field];
+  if (section === 'model') return (modelSchema.shape as Record<string, z.ZodType>)[field];
+  if (section === 'train') return (trainSchema.shape as Record<string, z.ZodType>)[field];
+  return undefined;
+}
+
+/** A norm entry (a name, or {name, options…}) to a NormSpec; problems located in the YAML. */
+export function resolveNormEntry(entry: unknown, sources: ConfigSources, path: KeyPath): NormSpec | UserError[] {
+  if (typeof entry === 'string') {
+    const result = parseNorm(entry);
+    if (result.ok) return result.spec;
+    if ('unknownName' in result) return [new UserError(result.unknownName, sources.locate(path))];
+    return [new UserError('message' in result ? result.message : result.issues[0]!.message, sources.locate(path))];
+  }
+  if (!isPlainObject(entry) || typeof entry.name !== 'string') {
+    return [new UserError('a norm is a name (batch) or a name with options ({name: batch, momentum: 0.99})', sources.locate(path))];
+  }
+  const {name, ...options} = entry;
+  const result = parseNorm(name, options);
+  if (result.ok) return result.spec;
+  if ('unknownName' in result) return [new UserError(result.unknownName, sources.locate([...path, 'name']))];
+  if ('message' in result) return [new UserError(result.message, sources.locate([...path, Object.keys(options)[0]!], true))];
+  return result.issues.map((issue) => {
+    const d = describeIssue(issue, options);
+    return new UserError(d.message, sources.locate([...path, ...d.path], d.preferKey));
+  });
+}
+
+/**
+ * Every problem with the grid and the top-level norm / activation, found on the merged data:
+ * keys that cannot be varied, and each listed value checked against its key's schema.
+ */
+export function checkGrid(merged: Record<string, unknown>, sources: ConfigSources): UserError[] {
+  const errors: UserError[] = [];
+  if (merged.norm !== undefined) {
+    const norm = resolveNormEntry(merged.norm, sources, ['norm']);
+    if (Array.isArray(norm)) errors.push(...norm);
+  }
+  const grid = merged.grid;
+  if (!isPlainObject(grid)) return errors;
+  const datasetName = isPlainObject(merged.dataset) ? merged.dataset.name : undefined;
+  const known = gridableKeys(datasetName);
+  for (const [key, values] of Object.entries(grid)) {
+    if (!known.includes(key)) {
+      // A dataset key is only checkable once the dataset name is valid (the schema reports that).
+      if (key.startsWith('dataset.') && !datasetVariant(datasetName)) continue;
+      const guess = nearest(key, known);
+      errors.push(new UserError(
+        `grid cannot vary "${key}"${guess ? ` — did you mean "${guess}"?` : ''} (allowed: ${known.join(', ')})`,
+        sources.locate(['grid', key], true),
+      ));
+      continue;
+    }
+    if (!Array.isArray(values)) continue; // the schema reports a grid entry that is not a list
+    values.forEach((value, i) => {
+      const path = ['grid', key, i];
+      if (key === 'norm') {
+        const norm = resolveNormEntry(value, sources, path);
+        if (Array.isArray(norm)) errors.push(...norm);
+      } else if (key === 'activation') {
+        if (!(ACTIVATIONS as readonly unknown[]).includes(value)) {
+          errors.push(new UserError(unknownName('activation', String(value), ACTIVATIONS), sources.locate(path)));
+        }
+      } else {
+        const parsed = keySchema(key, datasetName)?.safeParse(value);
+        if (parsed && !parsed.success) {
+          for (const issue of parsed.error.issues) {
+            const d = describeIssue({...issue, path: [key.split('.').at(-1)!, ...issue.path]}, {[key.split('.').at(-1)!]: value});
+            errors.push(new UserError(`${d.message} (grid value for ${key})`, sources.locate(path)));
+          }
+        }
+      }
+    });
+  }
+  return errors;
+}

@@ -1,0 +1,268 @@
+// The results directory while a grid runs. Writing is append-only and crash-safe:
+//   1. a finished run's curve rows are appended to curves.csv in one write, then its summary row
+//      to summary.csv;
+//   2. then manifest.json is replaced atomically, listing the run and the new committed length
+//      of each CSV. Only then is the run part of the results.
+// A process killed at any moment leaves whole runs up to the committed lengths; anything after
+// them (a run appended but not yet committed) is ignored by readers and cut off on resume.
+// Finished runs are appended in the order they finish; when the grid completes, the files are
+// put in grid order once, so the result is the same however the work was split or resumed.
+//
+// Opening a directory that already holds results decides between three things:
+//   - resume: the same config, normbench build, backend and shard → skip finished runs, redo
+//     failed and unfinished ones;
+//   - replace (`--force` without `--resume`): train everything again;
+//   - refuse (exit 2, naming what differs): anything else, so that nothing is silently overwritten
+//     and stale results never stand in for new ones.
+
+import {appendFileSync, closeSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeSync} from 'node:fs';
+import {hostname} from 'node:os';
+import {join} from 'node:path';
+import {stringify} from 'csv-stringify/sync';
+import type {ExpandedExperiment} from '../config/expand.js';
+import {UserError} from '../errors.js';
+import {stableStringify} from '../util/canonical.js';
+import {curveColumns, curveRows, summaryColumns, summaryRow, type RunRecord} from './columns.js';
+import {toCsv, writeAtomic} from './files.js';
+import {manifestRun, type Manifest, type ResultsState} from './manifest.js';
+import {readResults, RESULT_FILES, type Results} from './read.js';
+import {targetList} from './targets.js';
+
+/** Files normbench writes into a results directory (replaced by `--force`). */
+export const OWN_FILES = [RESULT_FILES.curves, RESULT_FILES.summary, RESULT_FILES.manifest, 'diagnostics.csv', 'gradient_flow.csv', 'report.md', 'plots'];
+const LOCK = '.normbench.lock';
+
+export interface OpenOptions {
+  /** Retrain everything (without `resume`), or resume despite a different normbench or backend (with it). */
+  force?: boolean;
+  /** Resume explicitly: there must be results to resume. */
+  resume?: boolean;
+}
+
+export type OpenMode = 'fresh' | 'resume' | 'replace';
+
+/** Top-level keys (dotted) whose values differ between two configs. */
+export function diffKeys(a: unknown, b: unknown, prefix = ''): string[] {
+  const isObj = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
+  if (isObj(a) && isObj(b)) {
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+      .sort()
+      .flatMap((k) => diffKeys(a[k], b[k], prefix ? `${prefix}.${k}` : k));
+  }
+  return stableStringify(a) === stableStringify(b) ? [] : [prefix || '(root)'];
+}
+
+/** What differs between the results in a directory and the run about to start. */
+export function differences(old: Manifest, next: Manifest): string[] {
+  const out: string[] = [];
+  if (old.config_hash !== next.config_hash) {
+    out.push(`the experiment differs (config ${old.config_hash} → ${next.config_hash}; keys: ${diffKeys(old.config, next.config).join(', ')})`);
+  }
+  if (old.normbench.build !== next.normbench.build) {
+    const commit = (m: Manifest) => (m.normbench.commit ? ` ${m.normbench.commit.slice(0, 10)}${m.normbench.dirty ? '+dirty' : ''}` : '');
+    out.push(`normbench's code differs (${old.normbench.version}${commit(old)}, build ${old.normbench.build} → ` +
+      `${next.normbench.version}${commit(next)}, build ${next.normbench.build})`);
+  }
+  if (old.backend !== next.backend) out.push(`the backend differs (${old.backend} → ${next.backend})`);
+  if (old.tfjs_version !== next.tfjs_version) out.push(`the tfjs version differs (${old.tfjs_version} → ${next.tfjs_version})`);
+  const shard = (m: Manifest) => (m.shard ? `${m.shard.index}/${m.shard.count}` : 'none');
+  if (shard(old) !== shard(next)) out.push(`the shard differs (${shard(old)} → ${shard(next)})`);
+  return out;
+}
+
+function entries(dir: string): string[] {
+  return readdirSync(dir).filter((name) => name !== LOCK && !/^\.\d+\.\d+\.tmp$/.test(name));
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A recycled pid belongs to some other program: only a node process can be a normbench.
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('node');
+  } catch {
+    return true;
+  }
+}
+
+/** Refuse a directory another normbench process is writing; take over a stale lock. */
+function takeLock(dir: string): void {
+  const file = join(dir, LOCK);
+  try {
+    const [pid, host] = readFileSync(file, 'utf8').trim().split(' ');
+    if (host === hostname() && Number(pid) !== process.pid && pidAlive(Number(pid))) {
+      throw new UserError(`${dir} is being written by another normbench (pid ${pid}). Wait for it, or if none is running, delete ${file}.`, undefined, 'conflict');
+    }
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+  }
+  const fd = openSync(file, 'w');
+  writeSync(fd, `${process.pid} ${hostname()}\n`);
+  closeSync(fd);
+}
+
+export class ResultsStore {
+  /** Run ids already finished here (skipped by the runner). */
+  readonly done: Set<string>;
+  private readonly factorKeys: string[];
+  private readonly targetKeys: string[];
+  private readonly session: number;
+  private bytes: {curves: number; summary: number};
+  private inGridOrder = true;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    readonly mode: OpenMode,
+    private readonly manifest: Manifest,
+    expanded: ExpandedExperiment,
+  ) {
+    this.factorKeys = expanded.factorKeys;
+    this.targetKeys = targetList(expanded.config.targets).map((t) => t.key);
+    this.done = new Set(manifest.runs.map((r) => r.run_id));
+    this.session = manifest.sessions.length - 1;
+    this.bytes = {...manifest.files};
+  }
+
+  get paths(): {curves: string; summary: string; manifest: string} {
+    return {
+      curves: join(this.dir, RESULT_FILES.curves),
+      summary: join(this.dir, RESULT_FILES.summary),
+      manifest: join(this.dir, RESULT_FILES.manifest),
+    };
+  }
+
+  /**
+   * Open `dir` (which exists) for the run described by `next` (a new manifest, no runs yet):
+   * resume, replace or refuse, as the header explains.
+   */
+  static open(dir: string, next: Manifest, expanded: ExpandedExperiment, options: OpenOptions = {}): ResultsStore {
+    const present = entries(dir);
+    const hasManifest = present.includes(RESULT_FILES.manifest);
+    if (present.length > 0 && !hasManifest && !options.force) {
+      throw new UserError(
+        `${dir} is not empty and holds no normbench results (no ${RESULT_FILES.manifest}); refusing to write into it. ` +
+          'Choose a new or empty directory with --out, or use --force to write there anyway.',
+        undefined,
+        'conflict',
+      );
+    }
+    if (!hasManifest) {
+      if (options.resume) throw new UserError(`--resume: ${dir} holds no results to resume (no ${RESULT_FILES.manifest})`, undefined, 'conflict');
+      return ResultsStore.fresh(dir, next, expanded, present.length > 0 ? 'replace' : 'fresh');
+    }
+    let old: Results;
+    try {
+      old = readResults(dir);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      if (options.force && !options.resume) return ResultsStore.fresh(dir, next, expanded, 'replace');
+      throw new UserError(`${dir} holds results that cannot be resumed: ${error.message}\nUse --force to replace them, or --out for a new directory.`, undefined, 'conflict');
+    }
+    const diff = differences(old.manifest, next);
+    const sameConfig = old.manifest.config_hash === next.config_hash;
+    if (options.force && !options.resume) return ResultsStore.fresh(dir, next, expanded, 'replace');
+    if (diff.length > 0 && !(options.resume && options.force && sameConfig)) {
+      const hint = sameConfig
+        ? 'Use --force to retrain every run, --resume --force to keep the finished runs anyway (each run records who made it), or --out for a new directory.'
+        : 'A different experiment cannot be resumed: use --force to replace these results, or --out for a new directory.';
+      throw new UserError(`${dir} holds results of a different run:\n  - ${diff.join('\n  - ')}\n${hint}`, undefined, 'conflict');
+    }
+    return ResultsStore.resume(dir, old, next, expanded);
+  }
+
+  private static fresh(dir: string, next: Manifest, expanded: ExpandedExperiment, mode: OpenMode): ResultsStore {
+    takeLock(dir);
+    for (const name of OWN_FILES) rmSync(join(dir, name), {recursive: true, force: true});
+    const store = new ResultsStore(dir, mode, next, expanded);
+    store.rewrite([], []);
+    return store;
+  }
+
+  /** Keep the finished runs (ok, diverged); drop failed ones, and anything after the last commit. */
+  private static resume(dir: string, old: Results, next: Manifest, expanded: ExpandedExperiment): ResultsStore {
+    takeLock(dir);
+    const kept = old.manifest.runs.filter((r) => r.status !== 'failed');
+    const keep = new Set(kept.map((r) => r.run_id));
+    const manifest: Manifest = {
+      ...next,
+      started: old.manifest.started,
+      experiment_file: next.experiment_file,
+      sessions: [...old.manifest.sessions, ...next.sessions],
+      runs: kept,
+      files: old.manifest.files,
+    };
+    const store = new ResultsStore(dir, 'resume', manifest, expanded);
+    const dropped = kept.length < old.manifest.runs.length;
+    const tail = statSync(store.paths.curves).size > old.manifest.files.curves || statSync(store.paths.summary).size > old.manifest.files.summary;
+    if (dropped) {
+      store.rewrite(old.curves.rows.filter((r) => keep.has(r[0]!)), old.summary.rows.filter((r) => keep.has(r[0]!)));
+    } else {
+      if (tail) {
+        truncateSync(store.paths.curves, old.manifest.files.curves);
+        truncateSync(store.paths.summary, old.manifest.files.summary);
+      }
+      store.writeManifest();
+    }
+    return store;
+  }
+
+  /** Replace both CSVs with these rows (in grid order) and commit them. */
+  private rewrite(curveRowsIn: string[][], summaryRowsIn: string[][]): void {
+    const index = new Map(this.manifest.grid.run_ids.map((id, i) => [id, i]));
+    const byGrid = (rows: string[][]) => rows.map((r, i) => ({r, i})).sort((a, b) => index.get(a.r[0]!)! - index.get(b.r[0]!)! || a.i - b.i).map((x) => x.r);
+    const curves = toCsv(curveColumns(this.factorKeys), byGrid(curveRowsIn));
+    const summary = toCsv(summaryColumns(this.factorKeys, this.targetKeys), byGrid(summaryRowsIn));
+    writeAtomic(this.paths.curves, curves);
+    writeAtomic(this.paths.summary, summary);
+    this.bytes = {curves: Buffer.byteLength(curves), summary: Buffer.byteLength(summary)};
+    this.inGridOrder = true;
+    this.writeManifest();
+  }
+
+  private writeManifest(): void {
+    this.manifest.files = {...this.bytes};
+    writeAtomic(this.paths.manifest, `${JSON.stringify(this.manifest, null, 2)}\n`);
+  }
+
+  /** Append a finished run, then commit it in the manifest. */
+  commit(record: RunRecord): void {
+    const curves = stringify(curveRows(record, this.factorKeys), {record_delimiter: '\n'});
+    const summary = stringify([summaryRow(record, this.factorKeys, this.targetKeys)], {record_delimiter: '\n'});
+    appendFileSync(this.paths.curves, curves);
+    appendFileSync(this.paths.summary, summary);
+    this.bytes.curves += Buffer.byteLength(curves);
+    this.bytes.summary += Buffer.byteLength(summary);
+    const runs = this.manifest.runs;
+    if (runs.length > 0 && runs[runs.length - 1]!.index > record.spec.index) this.inGridOrder = false;
+    runs.push(manifestRun(record, this.session, this.manifest.backend));
+    runs.sort((a, b) => a.index - b.index);
+    this.done.add(record.spec.run_id);
+    this.manifest.sessions[this.session]!.runs++;
+    this.writeManifest();
+  }
+
+  /** End the session: `complete` puts the files in grid order; `interrupted` keeps what is committed. */
+  close(state: Exclude<ResultsState, 'running'>): void {
+    if (this.closed) return;
+    this.closed = true;
+    const now = new Date().toISOString();
+    if (state === 'complete' && !this.inGridOrder) {
+      const results = readResults(this.dir);
+      this.rewrite(results.curves.rows, results.summary.rows);
+    }
+    this.manifest.state = state;
+    this.manifest.finished = now;
+    Object.assign(this.manifest.sessions[this.session]!, {state, finished: now});
+    this.writeManifest();
+    rmSync(join(this.dir, LOCK), {force: true});
+  }
+
+  /** The manifest as committed so far (read-only use). */
+  get current(): Readonly<Manifest> {
+    return this.manifest;
+  }
+}

@@ -1,0 +1,215 @@
+// verify: is a results directory a faithful rerun of a reference? It reads results files only.
+//
+// 1. The same experiment: the config hashes match (otherwise: which keys differ).
+// 2. The same runs, by run_id: none missing, none extra; the results are complete.
+// 3. Every compared value within tolerance, |now − ref| ≤ atol + rtol·|ref| (nan equals nan,
+//    inf equals inf): each summary metric, and with `curves` every curve point. Status must
+//    match exactly. Timing columns are never compared.
+// Tolerances: --rtol / --atol when given, else the experiment's `verify:` block (per metric,
+// then its defaults), else DEFAULT_RTOL / DEFAULT_ATOL.
+
+import {resolve} from 'node:path';
+import type {VerifySpec} from '../config/schema.js';
+import {UserError} from '../errors.js';
+import {nearest} from '../suggest.js';
+import {isTimingColumn} from './columns.js';
+import {parseNumber} from './format.js';
+import {diffKeys} from './store.js';
+import type {CsvTable, Results} from './read.js';
+
+export const DEFAULT_RTOL = 1e-4;
+export const DEFAULT_ATOL = 1e-6;
+
+/** Columns that name a run or a point rather than measure it. */
+const IDENTITY = new Set(['run_id', 'norm', 'activation', 'seed', 'step', 'status', 'message']);
+
+export interface VerifyOptions {
+  rtol?: number;
+  atol?: number;
+  /** Compare only these metrics (columns). */
+  metrics?: string[];
+  /** Compare every curve point too. */
+  curves?: boolean;
+}
+
+export interface Drift {
+  run_id: string;
+  run: string;
+  file: 'summary' | 'curves';
+  step: number | null;
+  metric: string;
+  reference: string;
+  now: string;
+  difference: number | null;
+  allowed: number | null;
+}
+
+export interface RunRef {
+  run_id: string;
+  run: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  results: string;
+  reference: string;
+  experiment: string;
+  config: {now: string; reference: string; same: boolean; differing_keys: string[]};
+  backend: {now: string; reference: string};
+  normbench: {now: string; reference: string; same_code: boolean};
+  state: {now: string; reference: string};
+  runs: {compared: number; missing: RunRef[]; extra: RunRef[]};
+  values_compared: number;
+  tolerance: {rtol: number; atol: number; per_metric: VerifySpec['metrics']};
+  drift: Drift[];
+}
+
+function table(t: CsvTable): Array<Record<string, string>> {
+  return t.rows.map((r) => Object.fromEntries(t.columns.map((c, i) => [c, r[i]!])));
+}
+
+const label = (row: Record<string, string>, factorKeys: string[]) =>
+  [row.norm, row.activation, `seed ${row.seed}`, ...factorKeys.map((k) => `${k}=${row[k]}`)].join(' · ');
+
+/** The measured columns of a table: not identity, not grid factors, not timing. */
+function metricColumns(columns: string[], factorKeys: string[]): string[] {
+  return columns.filter((c) => !IDENTITY.has(c) && !factorKeys.includes(c) && !isTimingColumn(c));
+}
+
+export function verifyResults(now: Results, ref: Results, options: VerifyOptions = {}): VerifyReport {
+  if (resolve(now.dir) === resolve(ref.dir)) {
+    throw new UserError(`the results and the reference are the same directory (${now.dir}): that proves nothing`, undefined, 'usage');
+  }
+  const m = now.manifest;
+  const r = ref.manifest;
+  const spec = m.config.verify ?? {metrics: {}};
+  const factorKeys = Object.keys(m.config.grid).filter((k) => !['norm', 'activation', 'seed'].includes(k));
+  const summaryMetrics = metricColumns(ref.summary.columns, factorKeys);
+  const curveMetrics = metricColumns(ref.curves.columns, factorKeys);
+  for (const metric of options.metrics ?? []) {
+    if (!summaryMetrics.includes(metric) && !curveMetrics.includes(metric)) {
+      const guess = nearest(metric, [...summaryMetrics, ...curveMetrics]);
+      throw new UserError(
+        `--metric ${metric}: no such metric${guess ? ` — did you mean "${guess}"?` : ''} (summary: ${summaryMetrics.join(', ')}; curves, with --curves: ${curveMetrics.join(', ')})`,
+        undefined,
+        'usage',
+      );
+    }
+  }
+  const chosen = (c: string) => !options.metrics?.length || options.metrics.includes(c);
+  const tol = (metric: string) => ({
+    rtol: options.rtol ?? spec.metrics[metric]?.rtol ?? spec.rtol ?? DEFAULT_RTOL,
+    atol: options.atol ?? spec.metrics[metric]?.atol ?? spec.atol ?? DEFAULT_ATOL,
+  });
+  const drift: Drift[] = [];
+  let compared = 0;
+
+  const compare = (run: RunRef, file: Drift['file'], step: number | null, metric: string, a: string | undefined, b: string | undefined) => {
+    compared++;
+    if (a === b) return;
+    const x = parseNumber(a);
+    const y = parseNumber(b);
+    const {rtol, atol} = tol(metric);
+    const allowed = x === undefined || !Number.isFinite(x) ? 0 : atol + rtol * Math.abs(x);
+    if (x !== undefined && y !== undefined) {
+      if (Number.isNaN(x) && Number.isNaN(y)) return;
+      const difference = y - x;
+      if (Math.abs(difference) <= allowed) return;
+      drift.push({...run, file, step, metric, reference: a!, now: b!, difference: Number.isFinite(difference) ? difference : null, allowed});
+    } else {
+      drift.push({...run, file, step, metric, reference: a ?? '(none)', now: b ?? '(none)', difference: null, allowed: null});
+    }
+  };
+
+  // 2. The same runs.
+  const nowRows = new Map(table(now.summary).map((row) => [row.run_id!, row]));
+  const refRows = new Map(table(ref.summary).map((row) => [row.run_id!, row]));
+  const missing = [...refRows.values()].filter((row) => !nowRows.has(row.run_id!)).map((row) => ({run_id: row.run_id!, run: label(row, factorKeys)}));
+  const extra = [...nowRows.values()].filter((row) => !refRows.has(row.run_id!)).map((row) => ({run_id: row.run_id!, run: label(row, factorKeys)}));
+
+  // 3. Values: summary, then curves.
+  for (const [id, refRow] of refRows) {
+    const nowRow = nowRows.get(id);
+    if (!nowRow) continue;
+    const run = {run_id: id, run: label(refRow, factorKeys)};
+    compare(run, 'summary', null, 'status', refRow.status, nowRow.status);
+    for (const metric of summaryMetrics.filter(chosen)) compare(run, 'summary', null, metric, refRow[metric], nowRow[metric]);
+  }
+  if (options.curves) {
+    const points = (t: CsvTable) => new Map(table(t).map((row) => [`${row.run_id}@${row.step}`, row]));
+    const nowPoints = points(now.curves);
+    const refPoints = points(ref.curves);
+    for (const [key, refRow] of refPoints) {
+      if (!nowRows.has(refRow.run_id!)) continue;
+      const run = {run_id: refRow.run_id!, run: label(refRow, factorKeys)};
+      const nowRow = nowPoints.get(key);
+      const step = Number(refRow.step);
+      if (!nowRow) {
+        drift.push({...run, file: 'curves', step, metric: '(point)', reference: 'present', now: 'missing', difference: null, allowed: null});
+        continue;
+      }
+      for (const metric of curveMetrics.filter(chosen)) compare(run, 'curves', step, metric, refRow[metric], nowRow[metric]);
+    }
+    for (const [key, nowRow] of nowPoints) {
+      if (refPoints.has(key) || !refRows.has(nowRow.run_id!)) continue;
+      drift.push({run_id: nowRow.run_id!, run: label(nowRow, factorKeys), file: 'curves', step: Number(nowRow.step), metric: '(point)', reference: 'missing', now: 'present', difference: null, allowed: null});
+    }
+  }
+
+  const sameConfig = m.config_hash === r.config_hash;
+  const incomplete = m.state !== 'complete';
+  return {
+    ok: sameConfig && missing.length === 0 && extra.length === 0 && drift.length === 0 && !incomplete,
+    results: now.dir,
+    reference: ref.dir,
+    experiment: m.experiment,
+    config: {now: m.config_hash, reference: r.config_hash, same: sameConfig, differing_keys: sameConfig ? [] : diffKeys(r.config, m.config)},
+    backend: {now: m.backend, reference: r.backend},
+    normbench: {now: `${m.normbench.version} build ${m.normbench.build}`, reference: `${r.normbench.version} build ${r.normbench.build}`, same_code: m.normbench.build === r.normbench.build},
+    state: {now: m.state, reference: r.state},
+    runs: {compared: refRows.size - missing.length, missing, extra},
+    values_compared: compared,
+    tolerance: {rtol: options.rtol ?? spec.rtol ?? DEFAULT_RTOL, atol: options.atol ?? spec.atol ?? DEFAULT_ATOL, per_metric: options.rtol !== undefined || options.atol !== undefined ? {} : spec.metrics},
+    drift,
+  };
+}
+
+const num = (x: number | null) => (x === null ? '—' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(3) : x.toExponential(2));
+
+/** The report for people: a header, what drifted (a table), and one closing line. */
+export function verifyText(report: VerifyReport, limit = 40): string {
+  const lines: string[] = [];
+  const note = report.backend.now !== report.backend.reference || !report.normbench.same_code
+    ? '  (different backend or code: bitwise equality is not expected; the tolerances decide)'
+    : '';
+  lines.push(`verify ${report.results}`);
+  lines.push(`  against ${report.reference}`);
+  lines.push(`  experiment ${report.experiment} · config ${report.config.now}${report.config.same ? ' (same as the reference)' : ` ≠ reference ${report.config.reference}`}`);
+  lines.push(`  backend ${report.backend.now} (reference ${report.backend.reference}) · normbench ${report.normbench.now} (reference ${report.normbench.reference})`);
+  if (note) lines.push(note);
+  if (!report.config.same) lines.push(`  the experiments differ in: ${report.config.differing_keys.join(', ')}`);
+  if (report.state.now !== 'complete') lines.push(`  the results are not complete (state: ${report.state.now})`);
+  for (const r of report.runs.missing) lines.push(`  missing run ${r.run_id} (${r.run})`);
+  for (const r of report.runs.extra) lines.push(`  extra run ${r.run_id} (${r.run})`);
+  if (report.drift.length > 0) {
+    const header = ['run', 'metric', 'step', 'reference', 'now', 'difference', 'allowed'];
+    const rows = report.drift.slice(0, limit).map((d) => [d.run, d.metric, d.step === null ? '' : String(d.step), d.reference, d.now, num(d.difference), num(d.allowed)]);
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    lines.push('', line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line));
+    if (report.drift.length > limit) lines.push(`… and ${report.drift.length - limit} more (--json lists all)`);
+  }
+  const tol = `rtol ${report.tolerance.rtol}, atol ${report.tolerance.atol}`;
+  const runsDrifted = new Set(report.drift.map((d) => d.run_id)).size;
+  lines.push('');
+  lines.push(report.ok
+    ? `OK: ${report.runs.compared} runs, ${report.values_compared} values within tolerance (${tol}).`
+    : `FAILED: ${[
+      !report.config.same ? 'a different experiment' : '',
+      report.state.now !== 'complete' ? `results ${report.state.now}` : '',
+      report.drift.length ? `${report.drift.length} value${report.drift.length === 1 ? '' : 's'} outside tolerance in ${runsDrifted} run${runsDrifted === 1 ? '' : 's'} (${tol})` : '',
+      report.runs.missing.length ? `${report.runs.missing.length} run${report.runs.missing.length === 1 ? '' : 's'} missing` : '',
+      report.runs.extra.length ? `${report.runs.extra.length} extra run${report.runs.extra.length === 1 ? '' : 's'}` : '',
+    ].filter(Boolean).join('; ')}.`);
+  return lines.join('\n');
+}
