@@ -1,11 +1,12 @@
 // What every command shares. Bad input (a UserError, or a flag oclif rejects) is printed for
 // people on stderr and, with --json, as a JSON error object on stdout too, so that a CI log
-// always says what went wrong and a program can read it; then exit 2. An interrupted grid
+// always says what went wrong and a program can read it; then exit 2 (exit 1 for an operational
+// failure such as a network that is down). An interrupted grid
 // (Ctrl-C, SIGTERM) says what was kept and how to continue, and exits 130 / 143.
 
 import {Command, Errors, Flags} from '@oclif/core';
 import {BACKEND_CHOICES} from './backend.js';
-import {Interrupted, UserError, type ErrorJson} from './errors.js';
+import {Interrupted, OperationalError, UserError, type ErrorJson} from './errors.js';
 import {commandLine, GridInterrupted} from './run/experiment.js';
 
 export const sharedFlags = {
@@ -61,6 +62,14 @@ export abstract class BaseCommand extends Command {
         this.writeJson({error: {...errors[0]!, exit_code: 2}, errors} satisfies ErrorReport);
       }
       this.exit(2);
+    }
+    if (error instanceof OperationalError) {
+      this.tell(`error: ${error.message}`);
+      if (this.jsonEnabled()) {
+        const json = {code: error.code, message: error.message, file: null, line: null, column: null, key: null};
+        this.writeJson({error: {...json, exit_code: error.exitCode}, errors: [json]});
+      }
+      this.exit(error.exitCode);
     }
     if (error instanceof Interrupted) {
       const code = error.exitCode;

@@ -103,6 +103,22 @@ export function throwIfAny(errors: UserError[], fileOrder: readonly string[] = [
   if (unique.length > 1) throw new UserErrors(unique);
 }
 
+/**
+ * Something went wrong that is not the input's fault and not a bug: a network that fails, a
+ * server that answers 404. Printed like a user error, with `code` in --json; exit code 1.
+ */
+export class OperationalError extends Error {
+  readonly exitCode = 1;
+  constructor(
+    message: string,
+    readonly code: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'OperationalError';
+  }
+}
+
 /** Training stopped by a signal (Ctrl-C, SIGTERM): the run in progress is dropped. */
 export class Interrupted extends Error {
   constructor(readonly signal: NodeJS.Signals) {

@@ -9,7 +9,7 @@
 export * as tf from './tf.js';
 export {useBackend, probeBackends, BACKENDS, type BackendName, type BackendProbe} from './backend.js';
 export {Rng} from './rng.js';
-export {UserError, UserErrors, type SourceLocation} from './errors.js';
+export {UserError, UserErrors, OperationalError, Interrupted, type SourceLocation, type ErrorCode} from './errors.js';
 
 // Norms: pure ops, layers, one registry and one factory.
 export {NORMS, NORM_REGISTRY, createNorm, resolveNorm, parseNorm, normLabel, type NormName, type NormSpec} from './norms/registry.js';
@@ -34,6 +34,7 @@ export {makeSynthetic, type SyntheticOptions} from './data/synthetic.js';
 export {loadFashionMnist, loadFashionMnistFrom, loadFashionMnistMini, fashionMnistSearchPath, FASHION_MNIST_CLASSES} from './data/fashion-mnist.js';
 export {parseIdx, readIdx, writeIdx, encodeIdx, type IdxArray} from './data/idx.js';
 export {Batcher, gatherBatch} from './data/batcher.js';
+export {fetchFiles, fetchDataset, FASHION_MNIST_DOWNLOADS, DownloadError, type RemoteFile} from './data/fetch.js';
 export type {Dataset, Split} from './data/types.js';
 
 // Training.
