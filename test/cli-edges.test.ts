@@ -1,7 +1,7 @@
 // The CLI at its edges, through the real binary: errors under --json, every error of a file in
 // one report, bad paths, and the surprises a user should never meet silently.
 
-import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
 import {cli, REPO, tempDir} from './helpers.js';
@@ -123,7 +123,11 @@ test('bad --out paths: exit 2, a message, nothing written, and never a hang', (t
 });
 
 test('an unwritable --out (EACCES) is bad input, checked before any training', (t) => {
-  const dir = workdir();
+  // The CLI runs as another user here, who must be able to reach the directory: /tmp, not a
+  // private $TMPDIR.
+  const dir = mkdtempSync('/tmp/normbench-eacces-');
+  t.teardown(() => rmSync(dir, {recursive: true, force: true}));
+  writeFileSync(join(dir, 'tiny.yaml'), TINY);
   const locked = join(dir, 'locked');
   mkdirSync(locked);
   chmodSync(locked, 0o555);
