@@ -9,7 +9,7 @@ import {DATASET_INFO} from '../data/registry.js';
 import {UserError} from '../errors.js';
 import {MODEL_REGISTRY} from '../models/registry.js';
 import {ACTIVATIONS} from '../nn/activations.js';
-import {NORM_REGISTRY, NORMS} from '../norms/registry.js';
+import {NORM_REGISTRY, NORMS, normModels} from '../norms/registry.js';
 import {unknownName} from '../suggest.js';
 
 const TOPICS = ['norms', 'activations', 'datasets', 'models', 'experiments'] as const;
@@ -22,10 +22,14 @@ const ACTIVATION_INFO: Record<(typeof ACTIVATIONS)[number], string> = {
   identity: 'x (no nonlinearity)',
 };
 
+/** Options whose default is not one value: it depends on where the norm sits. */
+const CONTEXT_DEFAULTS: Record<string, string> = {gamma_init: '1 (mlp) or 0.1 (lstm, rnn)', share_stats: 'false'};
+
 function optionText(schema: {shape: Record<string, unknown>; parse(x: unknown): unknown}): string {
   const defaults = schema.parse({}) as Record<string, unknown>;
   const keys = Object.keys(schema.shape);
-  return keys.length ? keys.map((k) => `${k}=${String(defaults[k])}`).join(', ') : '—';
+  const text = (k: string) => (defaults[k] === undefined ? (CONTEXT_DEFAULTS[k] ?? '—') : String(defaults[k]));
+  return keys.length ? keys.map((k) => `${k}=${text(k)}`).join(', ') : '—';
 }
 
 function fullSetStatus(): string {
@@ -63,7 +67,7 @@ export default class List extends BaseCommand {
       case 'norms':
         return NORMS.map((n) => ({
           name: n,
-          text: `${NORM_REGISTRY[n].summary} [${NORM_REGISTRY[n].paper}] · options: ${optionText(NORM_REGISTRY[n].options)}`,
+          text: `${NORM_REGISTRY[n].summary} [${NORM_REGISTRY[n].paper}] · models: ${normModels(n).join(', ')} · options: ${optionText(NORM_REGISTRY[n].options)}`,
         }));
       case 'activations':
         return ACTIVATIONS.map((a) => ({name: a, text: ACTIVATION_INFO[a]}));

@@ -1,14 +1,24 @@
 // Grid expansion: the cartesian product of the grid's lists, each cell a RunSpec whose id is a
 // hash of its canonical form (same cell → same id, whatever the file or the order of keys).
 
-import {throwIfAny, UserError} from '../errors.js';
+import {throwIfAny, UserError, type SourceLocation} from '../errors.js';
 import type {ActivationName} from '../nn/activations.js';
 import {normLabel, type NormSpec} from '../norms/registry.js';
 import {hashOf} from '../util/canonical.js';
 import {DIRECT_KEYS, resolveNormEntry} from './grid.js';
 import {describeIssue, isPlainObject} from './issues.js';
 import type {LoadedExperiment} from './load.js';
-import {experimentSchema, type DatasetSpec, type ExperimentConfig, type ModelSpec, type TrainSpec} from './schema.js';
+import {normMisfit} from '../norms/registry.js';
+import {
+  experimentSchema,
+  RECURRENT_MODELS,
+  SEQUENCE_DATASETS,
+  type DatasetSpec,
+  type ExperimentConfig,
+  type ModelSpec,
+  type ProbeName,
+  type TrainSpec,
+} from './schema.js';
 import type {KeyPath} from './sources.js';
 
 /** One grid cell: everything needed to train one network, nothing else. */
@@ -29,6 +39,8 @@ export interface RunSpec {
   dataset: DatasetSpec;
   model: ModelSpec;
   train: TrainSpec;
+  /** Diagnostics recorded at each evaluation point (not part of the run id: they never change training). */
+  probes: ProbeName[];
 }
 
 export interface ExpandedExperiment {
@@ -39,7 +51,7 @@ export interface ExpandedExperiment {
 }
 
 /** The run id: what is trained, not how the experiment file names or orders it. */
-export function runId(spec: Omit<RunSpec, 'run_id' | 'index' | 'norm_label' | 'factors' | 'factor_values'>): string {
+export function runId(spec: Omit<RunSpec, 'run_id' | 'index' | 'norm_label' | 'factors' | 'factor_values' | 'probes'>): string {
   return hashOf({
     v: 1,
     dataset: spec.dataset,
@@ -90,6 +102,52 @@ function applyCell(config: ExperimentConfig, gridKeys: string[], cell: number[])
   return {base, normEntry, normPath};
 }
 
+/**
+ * What does not fit together in one cell, located: a norm not built for the model, a recurrent
+ * model on data that is not a sequence, accuracy targets on a regression task, a probe the
+ * model cannot give.
+ */
+function cellMisfits(
+  cfg: ExperimentConfig,
+  norm: NormSpec,
+  normPath: KeyPath,
+  at: (key: string, path: KeyPath) => SourceLocation,
+  sources: LoadedExperiment['sources'],
+): UserError[] {
+  const errors: UserError[] = [];
+  const kind = cfg.model.kind;
+  const recurrent = RECURRENT_MODELS.includes(kind);
+  const normProblem = normMisfit(norm, kind);
+  if (normProblem) errors.push(new UserError(normProblem, sources.locate(normPath)));
+  const sequence = SEQUENCE_DATASETS.includes(cfg.dataset.name);
+  if (recurrent && !sequence) {
+    errors.push(new UserError(
+      `model ${kind} reads its input as a sequence, and data set "${cfg.dataset.name}" is not one (sequence data sets: ${SEQUENCE_DATASETS.join(', ')})`,
+      at('model.kind', ['model', 'kind']),
+    ));
+  }
+  if (!recurrent && cfg.dataset.name === 'adding' && cfg.dataset.eval_length !== undefined && cfg.dataset.eval_length !== cfg.dataset.length) {
+    errors.push(new UserError('an MLP reads examples of one fixed width: eval_length must equal length (a recurrent model can be evaluated on longer sequences)',
+      at('dataset.eval_length', ['dataset', 'eval_length'])));
+  }
+  if (cfg.dataset.name === 'adding') {
+    for (const metric of ['test_accuracy', 'train_accuracy'] as const) {
+      if (cfg.targets[metric]?.length) {
+        errors.push(new UserError(`the adding problem is a regression task (MSE): it has no ${metric}; use a loss target (test_loss, train_loss)`,
+          sources.locate(['targets', metric])));
+      }
+    }
+  }
+  if (kind === 'lstm' && cfg.activation !== undefined && cfg.activation !== 'tanh') {
+    errors.push(new UserError(`an LSTM's nonlinearities are fixed (σ for the gates, tanh for the cell): activation ${cfg.activation} does not apply; leave it out, or use model rnn`,
+      at('activation', ['activation'])));
+  }
+  if (!recurrent && cfg.probes?.includes('gradient_flow')) {
+    errors.push(new UserError('the gradient_flow probe measures ‖∂L/∂h_t‖ of a recurrent model (lstm, rnn); model mlp has no h_t', sources.locate(['probes'])));
+  }
+  return errors;
+}
+
 /** Expand a loaded experiment into its runs; every grid problem is a located UserError. */
 export function expandExperiment(loaded: LoadedExperiment): ExpandedExperiment {
   const {config, sources} = loaded;
@@ -119,7 +177,20 @@ export function expandExperiment(loaded: LoadedExperiment): ExpandedExperiment {
       return;
     }
     const cfg = parsed.data;
-    const spec = {norm, activation: cfg.activation, seed: cfg.seed, dataset: cfg.dataset, model: cfg.model, train: cfg.train};
+    // Where a key's value came from: its grid entry when the grid varies it.
+    const at = (key: string, path: KeyPath) => {
+      const k = gridKeys.indexOf(key);
+      return k < 0 ? sources.locate(path) : sources.locate(['grid', key, cell[k]!]);
+    };
+    const misfits = cellMisfits(cfg, norm, normPath, at, sources);
+    if (misfits.length) {
+      errors.push(...misfits);
+      return;
+    }
+    const recurrent = RECURRENT_MODELS.includes(cfg.model.kind);
+    const probes = cfg.probes ?? (recurrent ? ['gradient_flow' as const] : []);
+    const activation = cfg.activation ?? (recurrent ? 'tanh' : 'relu');
+    const spec = {norm, activation, seed: cfg.seed, dataset: cfg.dataset, model: cfg.model, train: cfg.train};
     const id = runId(spec);
     const values = Object.fromEntries(factorKeys.map((key) => [key, config.grid[key]![cell[gridKeys.indexOf(key)]!]]));
     const factors = Object.fromEntries(Object.entries(values).map(([key, v]) => [key, factorText(v)]));
@@ -135,7 +206,7 @@ export function expandExperiment(loaded: LoadedExperiment): ExpandedExperiment {
       return;
     }
     seen.set(id, {position, cell, label});
-    runs.push({run_id: id, index: runs.length, norm_label: normLabel(norm), factors, factor_values: values, ...spec});
+    runs.push({run_id: id, index: runs.length, norm_label: normLabel(norm), factors, factor_values: values, ...spec, probes});
   });
   for (const [entry, {key, choice, earlierChoice, pairs}] of repeats) {
     const more = pairs.length > 1 ? ` (and ${pairs.length - 1} more cell${pairs.length > 2 ? 's' : ''})` : '';

@@ -19,23 +19,29 @@ function datasetVariant(name: unknown) {
   return datasetSchema.options.find((o) => o.shape.name.value === name);
 }
 
+/** The schema variant of the model of kind `kind` (undefined for an unknown kind). */
+function modelVariant(kind: unknown) {
+  return modelSchema.options.find((o) => o.shape.kind.value === kind);
+}
+
 /** Keys a grid may vary: norm, activation, seed, and section.key for every schema key. */
-export function gridableKeys(datasetName: unknown): string[] {
-  const variant = datasetVariant(datasetName);
+export function gridableKeys(datasetName: unknown, modelKind: unknown): string[] {
+  const dataset = datasetVariant(datasetName);
+  const model = modelVariant(modelKind);
   const shapes: Record<(typeof SECTIONS)[number], string[]> = {
-    dataset: variant ? Object.keys(variant.shape).filter((k) => k !== 'name') : [],
-    model: Object.keys(modelSchema.shape),
+    dataset: dataset ? Object.keys(dataset.shape).filter((k) => k !== 'name') : [],
+    model: model ? Object.keys(model.shape).filter((k) => k !== 'kind') : [],
     train: Object.keys(trainSchema.shape),
   };
   return [...DIRECT_KEYS, ...SECTIONS.flatMap((section) => shapes[section].map((k) => `${section}.${k}`))];
 }
 
 /** The schema of one gridable key, e.g. `train.lr` → trainSchema.shape.lr. */
-function keySchema(key: string, datasetName: unknown): z.ZodType | undefined {
+function keySchema(key: string, datasetName: unknown, modelKind: unknown): z.ZodType | undefined {
   if (key === 'seed') return experimentSchema.shape.seed;
   const [section, field] = key.split('.') as [string, string];
   if (section === 'dataset') return (datasetVariant(datasetName)?.shape as Record<string, z.ZodType> | undefined)?.[field];
-  if (section === 'model') return (modelSchema.shape as Record<string, z.ZodType>)[field];
+  if (section === 'model') return (modelVariant(modelKind)?.shape as Record<string, z.ZodType> | undefined)?.[field];
   if (section === 'train') return (trainSchema.shape as Record<string, z.ZodType>)[field];
   return undefined;
 }
@@ -75,11 +81,13 @@ export function checkGrid(merged: Record<string, unknown>, sources: ConfigSource
   const grid = merged.grid;
   if (!isPlainObject(grid)) return errors;
   const datasetName = isPlainObject(merged.dataset) ? merged.dataset.name : undefined;
-  const known = gridableKeys(datasetName);
+  const modelKind = isPlainObject(merged.model) ? merged.model.kind : undefined;
+  const known = gridableKeys(datasetName, modelKind);
   for (const [key, values] of Object.entries(grid)) {
     if (!known.includes(key)) {
-      // A dataset key is only checkable once the dataset name is valid (the schema reports that).
+      // A dataset or model key is only checkable once its name or kind is valid (the schema reports that).
       if (key.startsWith('dataset.') && !datasetVariant(datasetName)) continue;
+      if (key.startsWith('model.') && !modelVariant(modelKind)) continue;
       const guess = nearest(key, known);
       errors.push(new UserError(
         `grid cannot vary "${key}"${guess ? ` — did you mean "${guess}"?` : ''} (allowed: ${known.join(', ')})`,
@@ -98,7 +106,7 @@ export function checkGrid(merged: Record<string, unknown>, sources: ConfigSource
           errors.push(new UserError(unknownName('activation', String(value), ACTIVATIONS), sources.locate(path)));
         }
       } else {
-        const parsed = keySchema(key, datasetName)?.safeParse(value);
+        const parsed = keySchema(key, datasetName, modelKind)?.safeParse(value);
         if (parsed && !parsed.success) {
           for (const issue of parsed.error.issues) {
             const d = describeIssue({...issue, path: [key.split('.').at(-1)!, ...issue.path]}, {[key.split('.').at(-1)!]: value});

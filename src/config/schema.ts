@@ -4,14 +4,36 @@
 import {z} from 'zod';
 import {SYNTHETIC_DEFAULTS} from '../data/synthetic.js';
 import {ACTIVATIONS} from '../nn/activations.js';
-import {INITIALIZERS} from '../nn/init.js';
+import {INITIALIZERS, RECURRENT_INITIALIZERS} from '../nn/init.js';
 import {strict} from '../util/strict.js';
 
 const positiveInt = z.number().int().positive();
 const limit = positiveInt.optional();
 
-export const DATASETS = ['fashion-mnist-mini', 'fashion-mnist', 'synthetic'] as const;
+export const DATASETS = [
+  'fashion-mnist-mini', 'fashion-mnist', 'synthetic',
+  'fashion-mnist-mini-rows', 'fashion-mnist-rows', 'fashion-mnist-mini-permuted', 'fashion-mnist-permuted', 'adding',
+] as const;
 export type DatasetName = (typeof DATASETS)[number];
+
+/** Data sets whose examples are sequences (for recurrent models). */
+export const SEQUENCE_DATASETS: readonly DatasetName[] = [
+  'fashion-mnist-mini-rows', 'fashion-mnist-rows', 'fashion-mnist-mini-permuted', 'fashion-mnist-permuted', 'adding',
+];
+
+const limits = {
+  /** Use only the first N training / test examples. */
+  train_limit: limit,
+  test_limit: limit,
+};
+/** The directory holding the four IDX files: when set, the only place used (no search). */
+const dataDir = {data_dir: z.string().optional()};
+const permutation = {
+  /** Side of the average-pooled image: size² steps of one pixel each (28: 784, 14: 196, 7: 49). */
+  size: z.literal([7, 14, 28]).default(14),
+  /** Seed of the fixed pixel order; part of the data set, so of every run id. */
+  permutation_seed: z.number().int().nonnegative().default(1),
+};
 
 export const datasetSchema = z.discriminatedUnion('name', [
   strict({
@@ -63,22 +85,77 @@ export const datasetSchema = z.discriminatedUnion('name', [
     train_limit: limit,
     test_limit: limit,
   }),
+  /** The bundled subset, each image as 28 steps of 28 pixels (row-wise sequential Fashion-MNIST). */
+  strict({name: z.literal('fashion-mnist-mini-rows'), ...limits}),
+  /** The full set as 28 steps of 28 pixels. */
+  strict({name: z.literal('fashion-mnist-rows'), ...limits, ...dataDir}),
+  /** The bundled subset pooled to size × size, one pixel per step in a fixed seeded order. */
+  strict({name: z.literal('fashion-mnist-mini-permuted'), ...permutation, ...limits}),
+  /** The full set pooled to size × size, one pixel per step in a fixed seeded order. */
+  strict({name: z.literal('fashion-mnist-permuted'), ...permutation, ...limits, ...dataDir}),
+  strict({
+    /** The adding problem: regression (MSE) on the sum of two marked values of a sequence. */
+    name: z.literal('adding'),
+    /** Steps of a training sequence. */
+    length: z.number().int().min(2).default(50),
+    /** Steps of a test sequence (default: length); longer ones test generalisation past the training length. */
+    eval_length: z.number().int().min(2).optional(),
+    train_size: positiveInt.default(10000),
+    test_size: positiveInt.default(1000),
+    /** Seed of the data itself. */
+    seed: z.number().int().nonnegative().default(1),
+    ...limits,
+  }),
 ]);
 export type DatasetSpec = z.infer<typeof datasetSchema>;
 
-export const MODELS = ['mlp'] as const;
+export const MODELS = ['mlp', 'lstm', 'rnn'] as const;
 export type ModelKind = (typeof MODELS)[number];
+/** Models that read their input as a sequence, one step at a time. */
+export const RECURRENT_MODELS: readonly ModelKind[] = ['lstm', 'rnn'];
 
-export const modelSchema = strict({
-  kind: z.enum(MODELS),
-  /** Hidden layer widths; each hidden layer is dense → norm → activation. */
-  hidden: z.array(positiveInt).min(1),
+const kernelInit = {
   /** Kernel initialiser (biases start at 0; γ at 1, β at 0). */
   init: z.enum(INITIALIZERS).default('glorot_uniform'),
   /** Standard deviation for init: normal. */
   init_std: z.number().positive().default(0.01),
-});
+};
+
+const recurrent = {
+  /** Units of each recurrent layer. */
+  hidden: positiveInt,
+  /** Stacked recurrent layers; the classifier (or regressor) reads the last layer's last h. */
+  layers: positiveInt.default(1),
+  ...kernelInit,
+  /** The recurrent kernel W_h: orthogonal (Saxe et al. 2014, as Cooijmans et al.) or identity (Le et al. 2015), per gate. */
+  recurrent_init: z.enum(RECURRENT_INITIALIZERS).default('orthogonal'),
+  /** Std of Gaussian noise on h₀ in training (Cooijmans et al.: constant early inputs give zero batch variance). */
+  h0_noise: z.number().nonnegative().default(0),
+};
+
+export const modelSchema = z.discriminatedUnion('kind', [
+  strict({
+    /** Multi-layer perceptron: [dense → norm → activation] × hidden, then a dense output. */
+    kind: z.literal('mlp'),
+    /** Hidden layer widths; each hidden layer is dense → norm → activation. */
+    hidden: z.array(positiveInt).min(1),
+    ...kernelInit,
+  }),
+  strict({
+    /** Long short-term memory (Hochreiter & Schmidhuber 1997), gates i, f, g, o. */
+    kind: z.literal('lstm'),
+    ...recurrent,
+    /** Initial bias of the forget gate (Gers et al. 2000; Jozefowicz et al. 2015 recommend 1). */
+    forget_bias: z.number().default(1),
+  }),
+  strict({
+    /** Elman RNN with tanh: h_t = tanh(W_x x_t + W_h h_{t−1} + b). */
+    kind: z.literal('rnn'),
+    ...recurrent,
+  }),
+]);
 export type ModelSpec = z.infer<typeof modelSchema>;
+export type RecurrentModelSpec = Exclude<ModelSpec, {kind: 'mlp'}>;
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
@@ -111,6 +188,9 @@ export const normEntrySchema = z.union([
   z.looseObject({name: z.string()}),
 ]);
 export type NormEntry = z.infer<typeof normEntrySchema>;
+
+export const PROBES = ['gradient_flow'] as const;
+export type ProbeName = (typeof PROBES)[number];
 
 export const TARGET_METRICS = ['test_accuracy', 'train_accuracy', 'test_loss', 'train_loss'] as const;
 export type TargetMetric = (typeof TARGET_METRICS)[number];
@@ -154,11 +234,17 @@ export const experimentSchema = strict({
   train: trainSchema,
   /** Default norm and activation and seed; `grid` usually varies them. */
   norm: normEntrySchema.default('none'),
-  activation: z.enum(ACTIVATIONS).default('relu'),
+  /** The nonlinearity: after each hidden layer of an MLP (default relu); φ of an RNN (default tanh); an LSTM's is fixed (tanh). */
+  activation: z.enum(ACTIVATIONS).optional(),
   seed: z.number().int().nonnegative().default(1),
   /** Cartesian product: norm, activation, seed or any key by dotted path (train.lr). */
   grid: z.record(z.string(), z.array(z.unknown()).min(1)).default({}),
   targets: targetsSchema.default({}),
+  /**
+   * Diagnostics recorded at each evaluation point (they never change training). Default: the
+   * gradient flow for recurrent models, none for the MLP.
+   */
+  probes: z.array(z.enum(PROBES)).optional(),
   /** How `normbench verify` compares a rerun of this experiment with a reference. */
   verify: verifySchema.default({metrics: {}}),
 });

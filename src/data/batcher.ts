@@ -36,12 +36,13 @@ export class Batcher {
 }
 
 /** Copy the rows `indices` of a split into one contiguous batch. */
-export function gatherBatch(split: Split, features: number, indices: Int32Array): {x: Float32Array; y: Int32Array} {
-  const x = new Float32Array(indices.length * features);
-  const y = new Int32Array(indices.length);
+export function gatherBatch(split: Split, indices: Int32Array): {x: Float32Array; y: Int32Array | Float32Array} {
+  const w = split.width;
+  const x = new Float32Array(indices.length * w);
+  const y = split.y instanceof Int32Array ? new Int32Array(indices.length) : new Float32Array(indices.length);
   for (let r = 0; r < indices.length; r++) {
     const i = indices[r]!;
-    x.set(split.x.subarray(i * features, (i + 1) * features), r * features);
+    x.set(split.x.subarray(i * w, (i + 1) * w), r * w);
     y[r] = split.y[i]!;
   }
   return {x, y};

@@ -66,7 +66,7 @@ function readSplit(dir: string, images: string, labels: string): Split {
   for (let i = 0; i < x.length; i++) x[i] = img.data[i]! / 255;
   const y = Int32Array.from(lab.data);
   if (y.some((c) => c > 9)) throw new UserError(`${labelsFile}: labels must be 0–9`);
-  return {x, y, n};
+  return {x, y, n, width: 784};
 }
 
 /** Load the four IDX files from one directory. */
@@ -74,6 +74,7 @@ export function loadFashionMnistFrom(dir: string, name = 'fashion-mnist'): Datas
   const f = FASHION_MNIST_FILES;
   return {
     name,
+    task: 'classification',
     features: 784,
     classes: 10,
     train: readSplit(dir, f.trainImages, f.trainLabels),

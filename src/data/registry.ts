@@ -4,6 +4,7 @@
 import {resolve} from 'node:path';
 import type {DatasetName, DatasetSpec} from '../config/schema.js';
 import {loadFashionMnist, loadFashionMnistMini} from './fashion-mnist.js';
+import {makeAdding, permutedOf, rowsOf} from './sequences.js';
 import {makeSynthetic} from './synthetic.js';
 import {limitSplit, type Dataset} from './types.js';
 
@@ -11,34 +12,50 @@ export const DATASET_INFO: Record<DatasetName, string> = {
   'fashion-mnist-mini': 'Fashion-MNIST, stratified real subset bundled in data/ (6000 train / 1000 test)',
   'fashion-mnist': 'Fashion-MNIST, full (60000 train / 10000 test), from the official IDX files',
   synthetic: 'seeded Gaussian clusters, 3 per class, in shifted, unevenly scaled inputs (all configurable)',
+  'fashion-mnist-mini-rows': 'sequence: the bundled subset, each image as 28 steps of 28 pixels',
+  'fashion-mnist-rows': 'sequence: the full set, each image as 28 steps of 28 pixels',
+  'fashion-mnist-mini-permuted': 'sequence: the bundled subset pooled to size×size (14: 196 steps), one pixel per step in a seeded order',
+  'fashion-mnist-permuted': 'sequence: the full set pooled to size×size (14: 196 steps), one pixel per step in a seeded order',
+  adding: 'sequence regression: the adding problem, length T (and a longer eval_length to test past it)',
 };
 
 const cache = new Map<string, Dataset>();
 
 function loadFull(spec: DatasetSpec, dataDir?: string): Dataset {
+  // The full set: a directory pinned in the experiment is the only place used; --data-dir is searched first.
+  const full = (pinned?: string) => loadDataset({name: 'fashion-mnist', data_dir: pinned}, dataDir);
+  const mini = () => loadDataset({name: 'fashion-mnist-mini'});
   switch (spec.name) {
     case 'fashion-mnist-mini':
       return loadFashionMnistMini();
     case 'fashion-mnist':
-      // A directory pinned in the experiment is the only place used; --data-dir is searched first.
       return spec.data_dir ? loadFashionMnist(undefined, [resolve(spec.data_dir)]) : loadFashionMnist(dataDir);
     case 'synthetic':
       return makeSynthetic(spec);
+    case 'fashion-mnist-mini-rows':
+      return rowsOf(mini(), spec.name);
+    case 'fashion-mnist-rows':
+      return rowsOf(full(spec.data_dir), spec.name);
+    case 'fashion-mnist-mini-permuted':
+      return permutedOf(mini(), spec.name, spec.size, spec.permutation_seed);
+    case 'fashion-mnist-permuted':
+      return permutedOf(full(spec.data_dir), spec.name, spec.size, spec.permutation_seed);
+    case 'adding':
+      return makeAdding(spec);
   }
 }
+
+/** Whether a data set reads from the full Fashion-MNIST files (and so from --data-dir). */
+const usesFullSet = (spec: DatasetSpec) => spec.name === 'fashion-mnist' || spec.name === 'fashion-mnist-rows' || spec.name === 'fashion-mnist-permuted';
 
 /** The dataset a run trains on, with train_limit / test_limit applied. */
 export function loadDataset(spec: DatasetSpec, dataDir?: string): Dataset {
   const {train_limit, test_limit, ...identity} = spec;
-  const key = JSON.stringify([identity, spec.name === 'fashion-mnist' ? (spec.data_dir ?? dataDir) : null]);
+  const key = JSON.stringify([identity, usesFullSet(spec) ? ((spec as {data_dir?: string}).data_dir ?? dataDir) : null]);
   let full = cache.get(key);
   if (!full) {
     full = loadFull(spec, dataDir);
     cache.set(key, full);
   }
-  return {
-    ...full,
-    train: limitSplit(full.train, full.features, train_limit),
-    test: limitSplit(full.test, full.features, test_limit),
-  };
+  return {...full, train: limitSplit(full.train, train_limit), test: limitSplit(full.test, test_limit)};
 }

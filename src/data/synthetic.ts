@@ -65,7 +65,7 @@ function draw(o: Resolved, centres: Float32Array[], scales: Float64Array | undef
       x[i * features + j] = scales ? scales[j]! * (v + o.shift) : v;
     }
   }
-  return {x, y, n};
+  return {x, y, n, width: features};
 }
 
 export function makeSynthetic(options: SyntheticOptions): Dataset {
@@ -85,6 +85,7 @@ export function makeSynthetic(options: SyntheticOptions): Dataset {
   const scales = featureScales(o);
   return {
     name: 'synthetic',
+    task: 'classification',
     features: o.features,
     classes: o.classes,
     train: draw(o, centres, scales, o.train_size, 'train'),

@@ -1,16 +1,26 @@
-/** One split of a classification set: row-major features and integer labels. */
+/** What a data set asks of a model: a class (softmax cross-entropy) or a number (mean squared error). */
+export type Task = 'classification' | 'regression';
+
+/** One split: row-major examples, and their labels (classification) or targets (regression). */
 export interface Split {
-  /** [n, features], float32. */
+  /** [n, width], float32. */
   x: Float32Array;
-  /** [n], class indices. */
-  y: Int32Array;
+  /** [n]: class indices, or regression targets. */
+  y: Int32Array | Float32Array;
   n: number;
+  /** Values per example: the features, or steps × inputs for a sequence. */
+  width: number;
 }
 
 export interface Dataset {
   name: string;
+  task: Task;
+  /** Values per training example: the input width of a feed-forward model. */
   features: number;
+  /** Outputs of the model: the number of classes, or 1 for regression. */
   classes: number;
+  /** For sequences: values per time step (an example of width w is w / inputs steps long). */
+  inputs?: number;
   train: Split;
   test: Split;
   /** Where the data came from (a directory, or a generator description). */
@@ -18,7 +28,12 @@ export interface Dataset {
 }
 
 /** The first `limit` rows of a split (all of it when limit is undefined or larger). */
-export function limitSplit(split: Split, features: number, limit?: number): Split {
+export function limitSplit(split: Split, limit?: number): Split {
   if (limit === undefined || limit >= split.n) return split;
-  return {x: split.x.subarray(0, limit * features), y: split.y.subarray(0, limit), n: limit};
+  return {x: split.x.subarray(0, limit * split.width), y: split.y.subarray(0, limit), n: limit, width: split.width};
+}
+
+/** Steps of a split's sequences (1 for a data set that is not a sequence). */
+export function stepsOf(data: Dataset, split: Split): number {
+  return data.inputs ? split.width / data.inputs : 1;
 }

@@ -6,12 +6,14 @@
 // differ only in norm or activation start from identical weights for what they share.
 
 import * as tf from '../tf.js';
+import {variableOf} from '../nn/variables.js';
 import {ACTIVATION_FNS} from '../nn/activations.js';
 import {dense} from '../nn/dense.js';
 import {drawKernel} from '../nn/init.js';
 import {createNorm, type NormSpec} from '../norms/registry.js';
 import type {ForwardContext, Norm} from '../norms/types.js';
 import {Rng} from '../rng.js';
+import type {ModelSpec} from '../config/schema.js';
 import type {BuildOptions, Model} from './types.js';
 
 interface Layer {
@@ -30,7 +32,8 @@ export class Mlp implements Model {
   private readonly activation: (x: tf.Tensor2D) => tf.Tensor2D;
 
   constructor(readonly options: BuildOptions) {
-    const {model, norm, seed} = options;
+    const {norm, seed} = options;
+    const model = options.model as Extract<ModelSpec, {kind: 'mlp'}>;
     this.activation = ACTIVATION_FNS[options.activation];
     const init = {name: model.init, std: model.init_std};
     let fanIn = options.inputs;
@@ -57,7 +60,7 @@ export class Mlp implements Model {
     this.params.set(`${name}/${norm.name === 'weight' ? 'v' : 'kernel'}`, kernel);
     let bias: tf.Variable<tf.Rank.R1> | undefined;
     if (!norm.dropsDenseBias) {
-      bias = tf.variable(tf.zeros([units]), true) as tf.Variable<tf.Rank.R1>;
+      bias = variableOf(() => tf.zeros([units]) as tf.Tensor1D);
       this.params.set(`${name}/bias`, bias);
     }
     for (const [key, v] of Object.entries(norm.params)) this.params.set(`${name}/${norm.name}/${key}`, v);

@@ -2,12 +2,21 @@
 
 import type {ModelKind} from '../config/schema.js';
 import {Mlp} from './mlp.js';
+import {RecurrentModel} from './rnn.js';
 import type {BuildOptions, Model} from './types.js';
 
 export const MODEL_REGISTRY: Record<ModelKind, {summary: string; build(options: BuildOptions): Model}> = {
   mlp: {
     summary: 'multi-layer perceptron: [dense → norm → activation] × hidden, then dense logits',
     build: (options) => new Mlp(options),
+  },
+  lstm: {
+    summary: 'LSTM (gates i, f, g, o) × layers over a sequence, then a dense classifier or regressor on the last h',
+    build: (options) => new RecurrentModel(options),
+  },
+  rnn: {
+    summary: 'tanh RNN × layers over a sequence, then a dense classifier or regressor on the last h',
+    build: (options) => new RecurrentModel(options),
   },
 };
 

@@ -10,20 +10,28 @@ export interface BuildOptions {
   norm: NormSpec;
   activation: ActivationName;
   seed: number;
-  /** Input features and output classes. */
+  /** Values per example (the input width of a feed-forward model). */
   inputs: number;
+  /** Outputs: the number of classes, or 1 for regression. */
   classes: number;
+  /** For recurrent models: values per time step, and the steps of the training sequences. */
+  sequence?: {inputs: number; steps: number};
 }
 
-/** A classifier over flat feature vectors. The trainer sees only this. */
+/** A model over flat examples [batch, width] (a sequence is read from its width). The trainer sees only this. */
 export interface Model {
   readonly kind: string;
   /** Trainable variables by qualified name, e.g. `hidden1/kernel`, `hidden1/batch/gamma`. */
   readonly params: ReadonlyMap<string, tf.Variable>;
   /** Non-trainable state (moving averages) by qualified name. */
   readonly state: ReadonlyMap<string, tf.Variable>;
-  /** Logits [batch, classes]. */
+  /** Outputs [batch, classes]: logits, or the regression estimate. */
   forward(x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D;
+  /**
+   * Recurrent models: ‖∂L/∂h_t‖ (over the batch and units) at every step t of the last layer,
+   * in training mode without updating any statistics, for the loss the caller gives.
+   */
+  gradientFlow?(x: tf.Tensor2D, loss: (output: tf.Tensor2D) => tf.Scalar): number[];
   dispose(): void;
 }
 

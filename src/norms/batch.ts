@@ -11,6 +11,7 @@
 // PyTorch's momentum=0.1. A dense bias before BN is cancelled by μ_B, so it is always dropped.
 
 import * as tf from '../tf.js';
+import {variableOf} from '../nn/variables.js';
 import {z} from 'zod';
 import {strict} from '../util/strict.js';
 import {normalise, standardise} from './normalise.js';
@@ -23,8 +24,12 @@ export const batchOptions = strict({
   epsilon: z.number().positive().default(1e-5),
   /** Learn a shift β (initialised to 0). */
   center: z.boolean().default(true),
-  /** Learn a scale γ (initialised to 1). */
+  /** Learn a scale γ. */
   scale: z.boolean().default(true),
+  /** Initial γ: default 1 on a dense layer, 0.1 in a recurrent cell (Cooijmans et al. 2016). */
+  gamma_init: z.number().optional(),
+  /** Recurrent models only: one moving average for all time steps instead of one per step. */
+  share_stats: z.boolean().optional(),
 });
 export type BatchOptions = z.infer<typeof batchOptions>;
 
@@ -63,10 +68,10 @@ export class BatchNorm implements Norm {
     init: NormInit,
     readonly options: BatchOptions,
   ) {
-    if (options.scale) this.params.gamma = this.gamma = tf.variable(tf.ones([init.units]), true);
-    if (options.center) this.params.beta = this.beta = tf.variable(tf.zeros([init.units]), true);
-    this.movingMean = tf.variable(tf.zeros([init.units]), false);
-    this.movingVariance = tf.variable(tf.ones([init.units]), false);
+    if (options.scale) this.params.gamma = this.gamma = variableOf(() => tf.fill([init.units], options.gamma_init ?? 1) as tf.Tensor1D);
+    if (options.center) this.params.beta = this.beta = variableOf(() => tf.zeros([init.units]) as tf.Tensor1D);
+    this.movingMean = variableOf(() => tf.zeros([init.units]) as tf.Tensor1D, false);
+    this.movingVariance = variableOf(() => tf.ones([init.units]) as tf.Tensor1D, false);
     this.state = {moving_mean: this.movingMean, moving_variance: this.movingVariance};
   }
 

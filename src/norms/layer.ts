@@ -5,6 +5,7 @@
 // With `center`, β subsumes the dense bias, which is dropped.
 
 import * as tf from '../tf.js';
+import {variableOf} from '../nn/variables.js';
 import {z} from 'zod';
 import {strict} from '../util/strict.js';
 import {normalise, standardise} from './normalise.js';
@@ -43,8 +44,8 @@ export class LayerNorm implements Norm {
     init: NormInit,
     readonly options: LayerOptions,
   ) {
-    if (options.scale) this.params.gamma = this.gamma = tf.variable(tf.ones([init.units]), true);
-    if (options.center) this.params.beta = this.beta = tf.variable(tf.zeros([init.units]), true);
+    if (options.scale) this.params.gamma = this.gamma = variableOf(() => tf.ones([init.units]) as tf.Tensor1D);
+    if (options.center) this.params.beta = this.beta = variableOf(() => tf.zeros([init.units]) as tf.Tensor1D);
     this.dropsDenseBias = options.center;
   }
 

@@ -6,10 +6,15 @@ import {unknownName} from '../suggest.js';
 import {BatchNorm, batchOptions} from './batch.js';
 import {LayerNorm, layerOptions} from './layer.js';
 import {NoNorm, noneOptions} from './none.js';
+import {MODELS, RECURRENT_MODELS, type ModelKind} from '../config/schema.js';
+import {RecurrentBatchNorm} from './batch-recurrent.js';
+import {BnRnn, bnRnnOptions} from './bn-rnn.js';
+import {RecurrentLayerNorm} from './layer-recurrent.js';
+import {NoRecurrentNorm, type RecurrentNorm, type RecurrentNormInit} from './recurrent.js';
 import type {Norm, NormInit} from './types.js';
 import {WeightNorm, weightOptions} from './weight.js';
 
-export const NORMS = ['none', 'batch', 'layer', 'weight'] as const;
+export const NORMS = ['none', 'batch', 'layer', 'weight', 'bn-rnn'] as const;
 export type NormName = (typeof NORMS)[number];
 
 interface NormDefinition<O extends z.ZodObject> {
@@ -18,7 +23,12 @@ interface NormDefinition<O extends z.ZodObject> {
   /** Where the method comes from. */
   paper: string;
   options: O;
-  create(init: NormInit, options: z.infer<O>): Norm;
+  /** On a dense layer (the MLP's hidden layers). */
+  create?(init: NormInit, options: z.infer<O>): Norm;
+  /** Inside a recurrent cell (LSTM, RNN). */
+  createRecurrent?(init: RecurrentNormInit, options: z.infer<O>): RecurrentNorm;
+  /** Options that make no sense for a model kind, in words (checked when the grid is expanded). */
+  misfit?(options: z.infer<O>, model: ModelKind): string | undefined;
 }
 
 function define<O extends z.ZodObject>(def: NormDefinition<O>): NormDefinition<O> {
@@ -31,18 +41,22 @@ export const NORM_REGISTRY = {
     paper: '—',
     options: noneOptions,
     create: () => new NoNorm(),
+    createRecurrent: () => new NoRecurrentNorm(),
   }),
   batch: define({
-    summary: 'batch statistics per unit in training, moving averages at evaluation; γ, β',
-    paper: 'Ioffe & Szegedy 2015',
+    summary: 'batch statistics per unit in training, moving averages at evaluation; γ, β. In a recurrent cell: BN-LSTM, statistics per time step, γ init 0.1',
+    paper: 'Ioffe & Szegedy 2015; recurrent: Cooijmans et al. 2016',
     options: batchOptions,
     create: (init, options) => new BatchNorm(init, options),
+    createRecurrent: (init, options) => new RecurrentBatchNorm(init, options),
+    misfit: (options, model) => (options.share_stats !== undefined && model === 'mlp' ? 'share_stats applies to recurrent models (lstm, rnn) only' : undefined),
   }),
   layer: define({
-    summary: 'statistics per example over the layer’s units; same at train and test; γ, β',
+    summary: 'statistics per example over the layer’s units; same at train and test; γ, β. In a recurrent cell: LN-LSTM',
     paper: 'Ba, Kiros & Hinton 2016',
     options: layerOptions,
     create: (init, options) => new LayerNorm(init, options),
+    createRecurrent: (init, options) => new RecurrentLayerNorm(init, options),
   }),
   weight: define({
     summary: 'kernel reparameterised per unit as w = g·v/‖v‖',
@@ -50,7 +64,32 @@ export const NORM_REGISTRY = {
     options: weightOptions,
     create: (init, options) => new WeightNorm(init, options),
   }),
+  'bn-rnn': define({
+    summary: 'BN on the input-to-hidden term of a recurrent cell only; statistics per frame or pooled over the sequence',
+    paper: 'Laurent et al. 2015',
+    options: bnRnnOptions,
+    createRecurrent: (init, options) => new BnRnn(init, options),
+  }),
 } satisfies Record<NormName, NormDefinition<z.ZodObject>>;
+
+/** The models a norm is built for. */
+export function normModels(name: NormName): ModelKind[] {
+  const def = NORM_REGISTRY[name] as NormDefinition<z.ZodObject>;
+  return MODELS.filter((kind) => (RECURRENT_MODELS.includes(kind) ? def.createRecurrent : def.create) !== undefined);
+}
+
+/**
+ * Why a norm cannot sit in a model, in words with what would work instead; undefined when it can.
+ */
+export function normMisfit(spec: NormSpec, model: ModelKind): string | undefined {
+  const models = normModels(spec.name);
+  if (!models.includes(model)) {
+    const alternatives = NORMS.filter((n) => normModels(n).includes(model));
+    return `norm "${spec.name}" is not built for model ${model} (it supports: ${models.join(', ')}); for ${model} use: ${alternatives.join(', ')}`;
+  }
+  const def = NORM_REGISTRY[spec.name] as NormDefinition<z.ZodObject>;
+  return def.misfit?.(spec.options, model);
+}
 
 /** A norm with its options fully resolved (defaults filled in). */
 export interface NormSpec {
@@ -108,5 +147,14 @@ export function normLabel(spec: NormSpec): string {
 export function createNorm(spec: NormSpec | NormName, init: NormInit): Norm {
   const resolved = typeof spec === 'string' ? resolveNorm(spec) : spec;
   const def = NORM_REGISTRY[resolved.name] as NormDefinition<z.ZodObject>;
+  if (!def.create) throw new UserError(normMisfit(resolved, 'mlp')!);
   return def.create(init, def.options.parse(resolved.options));
+}
+
+/** The factory of norms inside a recurrent cell. */
+export function createRecurrentNorm(spec: NormSpec | NormName, init: RecurrentNormInit): RecurrentNorm {
+  const resolved = typeof spec === 'string' ? resolveNorm(spec) : spec;
+  const def = NORM_REGISTRY[resolved.name] as NormDefinition<z.ZodObject>;
+  if (!def.createRecurrent) throw new UserError(normMisfit(resolved, 'lstm')!);
+  return def.createRecurrent(init, def.options.parse(resolved.options));
 }

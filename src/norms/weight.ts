@@ -7,6 +7,7 @@
 // Gradients follow by autodiff: ∇g = ∇w·v/‖v‖, ∇v = (g/‖v‖)(I − ww′/‖w‖²)∇w.
 
 import * as tf from '../tf.js';
+import {variableOf} from '../nn/variables.js';
 import type {z} from 'zod';
 import {strict} from '../util/strict.js';
 import type {Norm, NormInit} from './types.js';
@@ -28,10 +29,7 @@ export class WeightNorm implements Norm {
   private readonly g: tf.Variable<tf.Rank.R1>;
 
   constructor(init: NormInit, readonly options: WeightOptions = {}) {
-    this.g = tf.variable(
-      tf.tidy(() => tf.sqrt(tf.sum(tf.square(init.kernel), 0))) as tf.Tensor1D,
-      true,
-    );
+    this.g = variableOf(() => tf.sqrt(tf.sum(tf.square(init.kernel), 0)) as tf.Tensor1D);
     this.params = {g: this.g};
   }
 

@@ -2,7 +2,7 @@
 
 import type {RunSpec} from '../config/expand.js';
 import type {RunMetrics} from '../train/metrics.js';
-import type {CurvePoint} from '../train/trainer.js';
+import type {CurvePoint, GradientFlowPoint} from '../train/trainer.js';
 import {fmtFixed, fmtFraction, fmtValue} from './format.js';
 
 export type RunStatus = 'ok' | 'diverged' | 'failed';
@@ -14,6 +14,8 @@ export interface RunRecord {
   steps: number;
   points: CurvePoint[];
   metrics?: RunMetrics;
+  /** ‖∂L/∂h_t‖ per evaluation point (the gradient_flow probe). */
+  gradientFlow?: GradientFlowPoint[];
   /** Parameter count of the model. */
   params?: number;
   message?: string;
@@ -73,4 +75,14 @@ export function summaryRow(record: RunRecord, factorKeys: string[], targetKeys: 
     record.params === undefined ? '' : String(record.params),
     record.message ?? '',
   ];
+}
+
+/** gradient_flow.csv: one row per run, evaluation point and time step. */
+export function gradientFlowColumns(factorKeys: string[]): string[] {
+  return ['run_id', 'norm', 'activation', 'seed', ...factorKeys, 'step', 't', 'grad_norm'];
+}
+
+export function gradientFlowRows(record: RunRecord, factorKeys: string[]): string[][] {
+  const id = identity(record.spec, factorKeys);
+  return (record.gradientFlow ?? []).flatMap((point) => point.grad_norms.map((g, t) => [...id, String(point.step), String(t), fmtValue(g)]));
 }

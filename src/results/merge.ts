@@ -10,7 +10,7 @@ import {ConfigSources} from '../config/sources.js';
 import {UserError} from '../errors.js';
 import {toCsv, writeAtomic} from './files.js';
 import type {Manifest} from './manifest.js';
-import {readResults, RESULT_FILES, type Results} from './read.js';
+import {CSV_FILES, readResults, RESULT_FILES, type CsvName, type Results} from './read.js';
 
 /** The grid's cells with readable labels, from a manifest's resolved config. */
 function gridLabels(manifest: Manifest): Map<string, string> {
@@ -21,8 +21,8 @@ function gridLabels(manifest: Manifest): Map<string, string> {
 
 /** The merged results, checked and ready to write. */
 export interface MergePlan {
-  curves: string;
-  summary: string;
+  /** Each CSV's merged text, by table (gradient_flow when the shards have it). */
+  files: Partial<Record<CsvName, string>>;
   manifest: Manifest;
   runs: number;
   shards: number;
@@ -67,8 +67,13 @@ export function planMerge(dirs: string[], command: string[]): MergePlan {
   // 3. Rows in grid order, then the manifest of the whole.
   const index = new Map(first.grid.run_ids.map((id, i) => [id, i]));
   const byGrid = (rows: string[][]) => rows.map((r, i) => ({r, i})).sort((a, b) => index.get(a.r[0]!)! - index.get(b.r[0]!)! || a.i - b.i).map((x) => x.r);
-  const curves = toCsv(parts[0]!.curves.columns, byGrid(parts.flatMap((p) => p.curves.rows)));
-  const summary = toCsv(parts[0]!.summary.columns, byGrid(parts.flatMap((p) => p.summary.rows)));
+  const files: Partial<Record<CsvName, string>> = {};
+  for (const name of CSV_FILES) {
+    const tables = parts.map((p) => p[name]);
+    if (tables.every((t) => t === undefined)) continue;
+    if (tables.some((t) => t === undefined)) throw new UserError(`some directories have ${RESULT_FILES[name]} and some do not`, undefined, 'results');
+    files[name] = toCsv(tables[0]!.columns, byGrid(tables.flatMap((t) => t!.rows)));
+  }
   // Sessions are renumbered in order of the parts; each run keeps pointing at its own.
   const sessions: Manifest['sessions'] = [];
   const runs: Manifest['runs'] = [];
@@ -88,18 +93,17 @@ export function planMerge(dirs: string[], command: string[]): MergePlan {
     started: parts.map((p) => p.manifest.started).sort()[0]!,
     finished: parts.map((p) => p.manifest.finished ?? '').sort().at(-1) || null,
     state: 'complete',
-    files: {curves: Buffer.byteLength(curves), summary: Buffer.byteLength(summary)},
+    files: Object.fromEntries(Object.entries(files).map(([name, text]) => [name, Buffer.byteLength(text)])) as Manifest['files'],
     sessions,
     runs,
     merged_from: parts.map((p) => ({dir: p.dir, shard: p.manifest.shard, state: p.manifest.state, runs: p.manifest.runs.length, host: p.manifest.host})),
   };
-  return {curves, summary, manifest, runs: runs.length, shards: parts.length};
+  return {files, manifest, runs: runs.length, shards: parts.length};
 }
 
 /** Write a merge into `out` (an existing directory): the CSVs, then the manifest that commits them. */
 export function writeMerge(plan: MergePlan, out: string): void {
-  for (const name of [RESULT_FILES.curves, RESULT_FILES.summary, RESULT_FILES.manifest]) rmSync(join(out, name), {force: true});
-  writeAtomic(join(out, RESULT_FILES.curves), plan.curves);
-  writeAtomic(join(out, RESULT_FILES.summary), plan.summary);
+  for (const name of [...CSV_FILES, 'manifest'] as const) rmSync(join(out, RESULT_FILES[name]), {force: true});
+  for (const [name, text] of Object.entries(plan.files)) writeAtomic(join(out, RESULT_FILES[name as CsvName]), text);
   writeAtomic(join(out, RESULT_FILES.manifest), `${JSON.stringify(plan.manifest, null, 2)}\n`);
 }

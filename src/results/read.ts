@@ -8,7 +8,11 @@ import {parse} from 'csv-parse/sync';
 import {UserError} from '../errors.js';
 import {RESULTS_FORMAT, type Manifest} from './manifest.js';
 
-export const RESULT_FILES = {curves: 'curves.csv', summary: 'summary.csv', manifest: 'manifest.json'} as const;
+export const RESULT_FILES = {curves: 'curves.csv', summary: 'summary.csv', manifest: 'manifest.json', gradient_flow: 'gradient_flow.csv'} as const;
+
+/** The CSV files of a results directory; the optional ones exist when a probe wrote them. */
+export const CSV_FILES = ['curves', 'summary', 'gradient_flow'] as const;
+export type CsvName = (typeof CSV_FILES)[number];
 
 export interface CsvTable {
   columns: string[];
@@ -21,6 +25,8 @@ export interface Results {
   manifest: Manifest;
   curves: CsvTable;
   summary: CsvTable;
+  /** Present when the runs recorded the gradient_flow probe. */
+  gradient_flow?: CsvTable;
 }
 
 const CURVE_HEAD = ['run_id', 'norm', 'activation', 'seed'];
@@ -98,14 +104,15 @@ export function readResults(dir: string): Results {
   if (!stat) throw bad(`${dir}: no such directory`);
   if (!stat.isDirectory()) throw bad(`${dir}: not a directory`);
   const manifest = readManifest(dir);
-  const committed = manifest.files ?? {curves: undefined, summary: undefined};
-  const read = (name: 'curves' | 'summary') => {
+  const committed: Partial<Record<CsvName, number>> = manifest.files ?? {};
+  const read = (name: CsvName) => {
     const file = join(dir, RESULT_FILES[name]);
     if (!statSync(file, {throwIfNoEntry: false})) throw bad(`${dir} has a manifest but no ${RESULT_FILES[name]}`);
     return parseCsv(readPrefix(file, committed[name]), file);
   };
   const curves = read('curves');
   const summary = read('summary');
+  const gradientFlow = committed.gradient_flow === undefined ? undefined : read('gradient_flow');
   expectColumns(curves, CURVE_HEAD, join(dir, RESULT_FILES.curves), CURVE_TAIL);
   expectColumns(summary, SUMMARY_HEAD, join(dir, RESULT_FILES.summary), ['status']);
   // The manifest and the files must tell the same story.
@@ -115,10 +122,12 @@ export function readResults(dir: string): Results {
   summary.rows.forEach((r, i) => {
     if (!listed.has(r[0]!)) throw bad(`run ${r[0]} is not in the manifest`, join(dir, RESULT_FILES.summary), i + 2);
   });
-  curves.rows.forEach((r, i) => {
-    if (!listed.has(r[0]!)) throw bad(`run ${r[0]} is not in the manifest`, join(dir, RESULT_FILES.curves), i + 2);
-  });
-  return {dir, manifest, curves, summary};
+  for (const [name, table] of [['curves', curves], ['gradient_flow', gradientFlow]] as const) {
+    table?.rows.forEach((r, i) => {
+      if (!listed.has(r[0]!)) throw bad(`run ${r[0]} is not in the manifest`, join(dir, RESULT_FILES[name]), i + 2);
+    });
+  }
+  return {dir, manifest, curves, summary, ...(gradientFlow ? {gradient_flow: gradientFlow} : {})};
 }
 
 /** Rows as objects keyed by column. */

@@ -22,14 +22,14 @@ import {stringify} from 'csv-stringify/sync';
 import type {ExpandedExperiment} from '../config/expand.js';
 import {UserError} from '../errors.js';
 import {stableStringify} from '../util/canonical.js';
-import {curveColumns, curveRows, summaryColumns, summaryRow, type RunRecord} from './columns.js';
+import {curveColumns, curveRows, gradientFlowColumns, gradientFlowRows, summaryColumns, summaryRow, type RunRecord} from './columns.js';
 import {toCsv, writeAtomic} from './files.js';
 import {manifestRun, type Manifest, type ResultsState} from './manifest.js';
-import {readResults, RESULT_FILES, type Results} from './read.js';
+import {readResults, RESULT_FILES, type CsvName, type Results} from './read.js';
 import {targetList} from './targets.js';
 
 /** Files normbench writes into a results directory (replaced by `--force`). */
-export const OWN_FILES = [RESULT_FILES.curves, RESULT_FILES.summary, RESULT_FILES.manifest, 'diagnostics.csv', 'gradient_flow.csv', 'report.md', 'plots'];
+export const OWN_FILES = [RESULT_FILES.curves, RESULT_FILES.summary, RESULT_FILES.manifest, RESULT_FILES.gradient_flow, 'diagnostics.csv', 'report.md', 'plots'];
 const LOCK = '.normbench.lock';
 
 export interface OpenOptions {
@@ -104,13 +104,33 @@ function takeLock(dir: string): void {
   closeSync(fd);
 }
 
+/** One CSV of a results directory: its columns, and the rows a finished run adds to it. */
+interface Table {
+  name: CsvName;
+  columns: string[];
+  rows(record: RunRecord): string[][];
+}
+
+/** The tables this experiment writes: curves and summary, and one per probe file asked for. */
+function tablesOf(expanded: ExpandedExperiment): Table[] {
+  const {factorKeys} = expanded;
+  const targetKeys = targetList(expanded.config.targets).map((t) => t.key);
+  const tables: Table[] = [
+    {name: 'curves', columns: curveColumns(factorKeys), rows: (r) => curveRows(r, factorKeys)},
+    {name: 'summary', columns: summaryColumns(factorKeys, targetKeys), rows: (r) => [summaryRow(r, factorKeys, targetKeys)]},
+  ];
+  if (expanded.runs.some((r) => r.probes.includes('gradient_flow'))) {
+    tables.push({name: 'gradient_flow', columns: gradientFlowColumns(factorKeys), rows: (r) => gradientFlowRows(r, factorKeys)});
+  }
+  return tables;
+}
+
 export class ResultsStore {
   /** Run ids already finished here (skipped by the runner). */
   readonly done: Set<string>;
-  private readonly factorKeys: string[];
-  private readonly targetKeys: string[];
+  private readonly tables: Table[];
   private readonly session: number;
-  private bytes: {curves: number; summary: number};
+  private bytes: Partial<Record<CsvName, number>>;
   private inGridOrder = true;
   private closed = false;
 
@@ -120,19 +140,14 @@ export class ResultsStore {
     private readonly manifest: Manifest,
     expanded: ExpandedExperiment,
   ) {
-    this.factorKeys = expanded.factorKeys;
-    this.targetKeys = targetList(expanded.config.targets).map((t) => t.key);
+    this.tables = tablesOf(expanded);
     this.done = new Set(manifest.runs.map((r) => r.run_id));
     this.session = manifest.sessions.length - 1;
     this.bytes = {...manifest.files};
   }
 
-  get paths(): {curves: string; summary: string; manifest: string} {
-    return {
-      curves: join(this.dir, RESULT_FILES.curves),
-      summary: join(this.dir, RESULT_FILES.summary),
-      manifest: join(this.dir, RESULT_FILES.manifest),
-    };
+  private path(name: CsvName | 'manifest'): string {
+    return join(this.dir, RESULT_FILES[name]);
   }
 
   /**
@@ -178,7 +193,7 @@ export class ResultsStore {
     takeLock(dir);
     for (const name of OWN_FILES) rmSync(join(dir, name), {recursive: true, force: true});
     const store = new ResultsStore(dir, mode, next, expanded);
-    store.rewrite([], []);
+    store.rewrite({});
     return store;
   }
 
@@ -190,52 +205,50 @@ export class ResultsStore {
     const manifest: Manifest = {
       ...next,
       started: old.manifest.started,
-      experiment_file: next.experiment_file,
       sessions: [...old.manifest.sessions, ...next.sessions],
       runs: kept,
       files: old.manifest.files,
     };
     const store = new ResultsStore(dir, 'resume', manifest, expanded);
-    const dropped = kept.length < old.manifest.runs.length;
-    const tail = statSync(store.paths.curves).size > old.manifest.files.curves || statSync(store.paths.summary).size > old.manifest.files.summary;
-    if (dropped) {
-      store.rewrite(old.curves.rows.filter((r) => keep.has(r[0]!)), old.summary.rows.filter((r) => keep.has(r[0]!)));
+    const committed = old.manifest.files as Partial<Record<CsvName, number>>;
+    if (kept.length < old.manifest.runs.length) {
+      const rows: Partial<Record<CsvName, string[][]>> = {};
+      for (const t of store.tables) rows[t.name] = (old[t.name]?.rows ?? []).filter((r) => keep.has(r[0]!));
+      store.rewrite(rows);
     } else {
-      if (tail) {
-        truncateSync(store.paths.curves, old.manifest.files.curves);
-        truncateSync(store.paths.summary, old.manifest.files.summary);
+      for (const t of store.tables) {
+        if (statSync(store.path(t.name)).size > committed[t.name]!) truncateSync(store.path(t.name), committed[t.name]);
       }
       store.writeManifest();
     }
     return store;
   }
 
-  /** Replace both CSVs with these rows (in grid order) and commit them. */
-  private rewrite(curveRowsIn: string[][], summaryRowsIn: string[][]): void {
+  /** Replace every CSV with these rows (in grid order) and commit them. */
+  private rewrite(rows: Partial<Record<CsvName, string[][]>>): void {
     const index = new Map(this.manifest.grid.run_ids.map((id, i) => [id, i]));
-    const byGrid = (rows: string[][]) => rows.map((r, i) => ({r, i})).sort((a, b) => index.get(a.r[0]!)! - index.get(b.r[0]!)! || a.i - b.i).map((x) => x.r);
-    const curves = toCsv(curveColumns(this.factorKeys), byGrid(curveRowsIn));
-    const summary = toCsv(summaryColumns(this.factorKeys, this.targetKeys), byGrid(summaryRowsIn));
-    writeAtomic(this.paths.curves, curves);
-    writeAtomic(this.paths.summary, summary);
-    this.bytes = {curves: Buffer.byteLength(curves), summary: Buffer.byteLength(summary)};
+    const byGrid = (list: string[][]) => list.map((r, i) => ({r, i})).sort((a, b) => index.get(a.r[0]!)! - index.get(b.r[0]!)! || a.i - b.i).map((x) => x.r);
+    for (const t of this.tables) {
+      const text = toCsv(t.columns, byGrid(rows[t.name] ?? []));
+      writeAtomic(this.path(t.name), text);
+      this.bytes[t.name] = Buffer.byteLength(text);
+    }
     this.inGridOrder = true;
     this.writeManifest();
   }
 
   private writeManifest(): void {
-    this.manifest.files = {...this.bytes};
-    writeAtomic(this.paths.manifest, `${JSON.stringify(this.manifest, null, 2)}\n`);
+    this.manifest.files = {...this.bytes} as Manifest['files'];
+    writeAtomic(this.path('manifest'), `${JSON.stringify(this.manifest, null, 2)}\n`);
   }
 
-  /** Append a finished run, then commit it in the manifest. */
+  /** Append a finished run to every CSV, then commit it in the manifest. */
   commit(record: RunRecord): void {
-    const curves = stringify(curveRows(record, this.factorKeys), {record_delimiter: '\n'});
-    const summary = stringify([summaryRow(record, this.factorKeys, this.targetKeys)], {record_delimiter: '\n'});
-    appendFileSync(this.paths.curves, curves);
-    appendFileSync(this.paths.summary, summary);
-    this.bytes.curves += Buffer.byteLength(curves);
-    this.bytes.summary += Buffer.byteLength(summary);
+    for (const t of this.tables) {
+      const text = stringify(t.rows(record), {record_delimiter: '\n'});
+      appendFileSync(this.path(t.name), text);
+      this.bytes[t.name] = (this.bytes[t.name] ?? 0) + Buffer.byteLength(text);
+    }
     const runs = this.manifest.runs;
     if (runs.length > 0 && runs[runs.length - 1]!.index > record.spec.index) this.inGridOrder = false;
     runs.push(manifestRun(record, this.session, this.manifest.backend));
@@ -252,17 +265,14 @@ export class ResultsStore {
     const now = new Date().toISOString();
     if (state === 'complete' && !this.inGridOrder) {
       const results = readResults(this.dir);
-      this.rewrite(results.curves.rows, results.summary.rows);
+      const rows: Partial<Record<CsvName, string[][]>> = {};
+      for (const t of this.tables) rows[t.name] = results[t.name]?.rows ?? [];
+      this.rewrite(rows);
     }
     this.manifest.state = state;
     this.manifest.finished = now;
     Object.assign(this.manifest.sessions[this.session]!, {state, finished: now});
     this.writeManifest();
     rmSync(join(this.dir, LOCK), {force: true});
-  }
-
-  /** The manifest as committed so far (read-only use). */
-  get current(): Readonly<Manifest> {
-    return this.manifest;
   }
 }

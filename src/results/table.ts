@@ -30,14 +30,16 @@ export function summaryTable(results: Results): string {
   const rows = rowObjects(results.summary);
   const tlist = targetList(config.targets);
   const seeds = new Set(rows.map((r) => r.seed));
+  // A regression task has no accuracy: its table shows the test loss instead.
+  const regression = rows.length > 0 && rows.every((r) => r.final_test_accuracy === '');
   const header = [
     'norm', 'activation', ...(seeds.size > 1 ? ['seed'] : []), ...factorKeys, 'status',
-    'final acc %', 'best acc %', ...tlist.map((t) => `steps→${t.metric.replace('_accuracy', ' acc').replace('_loss', ' loss')} ${t.value}`),
+    ...(regression ? ['final test loss', 'best step'] : ['final acc %', 'best acc %']), ...tlist.map((t) => `steps→${t.metric.replace('_accuracy', ' acc').replace('_loss', ' loss')} ${t.value}`),
     'loss AUC', 'steps/s',
   ];
   const body = rows.map((r) => [
     r.norm!, r.activation!, ...(seeds.size > 1 ? [r.seed!] : []), ...factorKeys.map((k) => r[k] ?? ''), r.status!,
-    pct(r.final_test_accuracy), pct(r.best_test_accuracy),
+    ...(regression ? [orDash(fmtValue(parseNumber(r.final_test_loss), 4)), orDash(r.best_step ?? '')] : [pct(r.final_test_accuracy), pct(r.best_test_accuracy)]),
     ...tlist.map((t) => orDash(r[`steps_to_${t.key}`] ?? '')),
     orDash(fmtValue(parseNumber(r.train_loss_auc), 4)), orDash(fmtFixed(parseNumber(r.steps_per_s), 0)),
   ]);

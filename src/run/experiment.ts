@@ -117,14 +117,19 @@ export async function runOne(spec: RunSpec, targets: Targets, dataDir?: string, 
   let model;
   try {
     const data = loadDataset(spec.dataset, dataDir);
-    model = buildModel({...spec, inputs: data.features, classes: data.classes});
+    const sequence = data.inputs ? {inputs: data.inputs, steps: data.train.width / data.inputs} : undefined;
+    model = buildModel({...spec, inputs: data.features, classes: data.classes, sequence});
     const params = parameterCount(model);
     const result = await train(model, data, spec.train, spec.seed, {
       onStep: (step, loss) => hooks.onStep?.(spec, step, loss),
       onEval: (point) => hooks.onEval?.(spec, point),
       signal,
+      probes: spec.probes,
     });
-    return {spec, status: result.status, steps: result.steps, points: result.points, metrics: runMetrics(result, targets), params, message: result.message};
+    return {
+      spec, status: result.status, steps: result.steps, points: result.points, metrics: runMetrics(result, targets), params,
+      message: result.message, gradientFlow: result.gradientFlow,
+    };
   } catch (error) {
     if (error instanceof Interrupted) throw error;
     const message = error instanceof Error ? error.message : String(error);

@@ -12,6 +12,7 @@
 import cliProgress from 'cli-progress';
 import {cellLabel, type RunSpec} from '../config/expand.js';
 import type {RunRecord} from '../results/columns.js';
+import type {CurvePoint} from '../train/trainer.js';
 import {fmtValue} from '../results/format.js';
 import type {ExperimentHooks, GridStart} from './experiment.js';
 
@@ -42,7 +43,7 @@ export function fmtDuration(seconds: number): string {
 
 function endLine(record: RunRecord): string {
   const m = record.metrics;
-  const acc = m ? ` · test acc ${m.final_test_accuracy.toFixed(4)}` : '';
+  const acc = !m ? '' : m.final_test_accuracy === undefined ? ` · test loss ${fmtValue(m.final_test_loss, 4)}` : ` · test acc ${m.final_test_accuracy.toFixed(4)}`;
   const speed = m ? ` · ${m.steps_per_s.toFixed(0)} steps/s · ${m.wall_s.toFixed(1)} s` : '';
   const note = record.status === 'ok' ? '' : ` — ${record.message ?? ''}`;
   return `${record.status}${acc}${speed}${note}`;
@@ -56,7 +57,8 @@ class Tracker {
   runSteps = 1;
   step = 0;
   loss = NaN;
-  acc?: {value: number; step: number};
+  /** The latest evaluation: test accuracy, or test loss for regression, and its step. */
+  test?: {label: string; value: string; step: number};
   private gridStart = 0;
   private runStart = 0;
   private sessionSteps = 0;
@@ -74,7 +76,7 @@ class Tracker {
     this.runSteps = spec.train.steps;
     this.step = 0;
     this.loss = NaN;
-    this.acc = undefined;
+    this.test = undefined;
     this.runStart = this.now();
   }
 
@@ -83,6 +85,12 @@ class Tracker {
     this.gridStepsLeft -= step - this.step;
     this.step = step;
     this.loss = loss;
+  }
+
+  see(point: CurvePoint): void {
+    this.test = point.test_accuracy === undefined
+      ? {label: 'loss', value: fmtValue(point.test_loss, 4), step: point.step}
+      : {label: 'acc', value: point.test_accuracy.toFixed(4), step: point.step};
   }
 
   endRun(record: RunRecord): void {
@@ -113,8 +121,8 @@ class Tracker {
 
   get numbers(): string {
     const loss = Number.isNaN(this.loss) ? '—' : fmtValue(this.loss, 4);
-    const acc = this.acc ? `${this.acc.value.toFixed(4)} (step ${this.acc.step})` : '—';
-    return `loss ${loss} · test acc ${acc}`;
+    const test = this.test ? `test ${this.test.label} ${this.test.value} (step ${this.test.step})` : 'test acc —';
+    return `loss ${loss} · ${test}`;
   }
 }
 
@@ -147,9 +155,7 @@ function lineHooks(stream: NodeJS.WritableStream, t: Tracker): Progress {
         stream.write(`  step ${step}/${t.runSteps} · ${t.numbers} · ${t.runRate.toFixed(0)} steps/s · run eta ${t.runEta} · grid eta ${t.gridEta}\n`);
       }
     },
-    onEval: (_spec, point) => {
-      t.acc = {value: point.test_accuracy, step: point.step};
-    },
+    onEval: (_spec, point) => t.see(point),
     onRunEnd: (record) => {
       t.endRun(record);
       stream.write(`  ${endLine(record)}\n`);
@@ -208,9 +214,7 @@ function barHooks(stream: NodeJS.WriteStream, t: Tracker, now: () => number): Pr
       t.advance(step, loss);
       refresh();
     },
-    onEval: (_spec, point) => {
-      t.acc = {value: point.test_accuracy, step: point.step};
-    },
+    onEval: (_spec, point) => t.see(point),
     onRunEnd: (record) => {
       t.endRun(record);
       multi.log(`  ${endLine(record)}\n`);

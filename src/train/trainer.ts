@@ -1,33 +1,40 @@
 // The training loop. It knows models, data and optimizers, not CSV or norms: it reports
 // evaluation points through a callback and returns what happened.
 //
-// Per step: one batch (seeded order) → forward in training mode → softmax cross-entropy →
-// gradients of every trainable variable → optional global-norm clipping → optimizer step.
-// Every `eval_every` steps (and at step 0 and the last step) the model is evaluated on the
-// whole test split in evaluation mode. A non-finite training loss marks the run `diverged`.
+// Per step: one batch (seeded order) → forward in training mode → the task's loss (softmax
+// cross-entropy for classes, mean squared error for regression) → gradients of every trainable
+// variable → optional global-norm clipping → optimizer step. Every `eval_every` steps (and at
+// step 0 and the last step) the model is evaluated on the whole test split in evaluation mode,
+// and the probes asked for are recorded. A non-finite training loss marks the run `diverged`.
 // The loop gives the event loop a turn every few tens of milliseconds, so that signals (Ctrl-C)
 // are handled while it trains; an aborted signal stops it at the next step (Interrupted).
 
 import * as tf from '../tf.js';
-import type {TrainSpec} from '../config/schema.js';
+import type {ProbeName, TrainSpec} from '../config/schema.js';
 import {Batcher, gatherBatch} from '../data/batcher.js';
-import type {Dataset, Split} from '../data/types.js';
-import type {Model} from '../models/types.js';
+import type {Dataset, Split, Task} from '../data/types.js';
 import {Interrupted} from '../errors.js';
+import type {Model} from '../models/types.js';
 import {clipByGlobalNorm, createOptimizer} from './optimizers.js';
 
-/** One evaluation point: plain numbers, no tensors. */
+/** One evaluation point: plain numbers, no tensors. Accuracies are undefined for regression. */
 export interface CurvePoint {
   step: number;
   /** Training examples seen / training set size. */
   epoch: number;
   /** Mean minibatch loss over the steps since the previous point (at step 0: the first batch's). */
   train_loss: number;
-  train_accuracy: number;
+  train_accuracy?: number;
   test_loss: number;
-  test_accuracy: number;
+  test_accuracy?: number;
   /** Milliseconds since the run started (training and evaluation). */
   wall_ms: number;
+}
+
+/** ‖∂L/∂h_t‖ at every step t of a recurrent model, measured at one evaluation point. */
+export interface GradientFlowPoint {
+  step: number;
+  grad_norms: number[];
 }
 
 export type RunStatus = 'ok' | 'diverged';
@@ -37,6 +44,8 @@ export interface TrainResult {
   /** Steps completed (the diverging step counts). */
   steps: number;
   points: CurvePoint[];
+  /** The `gradient_flow` probe, when asked for and the model is recurrent. */
+  gradientFlow: GradientFlowPoint[];
   /** Mean training loss over all steps: the area under the per-step loss curve ÷ steps. */
   train_loss_auc: number;
   /** Steps per second of training, evaluation excluded. */
@@ -53,6 +62,8 @@ export interface TrainerHooks {
   onEval?(point: CurvePoint): void;
   /** Stop at the next step when aborted (its reason: the signal's name); the run is dropped. */
   signal?: AbortSignal;
+  /** Diagnostics to record at every evaluation point; they never change the training. */
+  probes?: readonly ProbeName[];
 }
 
 /** How long the loop trains before giving the event loop a turn. */
@@ -67,28 +78,59 @@ const EVAL_CHUNK = 1000;
 
 export interface EvalResult {
   loss: number;
-  accuracy: number;
+  /** Undefined for regression. */
+  accuracy?: number;
 }
 
-/** Mean loss and accuracy on a split, in evaluation mode, in chunks. */
-export function evaluate(model: Model, split: Split, features: number, classes: number): EvalResult {
+/** Targets as a tensor: class indices (int32), or regression targets as a column [B, 1]. */
+function targets(y: Int32Array | Float32Array, task: Task): tf.Tensor {
+  return task === 'classification' ? tf.tensor1d(y as Int32Array, 'int32') : tf.tensor2d(y as Float32Array, [y.length, 1]);
+}
+
+/** Per-example losses [B] of outputs against targets. */
+function exampleLosses(output: tf.Tensor2D, y: tf.Tensor, task: Task, classes: number): tf.Tensor1D {
+  if (task === 'regression') return tf.reshape(tf.square(tf.sub(output, y)), [-1]) as tf.Tensor1D;
+  return tf.losses.softmaxCrossEntropy(tf.oneHot(y as tf.Tensor1D, classes), output, undefined, undefined, tf.Reduction.NONE) as tf.Tensor1D;
+}
+
+/** The mean training loss of a batch (the scalar differentiated). */
+export function batchLoss(output: tf.Tensor2D, y: tf.Tensor, task: Task, classes: number): tf.Scalar {
+  if (task === 'regression') return tf.losses.meanSquaredError(y, output) as tf.Scalar;
+  return tf.losses.softmaxCrossEntropy(tf.oneHot(y as tf.Tensor1D, classes), output) as tf.Scalar;
+}
+
+const correctCount = (output: tf.Tensor2D, y: tf.Tensor) => tf.sum(tf.cast(tf.equal(tf.argMax(output, 1), y), 'int32')) as tf.Scalar;
+
+/** Mean loss (and accuracy, for classes) on a split, in evaluation mode, in chunks. */
+export function evaluate(model: Model, split: Split, task: Task, classes: number): EvalResult {
   let lossSum = 0;
   let correct = 0;
+  const w = split.width;
   for (let start = 0; start < split.n; start += EVAL_CHUNK) {
     const end = Math.min(split.n, start + EVAL_CHUNK);
     const [l, c] = tf.tidy(() => {
-      const x = tf.tensor2d(split.x.subarray(start * features, end * features), [end - start, features]);
-      const y = tf.tensor1d(split.y.subarray(start, end), 'int32');
-      const logits = model.forward(x, {training: false, updateStats: false});
-      const losses = tf.losses.softmaxCrossEntropy(tf.oneHot(y, classes), logits, undefined, undefined, tf.Reduction.NONE);
-      return [tf.sum(losses), tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'))];
+      const x = tf.tensor2d(split.x.subarray(start * w, end * w), [end - start, w]);
+      const y = targets(split.y.subarray(start, end), task);
+      const output = model.forward(x, {training: false, updateStats: false});
+      return [tf.sum(exampleLosses(output, y, task, classes)), task === 'classification' ? correctCount(output, y) : tf.scalar(0)];
     });
     lossSum += l!.dataSync()[0]!;
     correct += c!.dataSync()[0]!;
     l!.dispose();
     c!.dispose();
   }
-  return {loss: lossSum / split.n, accuracy: correct / split.n};
+  return {loss: lossSum / split.n, accuracy: task === 'classification' ? correct / split.n : undefined};
+}
+
+/** ‖∂L/∂h_t‖ for every t, on a fixed batch: the first `batch` training examples. */
+function gradientFlow(model: Model, data: Dataset, batch: number): number[] {
+  const n = Math.min(batch, data.train.n);
+  const indices = Int32Array.from({length: n}, (_, i) => i);
+  const {x, y} = gatherBatch(data.train, indices);
+  return tf.tidy(() => {
+    const ys = targets(y, data.task);
+    return model.gradientFlow!(tf.tensor2d(x, [n, data.train.width]), (output) => batchLoss(output, ys, data.task, data.classes));
+  });
 }
 
 export async function train(model: Model, data: Dataset, spec: TrainSpec, seed: number, hooks: TrainerHooks = {}): Promise<TrainResult> {
@@ -97,6 +139,8 @@ export async function train(model: Model, data: Dataset, spec: TrainSpec, seed: 
   const optimizer = createOptimizer(spec);
   const vars = [...model.params.values()];
   const points: CurvePoint[] = [];
+  const flow: GradientFlowPoint[] = [];
+  const probeFlow = (hooks.probes ?? []).includes('gradient_flow') && model.gradientFlow !== undefined;
   let trainMs = 0;
   let lossTotal = 0;
   let windowLoss = 0;
@@ -107,14 +151,19 @@ export async function train(model: Model, data: Dataset, spec: TrainSpec, seed: 
   let step = 0;
   let lastTurn = performance.now();
   checkAborted(hooks.signal);
-  const initialTest = evaluate(model, data.test, data.features, data.classes);
+  const evaluateTest = () => evaluate(model, data.test, data.task, data.classes);
+  const probe = (at: number) => {
+    if (probeFlow) flow.push({step: at, grad_norms: gradientFlow(model, data, spec.batch_size)});
+  };
+  const initialTest = evaluateTest();
+  probe(0);
 
   const record = (pointStep: number, test: EvalResult): void => {
     const point: CurvePoint = {
       step: pointStep,
       epoch: (pointStep * spec.batch_size) / data.train.n,
       train_loss: windowLoss / windowSteps,
-      train_accuracy: windowCorrect / (windowSteps * spec.batch_size),
+      train_accuracy: data.task === 'classification' ? windowCorrect / (windowSteps * spec.batch_size) : undefined,
       test_loss: test.loss,
       test_accuracy: test.accuracy,
       wall_ms: performance.now() - started,
@@ -147,11 +196,12 @@ export async function train(model: Model, data: Dataset, spec: TrainSpec, seed: 
       if (!Number.isFinite(loss)) {
         status = 'diverged';
         message = `training loss became ${loss} at step ${step}`;
-        record(step, evaluate(model, data.test, data.features, data.classes));
+        record(step, evaluateTest());
         break;
       }
       if (step % spec.eval_every === 0 || step === spec.steps) {
-        record(step, evaluate(model, data.test, data.features, data.classes));
+        record(step, evaluateTest());
+        probe(step);
         windowLoss = 0;
         windowCorrect = 0;
         windowSteps = 0;
@@ -164,6 +214,7 @@ export async function train(model: Model, data: Dataset, spec: TrainSpec, seed: 
     status,
     steps: step,
     points,
+    gradientFlow: flow,
     train_loss_auc: lossTotal / Math.max(1, step),
     steps_per_s: step / Math.max(trainMs / 1000, 1e-9),
     wall_ms: performance.now() - started,
@@ -179,15 +230,15 @@ function trainStep(
   indices: Int32Array,
   spec: TrainSpec,
 ): {loss: number; correct: number} {
-  const batch = gatherBatch(data.train, data.features, indices);
+  const batch = gatherBatch(data.train, indices);
   const [lossT, correctT] = tf.tidy(() => {
-    const x = tf.tensor2d(batch.x, [spec.batch_size, data.features]);
-    const y = tf.tensor1d(batch.y, 'int32');
+    const x = tf.tensor2d(batch.x, [spec.batch_size, data.train.width]);
+    const y = targets(batch.y, data.task);
     let correct: tf.Scalar | undefined;
     const {value, grads} = tf.variableGrads(() => {
-      const logits = model.forward(x, {training: true, updateStats: true});
-      correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'))) as tf.Scalar;
-      return tf.losses.softmaxCrossEntropy(tf.oneHot(y, data.classes), logits) as tf.Scalar;
+      const output = model.forward(x, {training: true, updateStats: true});
+      correct = tf.keep(data.task === 'classification' ? correctCount(output, y) : tf.scalar(0));
+      return batchLoss(output, y, data.task, data.classes);
     }, vars);
     optimizer.applyGradients(spec.clip_norm ? clipByGlobalNorm(grads, spec.clip_norm) : grads);
     return [value, correct!];

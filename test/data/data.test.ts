@@ -134,8 +134,8 @@ test('batches: a fresh permutation each epoch, constant size, the same order for
   for (const epoch of [seqA.slice(0, 6), seqA.slice(6, 12)]) t.is(new Set(epoch.flat()).size, 48);
   t.notDeepEqual(seqA.slice(0, 6), seqA.slice(6, 12));
   t.is(a.epoch, 1);
-  const split = {x: Float32Array.from({length: 10}, (_, i) => i), y: Int32Array.from([0, 1, 2, 3, 4]), n: 5};
-  t.deepEqual(gatherBatch(split, 2, Int32Array.from([3, 0])), {x: Float32Array.from([6, 7, 0, 1]), y: Int32Array.from([3, 0])});
+  const split = {x: Float32Array.from({length: 10}, (_, i) => i), y: Int32Array.from([0, 1, 2, 3, 4]), n: 5, width: 2};
+  t.deepEqual(gatherBatch(split, Int32Array.from([3, 0])), {x: Float32Array.from([6, 7, 0, 1]), y: Int32Array.from([3, 0])});
 });
 
 test('synthetic defaults tell norms apart: off-centre inputs that BatchNorm cancels, and no model at 100 %', async (t) => {
@@ -153,7 +153,7 @@ test('synthetic defaults tell norms apart: off-centre inputs that BatchNorm canc
     const model = buildModel({model: {kind: 'mlp', hidden: [32, 32], init: 'glorot_uniform', init_std: 0.01}, norm: resolveNorm(norm), activation: 'relu', seed: 1, inputs: 20, classes: 4});
     const r = await train(model, data, {optimizer: 'sgd', lr: 0.1, batch_size: 32, steps: 300, eval_every: 300, momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0.9}, 1);
     model.dispose();
-    return r.points.at(-1)!.test_accuracy;
+    return r.points.at(-1)!.test_accuracy!;
   };
   const none = await accuracy('none');
   const batch = await accuracy('batch');
