@@ -49,4 +49,7 @@ export {experimentSchema, type ExperimentConfig, type DatasetSpec, type ModelSpe
 export {runExperiment, runOne, type RunExperimentOptions, type ExperimentResult, type ExperimentHooks} from './run/experiment.js';
 export {progressHooks} from './run/progress.js';
 export type {RunRecord} from './results/columns.js';
+export {readResults, type Results} from './results/read.js';
+export {verifyResults, verifyText, type VerifyReport, type VerifyOptions} from './results/verify.js';
+export {makeReport, reportText, reportJson} from './results/report.js';
 export {VERSION} from './version.js';

@@ -1,0 +1,42 @@
+import {Args, Flags} from '@oclif/core';
+import {BaseCommand} from '../cli.js';
+import {makeReport, reportJson, reportText} from '../results/report.js';
+
+export default class Report extends BaseCommand {
+  static override summary = 'Tables and plots of results: report.md and plots/*.svg, and the table per condition on stdout.';
+  static override description =
+    'A condition is a grid cell without its seed. For each, over the seeds that finished: mean ± sd and the 95 % ' +
+    'confidence interval (t-distribution) of final and best test accuracy, final test loss, training-loss AUC and ' +
+    'steps to each target, with the counts of diverged and failed runs. Plots: test accuracy (test loss for a ' +
+    'regression task) and training loss vs step, one line per condition (mean over seeds, min–max band); and, when ' +
+    'the directory has them, diagnostics.csv (one plot per probe) and gradient_flow.csv (‖∂L/∂h_t‖ vs t).\n\n' +
+    'Reads results files only, so it takes merged shards and results from other machines. Several directories are ' +
+    'compared in one report (their conditions kept apart, told apart by dash); they need --out.\n\n' +
+    'Exit codes: 0 done · 2 bad input (not a results directory, a corrupt file, several directories without --out).';
+  static override enableJsonFlag = true;
+  static override strict = false;
+  static override examples = [
+    '<%= config.bin %> report results/quickstart',
+    '<%= config.bin %> report results/quickstart --diagnostic activation_percentiles --out reports/quickstart',
+    '<%= config.bin %> report results/bn-wasm results/bn-tensorflow --out reports/bn-backends',
+  ];
+  static override args = {
+    dirs: Args.string({description: 'Results directories (one or more).', required: true}),
+  };
+  static override flags = {
+    out: Flags.string({char: 'o', summary: 'Directory for report.md and plots/ (required with several directories).', defaultHelp: async () => 'the results directory'}),
+    diagnostic: Flags.string({
+      char: 'd',
+      summary: 'Plot only this diagnostic of diagnostics.csv: a probe, or <name>_percentiles for a p15/p50/p85 set (repeatable).',
+      multiple: true,
+      helpValue: 'NAME',
+    }),
+  };
+
+  async run(): Promise<unknown> {
+    const {argv, flags} = await this.parse(Report);
+    const report = await makeReport(argv as string[], {out: flags.out, diagnostics: flags.diagnostic});
+    this.log(reportText(report));
+    return reportJson(report);
+  }
+}

@@ -1,0 +1,97 @@
+// The report's tables, for the terminal and for Markdown: per condition, mean ± sd over the seeds
+// that finished, then the 95 % confidence intervals of the same metrics. Numbers follow the
+// results' formats (src/results/format.ts): accuracies as percentages with one decimal, losses
+// with four significant digits, steps whole; '—' where there is no value.
+
+import {fmtValue} from './format.js';
+import type {ConditionSummary, Metric, MetricStat} from './report-data.js';
+
+export interface TableColumns {
+  /** Show the source column (several results directories). */
+  source: boolean;
+  factorKeys: string[];
+  /** Metrics with a value in some condition (accuracy columns of a regression task are dropped). */
+  metrics: Metric[];
+}
+
+const DASH = '—';
+
+function fmt(kind: Metric['kind'], x: number, spread = false): string {
+  if (kind === 'fraction') return (100 * x).toFixed(1);
+  if (kind === 'steps') return x.toFixed(0);
+  return fmtValue(x, spread ? 2 : 4);
+}
+
+/** `72.0 ± 2.0`; the mean alone for one value; steps to a target add `(reached/n)` when some runs did not reach it. */
+export function meanCell(metric: Metric, s: MetricStat, n: number): string {
+  const base = s.mean === undefined ? DASH : s.sd === undefined ? fmt(metric.kind, s.mean) : `${fmt(metric.kind, s.mean)} ± ${fmt(metric.kind, s.sd, true)}`;
+  return metric.kind === 'steps' && s.reached !== undefined && s.reached < n ? `${base} (${s.reached}/${n})` : base;
+}
+
+/** `[67.0, 77.0]`, or — when n < 2. */
+export function ciCell(metric: Metric, s: MetricStat): string {
+  return s.ci95 ? `[${fmt(metric.kind, s.ci95[0])}, ${fmt(metric.kind, s.ci95[1])}]` : DASH;
+}
+
+/** The metrics worth a column: those with a value somewhere. */
+export function shownMetrics(metrics: Metric[], rows: ConditionSummary[]): Metric[] {
+  return metrics.filter((m) => m.kind === 'steps' || rows.some((r) => r.metrics[m.key]!.n > 0));
+}
+
+function identity(columns: TableColumns, r: ConditionSummary): string[] {
+  const c = r.condition;
+  return [...(columns.source ? [c.source] : []), c.norm, c.activation, ...columns.factorKeys.map((k) => c.factors[k] || DASH)];
+}
+
+function identityHeader(columns: TableColumns): string[] {
+  return [...(columns.source ? ['results'] : []), 'norm', 'activation', ...columns.factorKeys];
+}
+
+export interface Grid {
+  header: string[];
+  rows: string[][];
+  /** Columns holding numbers (right-aligned). */
+  numeric: boolean[];
+}
+
+/** Mean ± sd per condition, with n and the diverged and failed counts. */
+export function meanGrid(columns: TableColumns, rows: ConditionSummary[]): Grid {
+  const id = identityHeader(columns);
+  const header = [...id, 'n', 'diverged', 'failed', ...columns.metrics.map((m) => m.label)];
+  return {
+    header,
+    rows: rows.map((r) => [
+      ...identity(columns, r), String(r.n), String(r.diverged), String(r.failed),
+      ...columns.metrics.map((m) => meanCell(m, r.metrics[m.key]!, r.n)),
+    ]),
+    numeric: header.map((_, i) => i >= id.length),
+  };
+}
+
+/** The 95 % confidence interval of each metric's mean per condition. */
+export function ciGrid(columns: TableColumns, rows: ConditionSummary[]): Grid {
+  const id = identityHeader(columns);
+  const header = [...id, ...columns.metrics.map((m) => m.label)];
+  return {
+    header,
+    rows: rows.map((r) => [...identity(columns, r), ...columns.metrics.map((m) => ciCell(m, r.metrics[m.key]!))]),
+    numeric: header.map((_, i) => i >= id.length),
+  };
+}
+
+/** For the terminal: aligned columns under a rule (as the run table). */
+export function textTable(grid: Grid): string {
+  const widths = grid.header.map((h, i) => Math.max(h.length, ...grid.rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (grid.numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(grid.header), line(widths.map((w) => '─'.repeat(w))), ...grid.rows.map(line)].join('\n');
+}
+
+/** For report.md: a pipe table, numbers right-aligned. */
+export function markdownTable(grid: Grid): string {
+  const cell = (c: string) => c.replace(/\|/g, '\\|');
+  const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
+  return [line(grid.header), `|${grid.numeric.map((n) => (n ? '---:' : ':---')).join('|')}|`, ...grid.rows.map(line)].join('\n');
+}
+
+export const MEAN_NOTE = 'mean ± sd over seeds (n = runs that finished ok; diverged and failed runs are counted, not averaged; steps to a target: over the runs that reached it, (k/n) when not all did)';
+export const CI_NOTE = '95 % confidence interval of the mean: mean ± t(0.975, n − 1)·sd/√n; — where n < 2';

@@ -1,0 +1,206 @@
+// report: tables and plots of one or more results directories. It reads results files only
+// (readResults, and the optional diagnostics.csv and gradient_flow.csv beside them), so it
+// works on merged shards and on results from other machines.
+//
+// 1. Check the arguments (several directories need --out), read every directory.
+// 2. Sources, conditions (grid cells without the seed, kept apart per source) and their
+//    statistics over seeds.
+// 3. Plan the plots; a bad --diagnostic is bad input, found before anything is written.
+// 4. Create --out, render each plot to plots/<name>.svg, write report.md (no timestamps: the
+//    same results give the same bytes).
+
+import {join, relative, resolve} from 'node:path';
+import {UserError} from '../errors.js';
+import {prepareOutDir} from '../run/outdir.js';
+import {writeAtomic} from './files.js';
+import {lineSpec, normColours, renderSvg, type LinePlot, type PlotContext} from './plots.js';
+import {readResults} from './read.js';
+import {allFactorKeys, makeConditions, makeSources, metricsOf, summarise, type ConditionSummary, type Metric, type Source} from './report-data.js';
+import {curvePlots, diagnosticPlots, gradientFlowPlots} from './report-plots.js';
+import {CI_NOTE, ciGrid, markdownTable, MEAN_NOTE, meanGrid, shownMetrics, textTable, type TableColumns} from './report-table.js';
+
+export interface ReportOptions {
+  /** Where report.md and plots/ go; default the results directory when there is one. */
+  out?: string;
+  /** Diagnostics to plot (probe names, or `<name>_percentiles`); default every one present. */
+  diagnostics?: string[];
+}
+
+export interface PlotEntry {
+  /** Relative to the report: plots/<name>.svg. */
+  file: string;
+  title: string;
+  caption: string;
+}
+
+export interface Report {
+  out: string;
+  markdown: string;
+  sources: Source[];
+  metrics: Metric[];
+  columns: TableColumns;
+  summaries: ConditionSummary[];
+  plots: PlotEntry[];
+}
+
+export const REPORT_FILE = 'report.md';
+export const PLOTS_DIR = 'plots';
+
+export async function makeReport(dirs: string[], options: ReportOptions = {}): Promise<Report> {
+  // 1.
+  if (dirs.length === 0) throw new UserError('report needs a results directory', undefined, 'usage');
+  if (dirs.length > 1 && options.out === undefined) {
+    throw new UserError(`several results directories (${dirs.join(', ')}) need --out: the report belongs to none of them`, undefined, 'usage');
+  }
+  const sources = makeSources(dirs.map((d) => readResults(d)));
+  // 2.
+  const {conditions, runs} = makeConditions(sources);
+  const metrics = metricsOf(sources);
+  const summaries = summarise(sources, conditions, metrics);
+  const columns: TableColumns = {source: sources.length > 1, factorKeys: allFactorKeys(sources), metrics: shownMetrics(metrics, summaries)};
+  // 3.
+  const plots = [
+    ...curvePlots(sources, runs),
+    ...diagnosticPlots(sources, runs, options.diagnostics),
+    ...gradientFlowPlots(sources, runs),
+  ].filter((p) => p.points.length > 0);
+  const norms = [...new Set(conditions.map((c) => c.norm))];
+  const colours = normColours(norms);
+  const context: PlotContext = {
+    colours: new Map(norms.map((n) => [n, colours.get(n)!])),
+    sources: sources.map((s) => s.label),
+    panels: [...new Set(conditions.map((c) => c.panel))],
+  };
+  // 4.
+  const out = prepareOutDir(options.out ?? dirs[0]!);
+  if (plots.length > 0) prepareOutDir(join(out, PLOTS_DIR), '--out');
+  const entries: PlotEntry[] = [];
+  for (const plot of plots) {
+    writeAtomic(join(out, PLOTS_DIR, plot.file), await renderSvg(lineSpec(plot, context)));
+    entries.push(entry(plot));
+  }
+  const report: Report = {out, markdown: join(out, REPORT_FILE), sources, metrics, columns, summaries, plots: entries};
+  writeAtomic(report.markdown, reportMarkdown(report));
+  return report;
+}
+
+const entry = (plot: LinePlot): PlotEntry => ({file: `${PLOTS_DIR}/${plot.file}`, title: plot.title, caption: plot.caption});
+
+/** `2026-11-22T04:04:17.494Z` → `2026-11-22 04:04:17 UTC`. */
+const when = (iso: string | null) => (iso ? iso.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC') : 'not finished');
+
+function provenance(report: Report): string {
+  const rows: Array<[string, (s: Source) => string]> = [
+    ['results', (s) => `\`${relative(report.out, resolve(s.results.dir)) || '.'}\``],
+    ['experiment', (s) => `${s.results.manifest.experiment} (config ${s.results.manifest.config_hash})`],
+    ['runs', (s) => {
+      const m = s.results.manifest;
+      const count = (st: string) => m.runs.filter((r) => r.status === st).length;
+      return `${m.runs.length} of ${m.runs_total} (${m.state}): ${count('ok')} ok, ${count('diverged')} diverged, ${count('failed')} failed`;
+    }],
+    ['backend', (s) => {
+      const m = s.results.manifest;
+      return `${m.backend} (tfjs ${m.tfjs_version}, Node ${m.node_version}, ${m.platform})`;
+    }],
+    ['normbench', (s) => {
+      const n = s.results.manifest.normbench;
+      return `${n.version}, build ${n.build}${n.commit ? `, commit ${n.commit.slice(0, 12)}${n.dirty ? ' (dirty)' : ''}` : ''}`;
+    }],
+    ['host', (s) => {
+      const h = s.results.manifest.host;
+      return `${h.name} (${h.cpu}, ${h.cores} cores)`;
+    }],
+    ['dates', (s) => {
+      const m = s.results.manifest;
+      const sessions = m.sessions?.length ?? 1;
+      return `${when(m.started)} → ${when(m.finished)}${sessions > 1 ? ` (${sessions} sessions)` : ''}`;
+    }],
+  ];
+  return markdownTable({
+    header: ['', ...report.sources.map((s) => s.label)],
+    rows: rows.map(([name, value]) => [`**${name}**`, ...report.sources.map(value)]),
+    numeric: [false, ...report.sources.map(() => false)],
+  });
+}
+
+function heading(report: Report): string[] {
+  const [first] = report.sources;
+  if (report.sources.length === 1) return [`# ${first!.results.manifest.experiment}`, '', `> ${first!.results.manifest.question}`];
+  return [`# ${report.sources.map((s) => s.label).join(' vs ')}`, '', ...report.sources.map((s) => `- **${s.label}**: ${s.results.manifest.question}`)];
+}
+
+/** Columns dropped because no condition has a value: say why. */
+function droppedNote(report: Report): string[] {
+  const dropped = report.metrics.filter((m) => !report.columns.metrics.includes(m));
+  return dropped.length > 0 ? [`No ${dropped.map((m) => m.label).join(', ')}: no run has one (a regression task has no accuracy).`, ''] : [];
+}
+
+export function reportMarkdown(report: Report): string {
+  const lines = [
+    ...heading(report), '',
+    '## Provenance', '', provenance(report), '',
+    '## Results per condition', '',
+    `A condition is a grid cell without its seed${report.sources.length > 1 ? ', within one results directory' : ''}. ${capitalise(MEAN_NOTE)}.`, '',
+    ...droppedNote(report),
+    markdownTable(meanGrid(report.columns, report.summaries)), '',
+    `${capitalise(CI_NOTE)}.`, '',
+    markdownTable(ciGrid(report.columns, report.summaries)), '',
+  ];
+  if (report.plots.length > 0) {
+    lines.push('## Plots', '');
+    report.plots.forEach((p, i) => lines.push(`### ${p.title}`, '', `![${p.title}](${p.file})`, '', `*Figure ${i + 1}.* ${p.caption}`, ''));
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** What the command prints: the question(s), the two tables, where the report went. */
+export function reportText(report: Report): string {
+  const questions = report.sources.map((s) => `${s.label}: ${s.results.manifest.question}`);
+  return [
+    ...questions, '',
+    ...droppedNote(report),
+    MEAN_NOTE,
+    textTable(meanGrid(report.columns, report.summaries)), '',
+    CI_NOTE,
+    textTable(ciGrid(report.columns, report.summaries)), '',
+    `report: ${report.markdown} · ${report.plots.length} plot${report.plots.length === 1 ? '' : 's'} in ${join(report.out, PLOTS_DIR)}`,
+  ].join('\n');
+}
+
+/** The same as the tables, with numbers as numbers (fractions, not percentages); no value → null. */
+export function reportJson(report: Report) {
+  const stat = (s: ConditionSummary['metrics'][string]) => ({
+    n: s.n,
+    mean: s.mean ?? null,
+    sd: s.sd ?? null,
+    ci95: s.ci95 ?? null,
+    ...(s.reached === undefined ? {} : {reached: s.reached}),
+  });
+  return {
+    out: report.out,
+    report: report.markdown,
+    sources: report.sources.map((s) => {
+      const m = s.results.manifest;
+      return {
+        label: s.label, dir: s.results.dir, experiment: m.experiment, question: m.question, config_hash: m.config_hash,
+        backend: m.backend, normbench_version: m.normbench.version, normbench_build: m.normbench.build, host: m.host.name,
+        started: m.started, finished: m.finished, state: m.state, runs: m.runs.length, runs_total: m.runs_total,
+      };
+    }),
+    factors: report.columns.factorKeys,
+    conditions: report.summaries.map((r) => ({
+      results: r.condition.source,
+      norm: r.condition.norm,
+      activation: r.condition.activation,
+      factors: r.condition.factorValues,
+      runs: r.condition.runs.length,
+      n: r.n,
+      diverged: r.diverged,
+      failed: r.failed,
+      metrics: Object.fromEntries(report.metrics.map((m) => [m.key, stat(r.metrics[m.key]!)])),
+    })),
+    plots: report.plots,
+  };
+}
