@@ -23,6 +23,7 @@ import type {RecurrentModelSpec} from '../config/schema.js';
 import {ACTIVATION_FNS} from '../nn/activations.js';
 import {dense, matMul} from '../nn/dense.js';
 import {drawKernel, drawRecurrentKernel} from '../nn/init.js';
+import {recurrence, stepOf} from '../nn/recurrence.js';
 import {createRecurrentNorm} from '../norms/registry.js';
 import type {RecurrentNorm} from '../norms/recurrent.js';
 import type {ForwardContext} from '../norms/types.js';
@@ -55,12 +56,11 @@ export function runLayer(layer: RecurrentLayer, seq: tf.Tensor3D, h0: tf.Tensor2
   const gates = layer.kind === 'lstm' ? 4 : 1;
   const width = layer.units * gates;
   const zx = layer.norm.inputs(tf.reshape(matMul(tf.reshape(seq, [b * steps, d]), layer.kernelX), [b, steps, width]), ctx);
-  const perStep = tf.unstack(zx, 1) as tf.Tensor2D[];
   let h = h0;
   let c: tf.Tensor2D | undefined = layer.kind === 'lstm' ? tf.zeros([b, layer.units]) : undefined;
   const hs: tf.Tensor2D[] = [];
   for (let t = 0; t < steps; t++) {
-    const z = tf.add(tf.add(perStep[t]!, layer.norm.recurrent(matMul(h, layer.kernelH), t, ctx)), layer.bias) as tf.Tensor2D;
+    const z = tf.add(tf.add(stepOf(zx, t), layer.norm.recurrent(matMul(h, layer.kernelH), t, ctx)), layer.bias) as tf.Tensor2D;
     if (c) {
       const [i, f, g, o] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
       c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;
@@ -136,16 +136,28 @@ export class RecurrentModel implements Model {
     return tf.tensor2d(values, [batch, this.units]);
   }
 
+  /**
+   * The last layer's last hidden state. Training and evaluation take the fused recurrence; a
+   * gradient probe (offsets on h_t) takes runLayer, which autodiff differentiates.
+   */
   private run(x: tf.Tensor2D, ctx: ForwardContext, offsets?: tf.Tensor2D[], probe?: Rng): tf.Tensor2D {
     const [b, width] = x.shape;
     if (width % this.inputs !== 0) throw new Error(`an example of ${width} values is not a sequence of ${this.inputs}-value steps`);
-    let seq = tf.reshape(x, [b, width / this.inputs, this.inputs]) as tf.Tensor3D;
-    let hs: tf.Tensor2D[] = [];
+    const steps = width / this.inputs;
+    let seq = tf.reshape(x, [b, steps, this.inputs]) as tf.Tensor3D;
     this.layers.forEach((layer, l) => {
-      hs = runLayer(layer, seq, this.h0(seq.shape[0], ctx, probe), ctx, l === this.layers.length - 1 ? offsets : undefined).hs;
-      if (l < this.layers.length - 1) seq = tf.stack(hs, 1) as tf.Tensor3D;
+      const h0 = this.h0(b, ctx, probe);
+      if (offsets) {
+        const {hs} = runLayer(layer, seq, h0, ctx, l === this.layers.length - 1 ? offsets : undefined);
+        seq = tf.stack(hs, 1) as tf.Tensor3D;
+        return;
+      }
+      const zx = layer.norm.inputs(tf.reshape(matMul(tf.reshape(seq, [b * steps, seq.shape[2]]), layer.kernelX), [b, steps, this.units * this.gates]), ctx);
+      seq = recurrence({kind: layer.kind, units: this.units, activation: this.options.activation, zx, kernelH: layer.kernelH, bias: layer.bias, h0, plan: layer.norm.plan(ctx, steps)});
+      if (ctx.training && ctx.updateStats) layer.norm.endSequence(ctx);
     });
-    return dense(hs[hs.length - 1]!, this.outKernel, this.outBias);
+    const last = stepOf(seq, steps - 1);
+    return dense(last, this.outKernel, this.outBias);
   }
 
   forward(x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {

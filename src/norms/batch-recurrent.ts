@@ -14,7 +14,8 @@
 
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
-import {StepBatchNorm, type RecurrentNorm, type RecurrentNormInit} from './recurrent.js';
+import type {RecurrencePlan} from '../nn/recurrence.js';
+import {NO_STEP_NORM, StepBatchNorm, type RecurrentNorm, type RecurrentNormInit} from './recurrent.js';
 import type {BatchOptions} from './batch.js';
 import type {ForwardContext} from './types.js';
 
@@ -63,6 +64,13 @@ export class RecurrentBatchNorm implements RecurrentNorm {
 
   cell(c: tf.Tensor2D, t: number, ctx: ForwardContext): tf.Tensor2D {
     return this.c ? this.c.step(c, t, this.gammaC, this.betaC, ctx) : c;
+  }
+
+  plan(ctx: ForwardContext, steps: number): RecurrencePlan {
+    return {
+      h: this.h.stepNorm(this.gammaH, undefined, ctx, steps),
+      c: this.c ? this.c.stepNorm(this.gammaC, this.betaC, ctx, steps) : NO_STEP_NORM,
+    };
   }
 
   endSequence(): void {

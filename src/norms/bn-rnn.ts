@@ -10,7 +10,8 @@ import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
 import {z} from 'zod';
 import {strict} from '../util/strict.js';
-import {StepBatchNorm, type RecurrentNorm, type RecurrentNormInit} from './recurrent.js';
+import type {RecurrencePlan} from '../nn/recurrence.js';
+import {NO_STEP_NORM, StepBatchNorm, type RecurrentNorm, type RecurrentNormInit} from './recurrent.js';
 import type {ForwardContext} from './types.js';
 
 export const bnRnnOptions = strict({
@@ -54,6 +55,10 @@ export class BnRnn implements RecurrentNorm {
 
   endSequence(): void {
     this.x.commit();
+  }
+
+  plan(): RecurrencePlan {
+    return {h: NO_STEP_NORM, c: NO_STEP_NORM};
   }
 
   dispose(): void {

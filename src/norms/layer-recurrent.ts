@@ -10,7 +10,8 @@ import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
 import type {LayerOptions} from './layer.js';
 import {standardise} from './normalise.js';
-import type {RecurrentNorm, RecurrentNormInit} from './recurrent.js';
+import type {RecurrencePlan} from '../nn/recurrence.js';
+import {NO_STEP_NORM, type RecurrentNorm, type RecurrentNormInit} from './recurrent.js';
 
 export class RecurrentLayerNorm implements RecurrentNorm {
   readonly name = 'layer';
@@ -49,6 +50,14 @@ export class RecurrentLayerNorm implements RecurrentNorm {
   }
 
   endSequence(): void {}
+
+  plan(): RecurrencePlan {
+    const epsilon = this.options.epsilon;
+    return {
+      h: {kind: 'layer', gamma: this.gammaH, epsilon},
+      c: this.hasCell ? {kind: 'layer', gamma: this.gammaC, beta: this.betaC, epsilon} : NO_STEP_NORM,
+    };
+  }
 
   dispose(): void {
     for (const v of Object.values(this.params)) v.dispose();

@@ -14,6 +14,7 @@
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
 import {normalise, standardise} from './normalise.js';
+import type {RecurrencePlan, StepNorm} from '../nn/recurrence.js';
 import type {ForwardContext} from './types.js';
 
 /** What a recurrent norm needs to know about the cell it sits in. */
@@ -42,8 +43,16 @@ export interface RecurrentNorm {
   cell(c: tf.Tensor2D, t: number, ctx: ForwardContext): tf.Tensor2D;
   /** After a forward pass: fold the statistics it measured into the moving averages. */
   endSequence(ctx: ForwardContext): void;
+  /**
+   * The recurrent projection's and the cell's normalization as a plan for the fused recurrence
+   * (src/nn/recurrence.ts), for a sequence of `steps`. Equivalent to `recurrent` and `cell`.
+   */
+  plan(ctx: ForwardContext, steps: number): RecurrencePlan;
   dispose(): void;
 }
+
+/** No normalization of a step's recurrent projection or cell. */
+export const NO_STEP_NORM: StepNorm = {kind: 'none', epsilon: 0};
 
 /** No normalization: each method is the identity. */
 export class NoRecurrentNorm implements RecurrentNorm {
@@ -60,6 +69,9 @@ export class NoRecurrentNorm implements RecurrentNorm {
     return c;
   }
   endSequence(): void {}
+  plan(): RecurrencePlan {
+    return {h: NO_STEP_NORM, c: NO_STEP_NORM};
+  }
   dispose(): void {}
 }
 
@@ -105,9 +117,20 @@ export class StepBatchNorm {
     return this.mode === 'per-step' ? Math.min(t, this.steps - 1) : 0;
   }
 
-  private record(t: number, m: number, mean: tf.Tensor1D, variance: tf.Tensor1D): void {
+  /** Keep a training batch's statistics of step t (m examples) until `commit`. */
+  record(t: number, m: number, mean: tf.Tensor1D, variance: tf.Tensor1D): void {
     const unbiased = m > 1 ? tf.mul(variance, m / (m - 1)) : variance;
     this.pending.push({t, mean: tf.keep(mean), variance: tf.keep(unbiased as tf.Tensor1D)});
+  }
+
+  /** One step's norm for the fused recurrence: batch statistics in training, these statistics at evaluation. */
+  stepNorm(gamma: tf.Tensor1D | undefined, beta: tf.Tensor1D | undefined, ctx: ForwardContext, steps: number): StepNorm {
+    if (!ctx.training) {
+      const rows = tf.tensor1d(Array.from({length: steps}, (_, t) => this.row(t)), 'int32');
+      return {kind: 'batch', gamma, beta, epsilon: this.epsilon, fixed: {mean: tf.gather(this.mean, rows), variance: tf.gather(this.variance, rows)}};
+    }
+    const onStats = ctx.updateStats ? (t: number, mean: tf.Tensor1D, variance: tf.Tensor1D, m: number) => this.record(t, m, mean, variance) : undefined;
+    return {kind: 'batch', gamma, beta, epsilon: this.epsilon, onStats};
   }
 
   /** Normalise z [B, units] at step t. */

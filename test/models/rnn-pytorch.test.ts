@@ -6,6 +6,7 @@
 import test from 'ava';
 import * as tf from '../../src/tf.js';
 import {runLayer, type RecurrentLayer} from '../../src/models/rnn.js';
+import {recurrence} from '../../src/nn/recurrence.js';
 import {createRecurrentNorm, resolveNorm} from '../../src/norms/registry.js';
 import {assertClose, fixture, setupBackend} from '../helpers.js';
 
@@ -99,6 +100,42 @@ for (const [name, c] of Object.entries(cases)) {
       }
     }
     norm.dispose();
+    for (const v of Object.values(variables)) v.dispose();
+  });
+}
+
+// The fused recurrence (a hand-written backward pass through time) against the same PyTorch
+// fixtures: the function the model trains with, not only the autodiff reference.
+for (const [name, c] of Object.entries(cases)) {
+  if (name === 'lstm_batch_share_stats') continue;
+  test(`${name}: the fused recurrence matches PyTorch within ${TOL} too`, (t) => {
+    const {layer, norm, variables} = build(c);
+    const ctx = {training: c.mode === 'train', updateStats: name === 'lstm_batch_moving'};
+    const R = tf.tensor3d(c.inputs.R);
+    let hs: tf.Tensor3D | undefined;
+    const steps = c.inputs.x[0]!.length;
+    const loss = () => {
+      const [b, , d] = variables.x.shape;
+      const zx = norm.inputs(tf.reshape(tf.matMul(tf.reshape(variables.x, [b * steps, d]), variables.kernel_x), [b, steps, -1]) as tf.Tensor3D, ctx);
+      hs = tf.keep(recurrence({kind: c.cell, units: shapes.H, activation: 'tanh', zx, kernelH: variables.kernel_h, bias: variables.bias, h0: variables.h0, plan: norm.plan(ctx, steps)}));
+      if (ctx.training && ctx.updateStats) norm.endSequence(ctx);
+      return tf.sum(tf.mul(hs, R)) as tf.Scalar;
+    };
+    const all = [...Object.values(variables), ...Object.values(norm.params)];
+    const {value, grads} = tf.variableGrads(loss, all);
+    assertClose(t, hs!, c.outputs.h.flat(), TOL, 'h');
+    assertClose(t, [value.dataSync()[0]!], [c.outputs.loss], TOL, 'loss');
+    if (c.grads) {
+      const names = new Map<tf.Variable, string>([...Object.entries(variables), ...Object.entries(norm.params)].map(([k, v]) => [v, k]));
+      for (const v of all) assertClose(t, grads[v.name]!, (c.grads[names.get(v)!] as number[][]).flat(2), TOL, `∂L/∂${names.get(v)}`);
+    }
+    if (c.outputs.running) {
+      for (const which of ['x', 'h', 'c'] as const) {
+        assertClose(t, norm.state[`${which}_mean`]!, c.outputs.running[which].mean.flat(), TOL, `moving mean of ${which}`);
+        assertClose(t, norm.state[`${which}_variance`]!, c.outputs.running[which].var.flat(), TOL, `moving variance of ${which}`);
+      }
+    }
+    layer.norm.dispose();
     for (const v of Object.values(variables)) v.dispose();
   });
 }
