@@ -5,7 +5,7 @@ import {throwIfAny, UserError, type SourceLocation} from '../errors.js';
 import type {ActivationName} from '../nn/activations.js';
 import {normLabel, type NormSpec} from '../norms/registry.js';
 import {hashOf} from '../util/canonical.js';
-import {DIRECT_KEYS, resolveNormEntry} from './grid.js';
+import {DIRECT_KEYS, resolveNormEntry, WHOLE_SECTIONS} from './grid.js';
 import {describeIssue, isPlainObject} from './issues.js';
 import type {LoadedExperiment} from './load.js';
 import {normMisfit} from '../norms/registry.js';
@@ -63,8 +63,17 @@ export function runId(spec: Omit<RunSpec, 'run_id' | 'index' | 'norm_label' | 'f
   });
 }
 
+/**
+ * A grid value as written in CSV. A whole data set or model reads as its name and the options
+ * given, `fashion-mnist-mini-permuted(size=7)`; other lists and maps as JSON.
+ */
 function factorText(value: unknown): string {
   if (typeof value === 'string') return value;
+  if (isPlainObject(value) && (typeof value.name === 'string' || typeof value.kind === 'string')) {
+    const head = String(value.name ?? value.kind);
+    const rest = Object.entries(value).filter(([k]) => k !== 'name' && k !== 'kind').map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+    return rest.length ? `${head}(${rest.join(',')})` : head;
+  }
   if (Array.isArray(value) || isPlainObject(value)) return JSON.stringify(value);
   return String(value);
 }
@@ -92,6 +101,10 @@ function applyCell(config: ExperimentConfig, gridKeys: string[], cell: number[])
     if (key === 'norm') {
       normEntry = value;
       normPath = ['grid', 'norm', choice];
+      return;
+    }
+    if ((WHOLE_SECTIONS as readonly string[]).includes(key)) {
+      base[key] = structuredClone(value);
       return;
     }
     const path = key.split('.');

@@ -9,10 +9,12 @@ import {parseNorm, type NormSpec} from '../norms/registry.js';
 import {nearest, unknownName} from '../suggest.js';
 import {datasetSchema, experimentSchema, modelSchema, trainSchema} from './schema.js';
 import type {ConfigSources, KeyPath} from './sources.js';
-import {describeIssue, isPlainObject} from './issues.js';
+import {describeIssue, describeIssues, isPlainObject} from './issues.js';
 
 export const SECTIONS = ['dataset', 'model', 'train'] as const;
 export const DIRECT_KEYS = ['norm', 'activation', 'seed'] as const;
+/** Sections a grid may vary whole: each entry replaces the section (e.g. two data sets in one grid). */
+export const WHOLE_SECTIONS = ['dataset', 'model'] as const;
 
 /** The schema variant of the dataset named `name` (undefined for an unknown name). */
 function datasetVariant(name: unknown) {
@@ -33,12 +35,14 @@ export function gridableKeys(datasetName: unknown, modelKind: unknown): string[]
     model: model ? Object.keys(model.shape).filter((k) => k !== 'kind') : [],
     train: Object.keys(trainSchema.shape),
   };
-  return [...DIRECT_KEYS, ...SECTIONS.flatMap((section) => shapes[section].map((k) => `${section}.${k}`))];
+  return [...DIRECT_KEYS, ...WHOLE_SECTIONS, ...SECTIONS.flatMap((section) => shapes[section].map((k) => `${section}.${k}`))];
 }
 
 /** The schema of one gridable key, e.g. `train.lr` → trainSchema.shape.lr. */
 function keySchema(key: string, datasetName: unknown, modelKind: unknown): z.ZodType | undefined {
   if (key === 'seed') return experimentSchema.shape.seed;
+  if (key === 'dataset') return datasetSchema;
+  if (key === 'model') return modelSchema;
   const [section, field] = key.split('.') as [string, string];
   if (section === 'dataset') return (datasetVariant(datasetName)?.shape as Record<string, z.ZodType> | undefined)?.[field];
   if (section === 'model') return (modelVariant(modelKind)?.shape as Record<string, z.ZodType> | undefined)?.[field];
@@ -109,6 +113,11 @@ export function checkGrid(merged: Record<string, unknown>, sources: ConfigSource
         const parsed = keySchema(key, datasetName, modelKind)?.safeParse(value);
         if (parsed && !parsed.success) {
           for (const issue of parsed.error.issues) {
+            if ((WHOLE_SECTIONS as readonly string[]).includes(key)) {
+              // A whole section: the problem sits inside the entry, located there.
+              for (const d of describeIssues(issue, value)) errors.push(new UserError(d.message, sources.locate([...path, ...d.path], d.preferKey)));
+              continue;
+            }
             const d = describeIssue({...issue, path: [key.split('.').at(-1)!, ...issue.path]}, {[key.split('.').at(-1)!]: value});
             errors.push(new UserError(`${d.message} (grid value for ${key})`, sources.locate(path)));
           }

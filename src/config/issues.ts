@@ -54,7 +54,8 @@ export function describeIssues(issue: z.core.$ZodIssue, data: unknown): IssueDes
     case 'invalid_union':
       if ('options' in issue && Array.isArray(issue.options)) {
         // A discriminated union (dataset.name): name the unknown variant and the nearest known one.
-        const what = local[0] === 'dataset' ? 'dataset' : kind;
+        // The name of a data set or the kind of a model, in the experiment or in a grid entry.
+        const what = local[0] === 'dataset' || kind === 'name' ? 'dataset' : local[0] === 'model' || kind === 'kind' ? 'model' : kind;
         return one(unknownName(what, String(input), (issue.options as unknown[]).map(String)));
       }
       return one(`${issue.message} (got ${shown(input)})`);

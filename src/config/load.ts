@@ -7,7 +7,7 @@ import {dirname, relative, resolve} from 'node:path';
 import {LineCounter, parseDocument, YAMLParseError} from 'yaml';
 import {throwIfAny, UserError, type SourceLocation} from '../errors.js';
 import {expandExperiment} from './expand.js';
-import {checkGrid} from './grid.js';
+import {checkGrid, WHOLE_SECTIONS} from './grid.js';
 import {isPlainObject, issuesToErrors} from './issues.js';
 import {experimentSchema, type ExperimentConfig} from './schema.js';
 import {ConfigSources, type KeyPath, type SourceLayer} from './sources.js';
@@ -223,6 +223,11 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
   throwIfAny(errors, order);
   const sources = new ConfigSources(layers);
   const merged = layers.reduce<Dict>((acc, layer) => deepMerge(acc, layer.data), {});
+  // A section the grid varies whole needs no value of its own: its first entry stands for it.
+  for (const section of WHOLE_SECTIONS) {
+    const entries = isPlainObject(merged.grid) ? merged.grid[section] : undefined;
+    if (merged[section] === undefined && Array.isArray(entries) && entries.length > 0) merged[section] = structuredClone(entries[0]);
+  }
   const parsed = experimentSchema.safeParse(merged);
   if (!parsed.success) errors.push(...issuesToErrors(parsed.error.issues, merged, sources));
   errors.push(...checkGrid(merged, sources));
