@@ -37,9 +37,10 @@ export default class Validate extends BaseCommand {
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
     const {dataset, model, train} = config;
     this.log(`${config.name}: ${config.question}`);
+    const whole = (section: 'dataset' | 'model', text: string) => (config.grid[section] ? `${section} (grid: ${config.grid[section]!.length})` : text);
     this.log([
-      `dataset ${dataset.name}`,
-      `model ${model.kind} ${setting(config, 'model.hidden', 'hidden', model.hidden)}`,
+      whole('dataset', `dataset ${dataset.name}`),
+      whole('model', `model ${model.kind} ${setting(config, 'model.hidden', 'hidden', model.hidden)}`),
       `${setting(config, 'train.optimizer', 'optimizer', train.optimizer)} ${setting(config, 'train.lr', 'lr', train.lr)}`,
       setting(config, 'train.batch_size', 'batch', train.batch_size),
       setting(config, 'train.steps', 'steps', train.steps),
