@@ -74,7 +74,8 @@ export abstract class BaseCommand extends Command {
     if (error instanceof Interrupted) {
       const code = error.exitCode;
       if (error instanceof GridInterrupted) {
-        const dropped = error.dropped ? ` The run in progress was dropped.` : '';
+        const n = error.dropped.length;
+        const dropped = n === 0 ? '' : n === 1 ? ' The run in progress was dropped.' : ` The ${n} runs in progress were dropped.`;
         this.tell(
           `\ninterrupted (${error.signal}): kept ${error.kept} finished run${error.kept === 1 ? '' : 's'} of ${error.total} in ${error.outDir}.${dropped}\n` +
             `Continue with the same command — it resumes where this one stopped:\n  ${commandLine()}`,

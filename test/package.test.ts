@@ -23,7 +23,7 @@ test('installed from its packed tarball, normbench runs bundled experiments by n
 
   const list = nb('list', 'experiments');
   t.is(list.status, 0, list.stderr);
-  t.regex(list.stdout, /^ {2}quickstart {2}On a small real Fashion-MNIST set/m);
+  t.regex(list.stdout, /^ {2}quickstart +On a small real Fashion-MNIST set/m);
   t.false(list.stdout.includes('experiments/quickstart.yaml'));
 
   const run = nb('run', 'quickstart', '--quiet', '--set', 'train.steps=10', '--set', 'grid.norm=[none]', '--set', 'grid.activation=[relu]');

@@ -88,7 +88,7 @@ ptyTest('progress bars move while a run trains, at most ~10 frames a second, wit
 
 ptyTest('Ctrl-C stops cleanly: finished runs kept, the manifest says interrupted, how to continue, exit 130, terminal restored', async (t) => {
   const dir = workdir();
-  const s = inTerminal(['run', 'long.yaml', '--out', 'o', '--backend', 'cpu'], dir);
+  const s = inTerminal(['run', 'long.yaml', '--out', 'o', '--backend', 'cpu', '--workers', '1'], dir);
   await until(s, /ok · test acc/);
   await until(s, /\[2\/3\]/);
   s.type('\x03');
@@ -96,7 +96,7 @@ ptyTest('Ctrl-C stops cleanly: finished runs kept, the manifest says interrupted
   const out = s.output();
   t.is(code, 130, out.slice(-1500));
   t.regex(out, /interrupted \(SIGINT\): kept 1 finished run of 3 in \S+\/o\. The run in progress was dropped\./);
-  t.regex(out, /Continue with the same command — it resumes where this one stopped:\r?\n {2}node \S*run\.js run long\.yaml --out o --backend cpu/);
+  t.regex(out, /Continue with the same command — it resumes where this one stopped:\r?\n {2}node \S*run\.js run long\.yaml --out o --backend cpu --workers 1/);
   t.deepEqual(restored(out), {cursor: true, wrap: true});
   const manifest = JSON.parse(readFileSync(join(dir, 'o', 'manifest.json'), 'utf8'));
   t.is(manifest.state, 'interrupted');
@@ -106,7 +106,7 @@ ptyTest('Ctrl-C stops cleanly: finished runs kept, the manifest says interrupted
 
 ptyTest('SIGTERM stops cleanly too (exit 143); an error mid-grid also gives the terminal back', async (t) => {
   const dir = workdir();
-  const s = inTerminal(['run', 'long.yaml', '--out', 'o', '--backend', 'cpu'], dir);
+  const s = inTerminal(['run', 'long.yaml', '--out', 'o', '--backend', 'cpu', '--workers', '1'], dir);
   await until(s, /\[1\/3\]/);
   const pid = Number(readFileSync(join(dir, 'o', '.normbench.lock'), 'utf8').split(' ')[0]);
   process.kill(pid, 'SIGTERM');
@@ -116,7 +116,7 @@ ptyTest('SIGTERM stops cleanly too (exit 143); an error mid-grid also gives the 
   t.is(JSON.parse(readFileSync(join(dir, 'o', 'manifest.json'), 'utf8')).state, 'interrupted');
 
   // The results directory vanishes under a running grid: the commit fails, the process exits with the error.
-  const e = inTerminal(['run', 'long.yaml', '--out', 'gone', '--backend', 'cpu'], dir);
+  const e = inTerminal(['run', 'long.yaml', '--out', 'gone', '--backend', 'cpu', '--workers', '1'], dir);
   await until(e, /\[1\/3\]/);
   rmSync(join(dir, 'gone'), {recursive: true, force: true});
   const code = await e.done;

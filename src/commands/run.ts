@@ -34,6 +34,7 @@ export default class Run extends BaseCommand {
     'data-dir': Flags.string({summary: 'Directory holding the full Fashion-MNIST IDX files (searched first; must exist).'}),
     resume: Flags.boolean({summary: 'Resume the results in --out (there must be some): skip finished runs, redo failed ones.'}),
     force: Flags.boolean({summary: 'Replace results of a different run (retrain all); with --resume, resume them despite a different normbench or backend.'}),
+    workers: Flags.integer({summary: 'Worker processes training grid cells side by side (1: in this process).', min: 1, defaultHelp: async () => 'the number of cores'}),
     shard: Flags.string({summary: 'Train only shard I of N of the grid (cells whose index mod N is I−1); join shards with `normbench merge`.', helpValue: 'I/N'}),
     quiet: Flags.boolean({char: 'q', summary: 'No progress output (progress goes to stderr; --json keeps it).'}),
   };
@@ -52,6 +53,7 @@ export default class Run extends BaseCommand {
       shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
       force: flags.force,
       resume: flags.resume,
+      workers: flags.workers,
       hooks: progress,
     });
     progress.stop();

@@ -210,6 +210,11 @@ export class ResultsStore {
       files: old.manifest.files,
     };
     const store = new ResultsStore(dir, 'resume', manifest, expanded);
+    // Runs were appended in the order they finished (several workers, or a resumed failure): the
+    // files are put in grid order when the grid completes unless they already are.
+    const index = new Map(manifest.grid.run_ids.map((id, i) => [id, i]));
+    const order = old.summary.rows.map((r) => index.get(r[0]!) ?? -1);
+    store.inGridOrder = order.every((x, i) => i === 0 || order[i - 1]! < x);
     const committed = old.manifest.files as Partial<Record<CsvName, number>>;
     if (kept.length < old.manifest.runs.length) {
       const rows: Partial<Record<CsvName, string[][]>> = {};

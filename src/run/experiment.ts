@@ -3,11 +3,15 @@
 // 1. Check everything before writing anything: the grid, the data, the backend, the output
 //    directory. Bad input is a UserError (exit 2) and leaves nothing behind.
 // 2. Open the results directory: fresh, resumed (finished runs are skipped) or refused.
-// 3. Train the planned cells (this shard's, not yet finished) one after another. A diverged run
-//    is a result; a run that throws is recorded as `failed`, and the grid goes on.
+// 3. Train the planned cells (this shard's, not yet finished): in this process one after another,
+//    or in N worker processes (src/run/pool.ts). Finished runs are committed in the order they
+//    finish; the results are put in grid order when the grid completes, so the files are the
+//    same either way. A diverged run is a result; a run that throws is recorded as `failed`, and
+//    the grid goes on.
 // 4. SIGINT / SIGTERM stop training at the next step: the run in progress is dropped, the
 //    finished ones are kept, the manifest says `interrupted`, and Interrupted is thrown.
 
+import {availableParallelism} from 'node:os';
 import {basename, join, relative, resolve} from 'node:path';
 import {useBackend, TFJS_VERSION} from '../backend.js';
 import {expandExperiment, type ExpandedExperiment, type RunSpec} from '../config/expand.js';
@@ -24,6 +28,7 @@ import {ResultsStore, type OpenMode} from '../results/store.js';
 import {runMetrics} from '../train/metrics.js';
 import {train, type CurvePoint} from '../train/trainer.js';
 import {checkInputDir, prepareOutDir} from './outdir.js';
+import {WorkerPool} from './pool.js';
 
 export interface GridStart {
   /** Runs this directory is to hold (the grid, or this shard's part). */
@@ -35,6 +40,8 @@ export interface GridStart {
   backend: string;
   outDir: string;
   mode: OpenMode;
+  /** Worker processes training the cells (1: this process). */
+  workers: number;
 }
 
 export interface ExperimentHooks {
@@ -64,6 +71,8 @@ export interface RunExperimentOptions {
   force?: boolean;
   /** Resume explicitly (there must be results to resume). */
   resume?: boolean;
+  /** Worker processes (default: the cores available); 1 trains in this process. */
+  workers?: number;
   hooks?: ExperimentHooks;
   /** The command line recorded in the manifest (default: this process's). */
   command?: string[];
@@ -87,7 +96,8 @@ export class GridInterrupted extends Interrupted {
     readonly outDir: string,
     readonly kept: number,
     readonly total: number,
-    readonly dropped: RunSpec | undefined,
+    /** The runs in progress, dropped. */
+    readonly dropped: RunSpec[],
   ) {
     super(signal);
   }
@@ -212,6 +222,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   const manifest = draftManifest(loaded, expanded, backend, options.shard, planned.length, data, command);
   const store = ResultsStore.open(outDir, manifest, expanded, {force: options.force, resume: options.resume});
   const todo = planned.filter((r) => !store.done.has(r.run_id));
+  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), todo.length));
   const hooks = options.hooks ?? {};
   hooks.onGridStart?.({
     total: planned.length,
@@ -220,35 +231,57 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
     backend,
     outDir,
     mode: store.mode,
+    workers,
   });
 
   // 3. Train, committing each run as it finishes; 4. or stop cleanly on a signal.
   const controller = new AbortController();
+  const pool = workers > 1 ? new WorkerPool(workers, {backend, dataDir}) : undefined;
   const release = trapSignals(controller, (signal) => {
+    pool?.stop();
     store.close('interrupted');
     process.exit(new Interrupted(signal).exitCode);
   });
   const records: RunRecord[] = [];
-  let current: RunSpec | undefined;
+  // By run id: a spec back from a worker process is a copy, not the same object.
+  const inProgress = new Map<string, RunSpec>();
+  const positions = todo.map((_, i) => planned.length - todo.length + i + 1);
+  const finished = (record: RunRecord, position: number) => {
+    store.commit(record);
+    records.push(record);
+    inProgress.delete(record.spec.run_id);
+    hooks.onRunEnd?.(record, position, planned.length);
+  };
   try {
-    for (const spec of todo) {
-      current = spec;
-      const position = planned.length - todo.length + records.length + 1;
-      hooks.onRunStart?.(spec, position, planned.length);
-      const record = await runOne(spec, config.targets, dataDir, hooks, controller.signal);
-      store.commit(record);
-      records.push(record);
-      current = undefined;
-      hooks.onRunEnd?.(record, position, planned.length);
+    if (pool) {
+      const interrupted = new Promise<never>((_, reject) => {
+        controller.signal.addEventListener('abort', () => {
+          pool.stop();
+          reject(new Interrupted(controller.signal.reason as NodeJS.Signals));
+        });
+      });
+      const tracked = {...hooks, onRunStart: (spec: RunSpec, position: number, total: number) => {
+        inProgress.set(spec.run_id, spec);
+        hooks.onRunStart?.(spec, position, total);
+      }};
+      await Promise.race([pool.run(todo, config.targets, positions, planned.length, tracked, finished), interrupted]);
+      await pool.close();
+    } else {
+      for (const [i, spec] of todo.entries()) {
+        inProgress.set(spec.run_id, spec);
+        hooks.onRunStart?.(spec, positions[i]!, planned.length);
+        finished(await runOne(spec, config.targets, dataDir, hooks, controller.signal), positions[i]!);
+      }
     }
   } catch (error) {
+    pool?.stop();
     if (!(error instanceof Interrupted)) {
       store.close('interrupted');
       throw error;
     }
     hooks.onInterrupt?.(error.signal);
     store.close('interrupted');
-    throw new GridInterrupted(error.signal, outDir, store.done.size, planned.length, current);
+    throw new GridInterrupted(error.signal, outDir, store.done.size, planned.length, [...inProgress.values()]);
   } finally {
     release();
   }

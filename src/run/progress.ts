@@ -1,10 +1,11 @@
 // Progress on stderr, so stdout stays clean for the table or --json.
 //
-// On a terminal: three live lines — the grid (runs done, steps/s, elapsed, ETA), the current run
-// (steps, steps/s, ETA, which cell) and its latest numbers — and one line per finished run
-// above them. Training is a loop that rarely yields, so the bars are drawn from the step
-// callback itself, at most 10 times a second, rather than by cli-progress's timer.
-// The terminal's cursor and line wrapping are restored on every way out (end, error, signal).
+// On a terminal: live lines — the grid (runs done, steps/s, elapsed, ETA), and for every run in
+// progress (one, or one per worker process) its steps, steps/s, ETA and latest numbers — with
+// a line per started and finished run above them. Training is a loop that rarely yields, so
+// the bars are drawn from the step callback itself, at most 10 times a second, rather than by
+// cli-progress's timer. The terminal's cursor and line wrapping are restored on every way out
+// (end, error, signal).
 //
 // Off a terminal (CI logs, pipes): a plain line when a run starts, at each quarter of it, and
 // when it ends. Every test accuracy shown names the step it was measured at.
@@ -12,8 +13,8 @@
 import cliProgress from 'cli-progress';
 import {cellLabel, type RunSpec} from '../config/expand.js';
 import type {RunRecord} from '../results/columns.js';
-import type {CurvePoint} from '../train/trainer.js';
 import {fmtValue} from '../results/format.js';
+import type {CurvePoint} from '../train/trainer.js';
 import type {ExperimentHooks, GridStart} from './experiment.js';
 
 export interface ProgressOptions {
@@ -49,74 +50,28 @@ function endLine(record: RunRecord): string {
   return `${record.status}${acc}${speed}${note}`;
 }
 
-/** Rates and ETAs for the run in progress and the whole grid, from steps and the clock. */
-class Tracker {
-  total = 0;
-  gridStepsLeft = 0;
-  done = 0;
-  runSteps = 1;
+/** One run in progress: where it is, how fast, and its latest numbers. */
+class RunState {
   step = 0;
   loss = NaN;
   /** The latest evaluation: test accuracy, or test loss for regression, and its step. */
   test?: {label: string; value: string; step: number};
-  private gridStart = 0;
-  private runStart = 0;
-  private sessionSteps = 0;
+  constructor(
+    readonly spec: RunSpec,
+    readonly position: number,
+    readonly started: number,
+  ) {}
 
-  constructor(private readonly now: () => number) {}
-
-  startGrid(info: GridStart): void {
-    this.total = info.total;
-    this.done = info.done;
-    this.gridStepsLeft = info.steps;
-    this.gridStart = this.now();
+  get steps(): number {
+    return this.spec.train.steps;
   }
 
-  startRun(spec: RunSpec): void {
-    this.runSteps = spec.train.steps;
-    this.step = 0;
-    this.loss = NaN;
-    this.test = undefined;
-    this.runStart = this.now();
+  rate(now: number): number {
+    return this.step / Math.max(1e-3, (now - this.started) / 1000);
   }
 
-  advance(step: number, loss: number): void {
-    this.sessionSteps += step - this.step;
-    this.gridStepsLeft -= step - this.step;
-    this.step = step;
-    this.loss = loss;
-  }
-
-  see(point: CurvePoint): void {
-    this.test = point.test_accuracy === undefined
-      ? {label: 'loss', value: fmtValue(point.test_loss, 4), step: point.step}
-      : {label: 'acc', value: point.test_accuracy.toFixed(4), step: point.step};
-  }
-
-  endRun(record: RunRecord): void {
-    // A run that stopped early (diverged, failed) leaves its remaining steps undone.
-    this.gridStepsLeft -= this.runSteps - this.step;
-    this.done++;
-  }
-
-  get runRate(): number {
-    return this.step / Math.max(1e-3, (this.now() - this.runStart) / 1000);
-  }
-
-  get gridRate(): number {
-    return this.sessionSteps / Math.max(1e-3, (this.now() - this.gridStart) / 1000);
-  }
-
-  get runEta(): string {
-    return this.step > 0 ? fmtDuration((this.runSteps - this.step) / this.runRate) : '—';
-  }
-
-  get gridEta(): string {
-    return this.sessionSteps > 0 ? fmtDuration(this.gridStepsLeft / this.gridRate) : '—';
-  }
-
-  get elapsed(): string {
-    return fmtDuration((this.now() - this.gridStart) / 1000);
+  eta(now: number): string {
+    return this.step > 0 ? fmtDuration((this.steps - this.step) / this.rate(now)) : '—';
   }
 
   get numbers(): string {
@@ -126,39 +81,110 @@ class Tracker {
   }
 }
 
+/** Rates and ETAs for the runs in progress and the whole grid, from steps and the clock. */
+class Tracker {
+  total = 0;
+  done = 0;
+  gridStepsLeft = 0;
+  /** Runs trained side by side: lines then name their run. */
+  workers = 1;
+  readonly runs = new Map<string, RunState>();
+  private gridStart = 0;
+  private sessionSteps = 0;
+
+  constructor(readonly now: () => number) {}
+
+  startGrid(info: GridStart): void {
+    this.total = info.total;
+    this.workers = info.workers;
+    this.done = info.done;
+    this.gridStepsLeft = info.steps;
+    this.gridStart = this.now();
+  }
+
+  startRun(spec: RunSpec, position: number): RunState {
+    const run = new RunState(spec, position, this.now());
+    this.runs.set(spec.run_id, run);
+    return run;
+  }
+
+  advance(spec: RunSpec, step: number, loss: number): RunState | undefined {
+    const run = this.runs.get(spec.run_id);
+    if (!run) return undefined;
+    this.sessionSteps += step - run.step;
+    this.gridStepsLeft -= step - run.step;
+    run.step = step;
+    run.loss = loss;
+    return run;
+  }
+
+  see(spec: RunSpec, point: CurvePoint): void {
+    const run = this.runs.get(spec.run_id);
+    if (!run) return;
+    run.test = point.test_accuracy === undefined
+      ? {label: 'loss', value: fmtValue(point.test_loss, 4), step: point.step}
+      : {label: 'acc', value: point.test_accuracy.toFixed(4), step: point.step};
+  }
+
+  endRun(record: RunRecord): void {
+    const run = this.runs.get(record.spec.run_id);
+    // A run that stopped early (diverged, failed) leaves its remaining steps undone.
+    this.gridStepsLeft -= record.spec.train.steps - (run?.step ?? 0);
+    this.runs.delete(record.spec.run_id);
+    this.done++;
+  }
+
+  get gridRate(): number {
+    return this.sessionSteps / Math.max(1e-3, (this.now() - this.gridStart) / 1000);
+  }
+
+  get gridEta(): string {
+    return this.sessionSteps > 0 ? fmtDuration(this.gridStepsLeft / this.gridRate) : '—';
+  }
+
+  get elapsed(): string {
+    return fmtDuration((this.now() - this.gridStart) / 1000);
+  }
+}
+
 export function progressHooks(options: ProgressOptions = {}): Progress {
   if (options.quiet) return {stop() {}};
   const stream = options.stream ?? process.stderr;
   const tty = options.tty ?? Boolean(stream.isTTY);
   const tracker = new Tracker(options.now ?? (() => performance.now()));
-  return tty ? barHooks(stream, tracker, options.now ?? (() => performance.now())) : lineHooks(stream, tracker);
+  return tty ? barHooks(stream, tracker) : lineHooks(stream, tracker);
 }
 
 function lineHooks(stream: NodeJS.WritableStream, t: Tracker): Progress {
-  let quarter = 0;
+  const quarters = new Map<string, number>();
   return {
     onGridStart: (info) => {
       t.startGrid(info);
       const resumed = info.done > 0 ? ` (resuming: ${info.done} already done)` : '';
-      stream.write(`normbench: ${info.total} runs on backend ${info.backend} → ${info.outDir}${resumed}\n`);
+      const workers = info.workers > 1 ? ` · ${info.workers} worker processes` : '';
+      stream.write(`normbench: ${info.total} runs on backend ${info.backend}${workers} → ${info.outDir}${resumed}\n`);
     },
     onRunStart: (spec, position, total) => {
-      t.startRun(spec);
-      quarter = 0;
+      t.startRun(spec, position);
+      quarters.set(spec.run_id, 0);
       stream.write(`[${position}/${total}] ${cellLabel(spec)} (${spec.run_id}): ${spec.train.steps} steps\n`);
     },
-    onStep: (_spec, step, loss) => {
-      t.advance(step, loss);
-      const q = Math.floor((4 * step) / t.runSteps);
-      if (q > quarter && q < 4) {
-        quarter = q;
-        stream.write(`  step ${step}/${t.runSteps} · ${t.numbers} · ${t.runRate.toFixed(0)} steps/s · run eta ${t.runEta} · grid eta ${t.gridEta}\n`);
+    onStep: (spec, step, loss) => {
+      const run = t.advance(spec, step, loss);
+      if (!run) return;
+      const q = Math.floor((4 * step) / run.steps);
+      if (q > (quarters.get(spec.run_id) ?? 0) && q < 4) {
+        quarters.set(spec.run_id, q);
+        const now = t.now();
+        const who = t.workers > 1 ? `[${run.position}/${t.total}] ` : '';
+        stream.write(`  ${who}step ${step}/${run.steps} · ${run.numbers} · ${run.rate(now).toFixed(0)} steps/s · run eta ${run.eta(now)} · grid eta ${t.gridEta}\n`);
       }
     },
-    onEval: (_spec, point) => t.see(point),
-    onRunEnd: (record) => {
+    onEval: (spec, point) => t.see(spec, point),
+    onRunEnd: (record, position, total) => {
       t.endRun(record);
-      stream.write(`  ${endLine(record)}\n`);
+      quarters.delete(record.spec.run_id);
+      stream.write(`  ${t.workers > 1 ? `[${position}/${total}] ` : ''}${endLine(record)}\n`);
     },
     stop() {},
   };
@@ -167,15 +193,15 @@ function lineHooks(stream: NodeJS.WritableStream, t: Tracker): Progress {
 /** Show the cursor and turn line wrapping back on (what cli-progress turned off). */
 const RESTORE = '\x1b[?25h\x1b[?7h';
 
-function barHooks(stream: NodeJS.WriteStream, t: Tracker, now: () => number): Progress {
+function barHooks(stream: NodeJS.WriteStream, t: Tracker): Progress {
   const multi = new cliProgress.MultiBar(
     {stream, clearOnComplete: false, hideCursor: true, linewrap: false, fps: 10, barsize: 24, autopadding: true,
       format: ' {label} |{bar}| {text}'},
     cliProgress.Presets.shades_classic,
   );
   let grid: cliProgress.SingleBar | undefined;
-  let run: cliProgress.SingleBar | undefined;
-  let numbers: cliProgress.SingleBar | undefined;
+  /** Per run in progress: its bar and its numbers line. */
+  const lines = new Map<string, {bar: cliProgress.SingleBar; numbers: cliProgress.SingleBar}>();
   let lastDraw = -Infinity;
   let stopped = false;
   // Whatever ends the process — an error, a signal, process.exit — gets the terminal back.
@@ -185,12 +211,17 @@ function barHooks(stream: NodeJS.WriteStream, t: Tracker, now: () => number): Pr
   process.once('exit', restore);
 
   const refresh = (force = false) => {
-    const at = now();
+    const at = t.now();
     if (!force && at - lastDraw < FRAME_MS) return;
     lastDraw = at;
     grid?.update(t.done, {label: 'grid', text: `${t.done}/${t.total} runs · ${t.gridRate.toFixed(0)} steps/s · ${t.elapsed} elapsed · eta ${t.gridEta}`});
-    run?.update(t.step, {label: 'run ', text: `${t.step}/${t.runSteps} steps · ${t.runRate.toFixed(0)} steps/s · eta ${t.runEta}`});
-    numbers?.update(0, {label: '    ', text: t.numbers});
+    for (const [id, line] of lines) {
+      const run = t.runs.get(id);
+      if (!run) continue;
+      const label = t.workers > 1 ? `run ${run.position}` : 'run ';
+      line.bar.update(run.step, {label, text: `${run.step}/${run.steps} steps · ${run.rate(at).toFixed(0)} steps/s · eta ${run.eta(at)}`});
+      line.numbers.update(0, {label: ' '.repeat(label.length), text: run.numbers});
+    }
     multi.update();
   };
 
@@ -198,26 +229,33 @@ function barHooks(stream: NodeJS.WriteStream, t: Tracker, now: () => number): Pr
     onGridStart: (info) => {
       t.startGrid(info);
       const resumed = info.done > 0 ? ` · resuming: ${info.done} already done` : '';
-      multi.log(`normbench: ${info.total} runs on backend ${info.backend} → ${info.outDir}${resumed}\n`);
+      const workers = info.workers > 1 ? ` · ${info.workers} worker processes` : '';
+      multi.log(`normbench: ${info.total} runs on backend ${info.backend}${workers} → ${info.outDir}${resumed}\n`);
       grid = multi.create(Math.max(1, info.total), info.done, {label: 'grid', text: ''});
-      run = multi.create(1, 0, {label: 'run ', text: ''});
-      numbers = multi.create(1, 0, {label: '    ', text: ''}, {format: ' {label} {text}'});
       refresh(true);
     },
     onRunStart: (spec, position, total) => {
-      t.startRun(spec);
-      run?.setTotal(spec.train.steps);
+      t.startRun(spec, position);
+      const bar = multi.create(spec.train.steps, 0, {label: 'run ', text: ''});
+      const numbers = multi.create(1, 0, {label: '    ', text: ''}, {format: ' {label} {text}'});
+      lines.set(spec.run_id, {bar, numbers});
       multi.log(`[${position}/${total}] ${cellLabel(spec)} (${spec.run_id}): ${spec.train.steps} steps\n`);
       refresh(true);
     },
-    onStep: (_spec, step, loss) => {
-      t.advance(step, loss);
+    onStep: (spec, step, loss) => {
+      t.advance(spec, step, loss);
       refresh();
     },
-    onEval: (_spec, point) => t.see(point),
-    onRunEnd: (record) => {
+    onEval: (spec, point) => t.see(spec, point),
+    onRunEnd: (record, position, total) => {
       t.endRun(record);
-      multi.log(`  ${endLine(record)}\n`);
+      const line = lines.get(record.spec.run_id);
+      if (line) {
+        multi.remove(line.bar);
+        multi.remove(line.numbers);
+        lines.delete(record.spec.run_id);
+      }
+      multi.log(`  ${t.workers > 1 ? `[${position}/${total}] ` : ''}${endLine(record)}\n`);
       refresh(true);
     },
     onInterrupt() {

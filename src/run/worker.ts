@@ -1,0 +1,87 @@
+// A worker process: trains the grid cells the parent sends it, one at a time, and reports
+// progress and each finished run back. It writes nothing: the parent owns the results directory.
+//
+// Messages (structured clone over IPC, so NaN, ∞ and typed arrays survive):
+//   parent → worker: {type: 'run', spec, targets} · {type: 'stop'}
+//   worker → parent: {type: 'ready'} · {type: 'start', runId} · {type: 'step', runId, step, loss}
+//                    (at most every STEP_MS) · {type: 'eval', runId, point} · {type: 'done', record}
+// Ctrl-C in a terminal reaches every process of the group; a worker ignores it and lets the
+// parent decide (it stops the workers). A worker whose parent is gone exits at once.
+
+import {useBackend} from '../backend.js';
+import type {RunSpec} from '../config/expand.js';
+import type {Targets} from '../config/schema.js';
+import {Interrupted} from '../errors.js';
+import type {RunRecord} from '../results/columns.js';
+import type {CurvePoint} from '../train/trainer.js';
+import {runOne} from './experiment.js';
+
+export type ToWorker = {type: 'run'; spec: RunSpec; targets: Targets} | {type: 'stop'};
+export type FromWorker =
+  | {type: 'ready'}
+  | {type: 'start'; runId: string}
+  | {type: 'step'; runId: string; step: number; loss: number}
+  | {type: 'eval'; runId: string; point: CurvePoint}
+  | {type: 'done'; record: RunRecord}
+  | {type: 'error'; message: string};
+
+/** How often a worker reports the step it is at (the display redraws at most 10 times a second). */
+const STEP_MS = 100;
+
+export interface WorkerOptions {
+  backend: string;
+  dataDir?: string;
+}
+
+async function main(): Promise<void> {
+  const options = JSON.parse(process.env.NORMBENCH_WORKER ?? '{}') as WorkerOptions;
+  const send = (message: FromWorker) => process.send?.(message);
+  process.on('SIGINT', () => {});
+  process.on('disconnect', () => process.exit(0));
+  let controller: AbortController | undefined;
+  try {
+    await useBackend(options.backend);
+  } catch (error) {
+    send({type: 'error', message: (error as Error).message});
+    process.exit(1);
+  }
+  const queue: ToWorker[] = [];
+  let busy = false;
+  const next = async () => {
+    if (busy) return;
+    const message = queue.shift();
+    if (!message || message.type !== 'run') return;
+    busy = true;
+    const {spec, targets} = message;
+    controller = new AbortController();
+    let lastStep = 0;
+    send({type: 'start', runId: spec.run_id});
+    try {
+      const record = await runOne(spec, targets, options.dataDir, {
+        onStep: (_s, step, loss) => {
+          const now = performance.now();
+          if (now - lastStep < STEP_MS && step !== spec.train.steps) return;
+          lastStep = now;
+          send({type: 'step', runId: spec.run_id, step, loss});
+        },
+        onEval: (_s, point) => send({type: 'eval', runId: spec.run_id, point}),
+      }, controller.signal);
+      send({type: 'done', record});
+    } catch (error) {
+      if (!(error instanceof Interrupted)) throw error;
+    }
+    busy = false;
+    await next();
+  };
+  process.on('message', (message: ToWorker) => {
+    if (message.type === 'stop') {
+      controller?.abort('SIGTERM');
+      process.exit(0);
+    }
+    queue.push(message);
+    void next();
+  });
+  send({type: 'ready'});
+}
+
+await main();

@@ -1,0 +1,106 @@
+// Grid cells in worker processes (--workers N): the same files as one process, failures of a
+// worker contained, and no worker left behind by Ctrl-C or by a parent killed with -9.
+
+import {spawn} from 'node:child_process';
+import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import test from 'ava';
+import {parse} from 'csv-parse/sync';
+import {isTimingColumn} from '../src/results/columns.js';
+import {BIN, cli, tempDir} from './helpers.js';
+
+const GRID = `name: grid
+question: Do worker processes give the same results?
+dataset: {name: synthetic, features: 8, classes: 3, train_size: 120, test_size: 60}
+model: {kind: mlp, hidden: [8, 8]}
+train: {optimizer: sgd, lr: 0.2, batch_size: 12, steps: 400, eval_every: 100}
+grid:
+  norm: [none, batch, layer]
+  activation: [relu, tanh]
+`;
+
+type Row = Record<string, string>;
+const readCsv = (file: string): Row[] => parse(readFileSync(file, 'utf8'), {columns: true}) as Row[];
+const untimed = (rows: Row[]) => rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !isTimingColumn(k))));
+
+/** Processes whose environment carries `mark` (the CLI and the workers it forked). */
+function marked(mark: string): Array<{pid: number; worker: boolean}> {
+  const found: Array<{pid: number; worker: boolean}> = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`NORMBENCH_TEST_MARK=${mark}`)) continue;
+      found.push({pid: Number(pid), worker: readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker.js')});
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(check: () => boolean, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await wait(20);
+  }
+}
+
+function start(args: string[], cwd: string, mark: string) {
+  const child = spawn(process.execPath, [BIN, ...args], {cwd, env: {...process.env, NORMBENCH_TEST_MARK: mark}, stdio: ['ignore', 'pipe', 'pipe']});
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {child, done, stderr: () => stderr};
+}
+
+test('--workers 2 writes exactly what --workers 1 writes (timing aside)', (t) => {
+  const dir = tempDir('normbench-workers-');
+  writeFileSync(join(dir, 'g.yaml'), GRID);
+  const one = cli(['run', 'g.yaml', '--out', 'one', '--workers', '1', '--quiet', '--backend', 'wasm'], dir);
+  const two = cli(['run', 'g.yaml', '--out', 'two', '--workers', '2', '--backend', 'wasm'], dir);
+  t.is(one.code, 0, one.stderr);
+  t.is(two.code, 0, two.stderr);
+  t.regex(two.stderr, /normbench: 6 runs on backend wasm · 2 worker processes →/);
+  for (const file of ['curves.csv', 'summary.csv']) t.deepEqual(untimed(readCsv(join(dir, 'two', file))), untimed(readCsv(join(dir, 'one', file))), file);
+  t.deepEqual(JSON.parse(readFileSync(join(dir, 'two', 'manifest.json'), 'utf8')).runs.map((r: {index: number}) => r.index), [0, 1, 2, 3, 4, 5]);
+});
+
+test('a worker that dies fails only its run: the grid goes on with a new worker', async (t) => {
+  const dir = tempDir('normbench-workers-');
+  writeFileSync(join(dir, 'g.yaml'), GRID.replace('steps: 400', 'steps: 3000'));
+  const mark = `die-${process.pid}`;
+  const run = start(['run', 'g.yaml', '--out', 'o', '--workers', '2', '--backend', 'wasm'], dir, mark);
+  // Both workers busy with a run (a worker killed before its first run is simply replaced).
+  await until(() => run.stderr().includes('[2/6]'));
+  await wait(500);
+  process.kill(marked(mark).find((p) => p.worker)!.pid, 'SIGKILL');
+  t.is(await run.done, 1, run.stderr());
+  const rows = readCsv(join(dir, 'o', 'summary.csv'));
+  t.is(rows.length, 6);
+  const failed = rows.filter((r) => r.status === 'failed');
+  t.is(failed.length, 1, JSON.stringify(rows.map((r) => r.status)));
+  t.regex(failed[0]!.message!, /its worker process died \(SIGKILL\)/);
+  t.is(rows.filter((r) => r.status === 'ok').length, 5);
+});
+
+test('no worker outlives its grid: not after Ctrl-C (SIGINT to the group), not after kill -9 of the parent', async (t) => {
+  const dir = tempDir('normbench-workers-');
+  writeFileSync(join(dir, 'g.yaml'), GRID.replace('steps: 400', 'steps: 20000'));
+  for (const how of ['SIGINT', 'SIGKILL'] as const) {
+    const mark = `${how}-${process.pid}`;
+    const run = start(['run', 'g.yaml', '--out', how, '--workers', '2', '--backend', 'wasm'], dir, mark);
+    await until(() => run.stderr().includes('[2/6]'));
+    // A terminal's Ctrl-C reaches every process of the foreground group; here, each by hand.
+    for (const p of how === 'SIGINT' ? marked(mark) : [{pid: run.child.pid!}]) process.kill(p.pid, how);
+    const code = await run.done;
+    t.is(code, how === 'SIGINT' ? 130 : null, run.stderr());
+    await until(() => marked(mark).length === 0, 10_000).catch(() => undefined);
+    t.deepEqual(marked(mark), [], `${how}: every worker gone`);
+    if (how === 'SIGINT') {
+      t.regex(run.stderr(), /interrupted \(SIGINT\): kept 0 finished runs of 6 in \S+\. The 2 runs in progress were dropped\./);
+      t.is(JSON.parse(readFileSync(join(dir, how, 'manifest.json'), 'utf8')).state, 'interrupted');
+    }
+  }
+});
