@@ -11,7 +11,7 @@ test('the public API builds norms and models and trains without the CLI', async 
   const y = ln.apply(tf.tensor2d([[1, 2, 3, 4]]), {training: false, updateStats: false});
   const v = y.dataSync();
   t.true(Math.abs(v[0]! + 1.3416) < 1e-3, `LN of 1..4: ${Array.from(v)}`);
-  t.deepEqual([...api.NORMS], ['none', 'batch', 'layer', 'weight', 'bn-rnn']);
+  t.deepEqual([...api.NORMS], ['none', 'batch', 'layer', 'weight', 'group', 'rms', 'renorm', 'mean-only', 'centered-stopgrad', 'bn-rnn']);
 
   const data = api.makeSynthetic({features: 5, classes: 2, train_size: 80, test_size: 40, separation: 3, seed: 2});
   const model = api.buildModel({

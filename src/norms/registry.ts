@@ -9,12 +9,17 @@ import {NoNorm, noneOptions} from './none.js';
 import {MODELS, RECURRENT_MODELS, type ModelKind} from '../config/schema.js';
 import {RecurrentBatchNorm} from './batch-recurrent.js';
 import {BnRnn, bnRnnOptions} from './bn-rnn.js';
+import {CenteredStopgrad, centeredStopgradOptions} from './centered-stopgrad.js';
+import {GroupNorm, groupOptions} from './group.js';
 import {RecurrentLayerNorm} from './layer-recurrent.js';
+import {MeanOnlyBatchNorm, meanOnlyOptions} from './mean-only.js';
 import {NoRecurrentNorm, type RecurrentNorm, type RecurrentNormInit} from './recurrent.js';
+import {BatchRenorm, renormOptions} from './renorm.js';
+import {RmsNorm, rmsOptions} from './rms.js';
 import type {Norm, NormInit} from './types.js';
 import {WeightNorm, weightOptions} from './weight.js';
 
-export const NORMS = ['none', 'batch', 'layer', 'weight', 'bn-rnn'] as const;
+export const NORMS = ['none', 'batch', 'layer', 'weight', 'group', 'rms', 'renorm', 'mean-only', 'centered-stopgrad', 'bn-rnn'] as const;
 export type NormName = (typeof NORMS)[number];
 
 interface NormDefinition<O extends z.ZodObject> {
@@ -63,6 +68,36 @@ export const NORM_REGISTRY = {
     paper: 'Salimans & Kingma 2016',
     options: weightOptions,
     create: (init, options) => new WeightNorm(init, options),
+  }),
+  group: define({
+    summary: 'per example over groups of a layer’s units (groups must divide the width); same at train and test; γ, β per unit. groups=1 is layer norm',
+    paper: 'Wu & He 2018',
+    options: groupOptions,
+    create: (init, options) => new GroupNorm(init, options),
+  }),
+  rms: define({
+    summary: 'per example, divide by the root mean square of the units, no centring (the dense bias stays); gain γ, β optional',
+    paper: 'Zhang & Sennrich 2019',
+    options: rmsOptions,
+    create: (init, options) => new RmsNorm(init, options),
+  }),
+  renorm: define({
+    summary: 'batch norm corrected towards the moving averages by r, d (no gradient through them), their bounds widened from plain BN over a warm-up; γ, β; counts its own training steps',
+    paper: 'Ioffe 2017',
+    options: renormOptions,
+    create: (init, options) => new BatchRenorm(init, options),
+  }),
+  'mean-only': define({
+    summary: 'subtract the batch mean per unit (moving mean at evaluation), no division; β replaces the dense bias. The half of BN that pairs with weight norm',
+    paper: 'Salimans & Kingma 2016 §2.1',
+    options: meanOnlyOptions,
+    create: (init, options) => new MeanOnlyBatchNorm(init, options),
+  }),
+  'centered-stopgrad': define({
+    summary: 'counter-example: centre by the batch mean with no gradient through it; the dense bias stays, and grows without changing the output; no γ, β',
+    paper: 'Ioffe & Szegedy 2015 §2',
+    options: centeredStopgradOptions,
+    create: (init, options) => new CenteredStopgrad(init, options),
   }),
   'bn-rnn': define({
     summary: 'BN on the input-to-hidden term of a recurrent cell only; statistics per frame or pooled over the sequence',

@@ -13,7 +13,7 @@ import {train} from '../../src/train/trainer.js';
 import {setupBackend} from '../helpers.js';
 
 /** The norms built for the MLP (bn-rnn lives in recurrent cells only). */
-const MLP_NORMS = NORMS.filter((n) => normModels(n).includes('mlp'));
+const MLP_NORMS = NORMS.filter((n): n is Exclude<NormName, 'bn-rnn'> => normModels(n).includes('mlp'));
 
 test.before(setupBackend);
 
@@ -24,12 +24,17 @@ function mlp(norm: NormName, activation: (typeof ACTIVATIONS)[number] = 'relu', 
 }
 
 test('parameter counts of 784-100-100-100-10 per norm', (t) => {
-  // none: 784·100+100 + 2·(100·100+100) + 100·10+10. batch/layer: the 3 hidden biases go, γ and β
-  // (2·100 per layer) come. weight: g (100 per layer) joins the kernel v and the bias.
-  const expected: Partial<Record<NormName, number>> = {none: 99710, batch: 100010, layer: 100010, weight: 100010};
+  // none: 784·100+100 + 2·(100·100+100) + 100·10+10. batch/layer/group/renorm: the 3 hidden
+  // biases go, γ and β (2·100 per layer) come. weight: g (100 per layer) joins the kernel v and
+  // the bias. rms: γ joins the bias (no centring, so the bias stays). mean-only: β replaces the
+  // bias. centered-stopgrad: no parameters, the bias stays.
+  const expected: Record<(typeof MLP_NORMS)[number], number> = {
+    none: 99710, batch: 100010, layer: 100010, weight: 100010,
+    group: 100010, rms: 100010, renorm: 100010, 'mean-only': 99710, 'centered-stopgrad': 99710,
+  };
   for (const norm of MLP_NORMS) {
     const m = mlp(norm);
-    t.is(parameterCount(m), expected[norm]!, norm);
+    t.is(parameterCount(m), expected[norm], norm);
     m.dispose();
   }
 });
@@ -45,6 +50,11 @@ test('parameter names say what each parameter is', (t) => {
   t.deepEqual(names('batch'), ['hidden1/kernel', 'hidden1/batch/gamma', 'hidden1/batch/beta', 'hidden1/batch/moving_mean', 'hidden1/batch/moving_variance']);
   t.deepEqual(names('layer'), ['hidden1/kernel', 'hidden1/layer/gamma', 'hidden1/layer/beta']);
   t.deepEqual(names('weight'), ['hidden1/v', 'hidden1/bias', 'hidden1/weight/g']);
+  t.deepEqual(names('group'), ['hidden1/kernel', 'hidden1/group/gamma', 'hidden1/group/beta']);
+  t.deepEqual(names('rms'), ['hidden1/kernel', 'hidden1/bias', 'hidden1/rms/gamma']);
+  t.deepEqual(names('renorm'), ['hidden1/kernel', 'hidden1/renorm/gamma', 'hidden1/renorm/beta', 'hidden1/renorm/moving_mean', 'hidden1/renorm/moving_variance', 'hidden1/renorm/step']);
+  t.deepEqual(names('mean-only'), ['hidden1/kernel', 'hidden1/mean-only/beta', 'hidden1/mean-only/moving_mean']);
+  t.deepEqual(names('centered-stopgrad'), ['hidden1/kernel', 'hidden1/bias', 'hidden1/centered-stopgrad/moving_mean']);
 });
 
 test('every norm × activation starts from the same weights for what it shares', (t) => {

@@ -1,0 +1,68 @@
+// Mean-only batch normalization (Salimans & Kingma 2016 §2.1), per unit over the batch:
+//   training:    y = x − μ_B + β      (gradients through μ_B: ∂L/∂x = dy − mean_batch(dy))
+//   evaluation:  y = x − μ_run + β
+//   μ_run ← momentum · μ_run + (1 − momentum) · μ_B   (batch norm's convention, batch.ts)
+// No division by the standard deviation: the paper pairs it with weight normalization, which
+// fixes each unit's scale through g, while mean-only BN fixes its mean. μ_B cancels a dense bias before it, so the bias is dropped and β
+// takes its place. Written as a transform of z alone, so it composes with a kernel
+// reparameterisation (weight norm) without knowing about it.
+
+import * as tf from '../tf.js';
+import {variableOf} from '../nn/variables.js';
+import {z} from 'zod';
+import {strict} from '../util/strict.js';
+import type {ForwardContext, Norm, NormInit} from './types.js';
+
+export const meanOnlyOptions = strict({
+  /** Decay of the moving mean used at evaluation (0.9 = PyTorch momentum 0.1). */
+  momentum: z.number().min(0).max(1).default(0.9),
+  /** Learn a shift β (initialised to 0) in place of the dropped dense bias. */
+  center: z.boolean().default(true),
+});
+export type MeanOnlyOptions = z.infer<typeof meanOnlyOptions>;
+
+/** The training op: x − mean over the batch (+ β). */
+export function meanOnlyTrain(x: tf.Tensor2D, beta: tf.Tensor1D | undefined): {y: tf.Tensor2D; mean: tf.Tensor1D} {
+  const mean = tf.mean(x, 0) as tf.Tensor1D;
+  const centred: tf.Tensor2D = tf.sub(x, mean);
+  return {y: beta ? tf.add(centred, beta) : centred, mean};
+}
+
+export class MeanOnlyBatchNorm implements Norm {
+  readonly name = 'mean-only';
+  readonly params: Record<string, tf.Variable> = {};
+  readonly state: Record<string, tf.Variable>;
+  readonly dropsDenseBias = true;
+  private readonly beta?: tf.Variable<tf.Rank.R1>;
+  private readonly movingMean: tf.Variable<tf.Rank.R1>;
+
+  constructor(
+    init: NormInit,
+    readonly options: MeanOnlyOptions,
+  ) {
+    if (options.center) this.params.beta = this.beta = variableOf(() => tf.zeros([init.units]) as tf.Tensor1D);
+    this.movingMean = variableOf(() => tf.zeros([init.units]) as tf.Tensor1D, false);
+    this.state = {moving_mean: this.movingMean};
+  }
+
+  kernel(stored: tf.Tensor2D): tf.Tensor2D {
+    return stored;
+  }
+
+  apply(x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
+    if (!ctx.training) {
+      const centred: tf.Tensor2D = tf.sub(x, this.movingMean);
+      return this.beta ? tf.add(centred, this.beta) : centred;
+    }
+    const {y, mean} = meanOnlyTrain(x, this.beta);
+    if (ctx.updateStats) {
+      const momentum = this.options.momentum;
+      tf.tidy(() => this.movingMean.assign(tf.add(tf.mul(this.movingMean, momentum), tf.mul(mean, 1 - momentum))));
+    }
+    return y;
+  }
+
+  dispose(): void {
+    for (const v of [...Object.values(this.params), ...Object.values(this.state)]) v.dispose();
+  }
+}

@@ -1,0 +1,64 @@
+// Root mean square layer normalization (Zhang & Sennrich 2019, eq. 4), per example over its
+// H units, without centring:
+//   RMS(a) = sqrt((1/H) Σ a_i² + ε),   y = g ⊙ a / RMS(a)   (+ β with `center`)
+// The same at training and evaluation; no running statistics. ε sits inside the square root as
+// in T5, LLaMA and torch.nn.RMSNorm (the authors' code adds it to RMS(a) outside). The gradient
+// is by autodiff: with â = a/RMS(a), ∂L/∂a = (1/RMS(a)) · (dâ − â · (1/H) Σ_i dâ_i â_i).
+//
+// RMSNorm does not subtract the mean, so a dense bias before it is not cancelled (it shifts
+// every a_i and so changes both the direction and RMS(a)): the bias is kept. β is off by
+// default as in the authors' reference code ("RMSNorm doesn't enforce re-centering
+// invariance"); `center: true` adds it, for comparing like with like against layer norm.
+
+import * as tf from '../tf.js';
+import {variableOf} from '../nn/variables.js';
+import {z} from 'zod';
+import {strict} from '../util/strict.js';
+import type {Norm, NormInit} from './types.js';
+
+export const rmsOptions = strict({
+  /** Added to the mean square before the square root. */
+  epsilon: z.number().positive().default(1e-5),
+  /** Learn a shift β after the rescaling (initialised to 0); off in the paper. */
+  center: z.boolean().default(false),
+  /** Learn a gain g per unit (initialised to 1), named gamma like the other norms' gains. */
+  scale: z.boolean().default(true),
+});
+export type RmsOptions = z.infer<typeof rmsOptions>;
+
+/** The op: y = g ⊙ a / sqrt(mean(a²) + ε) + β per row of a [batch, units]; g, β optional. */
+export function rmsNorm(a: tf.Tensor2D, gain: tf.Tensor1D | undefined, beta: tf.Tensor1D | undefined, epsilon: number): tf.Tensor2D {
+  let y: tf.Tensor2D = tf.mul(a, tf.rsqrt(tf.add(tf.mean(tf.square(a), 1, true), epsilon)));
+  if (gain) y = tf.mul(y, gain);
+  if (beta) y = tf.add(y, beta);
+  return y;
+}
+
+export class RmsNorm implements Norm {
+  readonly name = 'rms';
+  readonly params: Record<string, tf.Variable> = {};
+  readonly state = {};
+  readonly dropsDenseBias = false;
+  private readonly gamma?: tf.Variable<tf.Rank.R1>;
+  private readonly beta?: tf.Variable<tf.Rank.R1>;
+
+  constructor(
+    init: NormInit,
+    readonly options: RmsOptions,
+  ) {
+    if (options.scale) this.params.gamma = this.gamma = variableOf(() => tf.ones([init.units]) as tf.Tensor1D);
+    if (options.center) this.params.beta = this.beta = variableOf(() => tf.zeros([init.units]) as tf.Tensor1D);
+  }
+
+  kernel(stored: tf.Tensor2D): tf.Tensor2D {
+    return stored;
+  }
+
+  apply(a: tf.Tensor2D): tf.Tensor2D {
+    return rmsNorm(a, this.gamma, this.beta, this.options.epsilon);
+  }
+
+  dispose(): void {
+    for (const v of Object.values(this.params)) v.dispose();
+  }
+}
