@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// Where a training step's time goes: kernels per step (by name) and wall time split into
+// host batch assembly, upload, forward, backward, optimizer and read-back, per norm.
+//
+//   node scripts/profile-step.mjs [--backend wasm] [--norms none,batch,layer,weight] [--steps 200]
+//        [--hidden 100,100,100] [--optimizer sgd]
+//
+// It mirrors the trainer's step phase by phase (the trainer itself is timed as a whole by
+// scripts/bench.mjs). Kernels are counted with tf.profile over one step after warm-up.
+
+import {parseArgs} from 'node:util';
+import {Batcher, buildModel, createOptimizer, gatherBatch, makeSynthetic, resolveNorm, tf, useBackend} from './lib.mjs';
+
+const {values} = parseArgs({
+  options: {
+    backend: {type: 'string', default: 'wasm'},
+    norms: {type: 'string', default: 'none,batch,layer,weight'},
+    steps: {type: 'string', default: '200'},
+    hidden: {type: 'string', default: '100,100,100'},
+    optimizer: {type: 'string', default: 'sgd'},
+    kernels: {type: 'boolean', default: false},
+  },
+});
+await useBackend(values.backend);
+const hidden = values.hidden.split(',').map(Number);
+const data = makeSynthetic({features: 784, classes: 10, train_size: 6000, test_size: 60, separation: 1, seed: 1});
+const spec = {optimizer: values.optimizer, lr: 0.1, batch_size: 60, steps: 1, eval_every: 1, momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0.9};
+const now = () => performance.now();
+
+function phases(model, optimizer, vars, batcher, t) {
+  let a = now();
+  const batch = gatherBatch(data.train, data.features, batcher.next());
+  let b = now();
+  t.host += b - a;
+  const [lossT, correctT] = tf.tidy(() => {
+    a = now();
+    const x = tf.tensor2d(batch.x, [spec.batch_size, data.features]);
+    const y = tf.tensor1d(batch.y, 'int32');
+    b = now();
+    t.upload += b - a;
+    let correct;
+    let fwdEnd = 0;
+    const g0 = now();
+    const {value, grads} = tf.variableGrads(() => {
+      const logits = model.forward(x, {training: true, updateStats: true});
+      correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')));
+      const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(y, data.classes), logits);
+      fwdEnd = now();
+      return loss;
+    }, vars);
+    const g1 = now();
+    t.forward += fwdEnd - g0;
+    t.backward += g1 - fwdEnd;
+    optimizer.applyGradients(grads);
+    const o1 = now();
+    t.optimizer += o1 - g1;
+    return [value, correct];
+  });
+  a = now();
+  lossT.dataSync();
+  correctT.dataSync();
+  b = now();
+  t.readback += b - a;
+  lossT.dispose();
+  correctT.dispose();
+}
+
+const round = (x, d = 1) => Number(x.toFixed(d));
+for (const norm of values.norms.split(',')) {
+  const model = buildModel({model: {kind: 'mlp', hidden, init: 'glorot_uniform', init_std: 0.01},
+    norm: resolveNorm(norm), activation: 'sigmoid', seed: 1, inputs: 784, classes: 10});
+  const optimizer = createOptimizer(spec);
+  const vars = [...model.params.values()];
+  const batcher = new Batcher(data.train.n, spec.batch_size, 1);
+  const t = {host: 0, upload: 0, forward: 0, backward: 0, optimizer: 0, readback: 0};
+  for (let i = 0; i < 30; i++) phases(model, optimizer, vars, batcher, {...t});
+  // Kernels in one step.
+  const prof = await tf.profile(() => {
+    phases(model, optimizer, vars, batcher, {...t});
+  });
+  const byName = {};
+  for (const k of prof.kernels) byName[k.name] = (byName[k.name] ?? 0) + 1;
+  const steps = Number(values.steps);
+  const t0 = now();
+  for (let i = 0; i < steps; i++) phases(model, optimizer, vars, batcher, t);
+  const total = now() - t0;
+  const us = (x) => round((1000 * x) / steps, 0);
+  const sum = Object.values(t).reduce((p, q) => p + q, 0);
+  console.log(JSON.stringify({backend: values.backend, norm, hidden: values.hidden, optimizer: values.optimizer,
+    kernels: prof.kernels.length, steps_per_s: round((1000 * steps) / total),
+    us_per_step: {total: us(total), host_batch: us(t.host), upload: us(t.upload), forward: us(t.forward), backward: us(t.backward),
+      optimizer: us(t.optimizer), readback: us(t.readback), other: us(total - sum)},
+    us_per_kernel: round((1000 * total) / steps / prof.kernels.length, 1)}));
+  if (values.kernels) console.log(JSON.stringify(Object.entries(byName).sort((p, q) => q[1] - p[1])));
+  optimizer.dispose();
+  model.dispose();
+}
