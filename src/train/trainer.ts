@@ -15,6 +15,7 @@ import {Batcher, gatherBatch} from '../data/batcher.js';
 import type {Dataset, Split, Task} from '../data/types.js';
 import {Interrupted} from '../errors.js';
 import type {Model} from '../models/types.js';
+import {softmaxCrossEntropyWithAccuracy} from '../nn/loss.js';
 import {clipByGlobalNorm, createOptimizer} from './optimizers.js';
 
 /** One evaluation point: plain numbers, no tensors. Accuracies are undefined for regression. */
@@ -237,8 +238,14 @@ function trainStep(
     let correct: tf.Scalar | undefined;
     const {value, grads} = tf.variableGrads(() => {
       const output = model.forward(x, {training: true, updateStats: true});
-      correct = tf.keep(data.task === 'classification' ? correctCount(output, y) : tf.scalar(0));
-      return batchLoss(output, y, data.task, data.classes);
+      if (data.task === 'regression') {
+        correct = tf.keep(tf.scalar(0));
+        return batchLoss(output, y, data.task, data.classes);
+      }
+      // Classification: the loss and the accuracy count as one fused op (src/nn/loss.ts).
+      const out = softmaxCrossEntropyWithAccuracy(output, y as tf.Tensor1D);
+      correct = tf.keep(out.correct);
+      return out.loss;
     }, vars);
     optimizer.applyGradients(spec.clip_norm ? clipByGlobalNorm(grads, spec.clip_norm) : grads);
     return [value, correct!];

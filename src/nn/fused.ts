@@ -1,0 +1,77 @@
+// Fused ops: one registered kernel that runs a fixed sequence of the backend's own kernels.
+//
+// Every tfjs op pays the engine's dispatch (tensor tracking, scopes, the autodiff tape, a copy
+// of every tensor saved for the gradient) on top of the backend kernel itself; on wasm that is
+// most of the cost of a small op. A fused op calls the backend's kernels directly, inside one
+// engine op, so the whole sequence pays the engine once. The kernels and their order are those
+// of the tfjs ops it replaces, on whatever backend is active, so results are bit for bit the
+// same as the unfused ops'.
+
+import * as tf from '../tf.js';
+
+type Info = tf.TensorInfo;
+type Attrs = Record<string, unknown>;
+
+/** Runs backend kernels directly; intermediates are freed by `done` unless kept. */
+export class KernelCalls {
+  private readonly temps: Info[] = [];
+
+  constructor(
+    readonly backend: tf.KernelBackend,
+    readonly backendName: string,
+  ) {}
+
+  run(kernelName: string, inputs: Record<string, Info>, attrs: Attrs = {}): Info {
+    const kernel = tf.getKernel(kernelName, this.backendName);
+    if (!kernel) throw new Error(`backend ${this.backendName} has no ${kernelName} kernel`);
+    const out = kernel.kernelFunc({inputs: inputs as tf.NamedTensorInfoMap, backend: this.backend, attrs: attrs as tf.NamedAttrMap});
+    if (Array.isArray(out)) throw new Error(`${kernelName} returned several tensors`);
+    this.temps.push(out);
+    return out;
+  }
+
+  /** A constant made on the backend (freed with the intermediates). */
+  constant(values: number[], shape: number[], dtype: 'float32' | 'int32' = 'float32'): Info {
+    const data = dtype === 'float32' ? Float32Array.from(values) : Int32Array.from(values);
+    const info = {dataId: this.backend.write(data, shape, dtype), shape, dtype};
+    this.temps.push(info);
+    return info;
+  }
+
+  /**
+   * The same data with another shape of the same size: the backend's Reshape (on wasm and cpu
+   * a second reference to the same data; tfjs-node keeps the shape in its own handle).
+   */
+  reshaped(info: Info, shape: number[]): Info {
+    return this.run(tf.Reshape, {x: info}, {shape});
+  }
+
+  /** Free every intermediate except `outputs`, which are returned. */
+  done<T extends Info | Info[]>(outputs: T): T {
+    // By object, not data: a reshape's result and its input may share data, each holding a reference.
+    const keep = new Set<Info>(Array.isArray(outputs) ? outputs : [outputs]);
+    for (const t of this.temps) if (!keep.has(t)) this.backend.disposeData(t.dataId);
+    this.temps.length = 0;
+    return outputs;
+  }
+}
+
+const registered = new Set<string>();
+
+/**
+ * Register `kernelName` for the active backend (once) with `body` as its kernel, and return
+ * the backend's name. `body` runs the backend's kernels through `KernelCalls`.
+ */
+export function ensureFusedKernel(kernelName: string, body: (k: KernelCalls, inputs: Record<string, Info>, attrs: Attrs) => Info | Info[]): string {
+  const backendName = tf.getBackend();
+  const key = `${kernelName}@${backendName}`;
+  if (!registered.has(key)) {
+    tf.registerKernel({
+      kernelName,
+      backendName,
+      kernelFunc: ({inputs, backend, attrs}) => body(new KernelCalls(backend as tf.KernelBackend, backendName), inputs as Record<string, Info>, attrs as Attrs),
+    });
+    registered.add(key);
+  }
+  return backendName;
+}
