@@ -84,20 +84,9 @@ export class BatchNorm implements Norm {
     if (!ctx.training) {
       return normalise(x, this.movingMean, this.movingVariance, this.gamma, this.beta, epsilon);
     }
-    const onStats = ctx.updateStats
-      ? (mean: tf.Tensor1D, variance: tf.Tensor1D) => this.updateMovingAverages(mean, variance, x.shape[0], momentum)
-      : undefined;
-    return standardise(x, this.gamma, this.beta, epsilon, 0, onStats);
-  }
-
-  private updateMovingAverages(mean: tf.Tensor1D, variance: tf.Tensor1D, m: number, momentum: number): void {
-    tf.tidy(() => {
-      const unbiased: tf.Tensor1D = m > 1 ? tf.mul(variance, m / (m - 1)) : variance;
-      const blend = (moving: tf.Tensor1D, batch: tf.Tensor1D): tf.Tensor1D =>
-        tf.add(tf.mul(moving, momentum), tf.mul(batch, 1 - momentum));
-      this.movingMean.assign(blend(this.movingMean, mean));
-      this.movingVariance.assign(blend(this.movingVariance, unbiased));
-    });
+    // The moving averages (unbiased σ²_B, m/(m−1)) are updated inside the fused op.
+    const moving = ctx.updateStats ? {mean: this.movingMean, variance: this.movingVariance, momentum} : undefined;
+    return standardise(x, this.gamma, this.beta, epsilon, 0, undefined, moving);
   }
 
   dispose(): void {

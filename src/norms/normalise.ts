@@ -10,6 +10,7 @@
 // For batch norm (statistics over the batch) Σ_n dx̂ = γ·∂L/∂β and Σ_n dx̂·x̂ = γ·∂L/∂γ.
 
 import * as tf from '../tf.js';
+import {ensureFusedKernel} from '../nn/fused.js';
 
 /** y = γ · (x − μ) / sqrt(σ² + ε) + β, with the statistics given; γ, β optional. */
 export function normalise<T extends tf.Tensor>(
@@ -29,10 +30,79 @@ export function normalise<T extends tf.Tensor>(
 /** Called with the batch statistics (shape [units] for axis 0, [batch] for axis 1). */
 export type StatsCallback = (mean: tf.Tensor1D, variance: tf.Tensor1D) => void;
 
+/** Moving averages updated in the same op (batch norm at training; axis 0 only). */
+export interface MovingAverages {
+  mean: tf.Variable;
+  variance: tf.Variable;
+  /** μ_run ← momentum·μ_run + (1 − momentum)·μ_B; σ²_run likewise with the unbiased σ²_B. */
+  momentum: number;
+}
+
+// The op runs as two fused kernels (src/nn/fused.ts), forward and backward, each one engine
+// op instead of ~20: the same backend kernels in the same order as the tfjs ops they replace
+// (tf.moments, the moving-average blend, the formulas above), so the results are bit-identical.
+const FORWARD = 'NormbenchStandardise';
+const BACKWARD = 'NormbenchStandardiseGrad';
+
+function register(): void {
+  ensureFusedKernel(FORWARD, (k, {x, gamma, beta, movingMean, movingVariance}, attrs) => {
+    const {axis, epsilon, momentum} = attrs as {axis: 0 | 1; epsilon: number; momentum: number};
+    const [rows, units] = x!.shape as [number, number];
+    const statSize = axis === 0 ? units : rows;
+    // tf.moments(x, axis, keepDims = true)
+    const mean = k.run(tf.Mean, {x: x!}, {axis: [axis], keepDims: true});
+    const centred = k.run(tf.Sub, {a: x!, b: mean});
+    const variance = k.run(tf.Mean, {x: k.run(tf.Square, {x: centred})}, {axis: [axis], keepDims: true});
+    const mean1 = k.reshaped(mean, [statSize]);
+    const variance1 = k.reshaped(variance, [statSize]);
+    const moving: tf.TensorInfo[] = [];
+    if (movingMean && movingVariance) {
+      const unbiased = rows > 1 ? k.run(tf.Multiply, {a: variance1, b: k.constant([rows / (rows - 1)], [])}) : variance1;
+      const keep = k.constant([momentum], []);
+      const take = k.constant([1 - momentum], []);
+      const blend = (old: tf.TensorInfo, batch: tf.TensorInfo) =>
+        k.run(tf.Add, {a: k.run(tf.Multiply, {a: old, b: keep}), b: k.run(tf.Multiply, {a: batch, b: take})});
+      moving.push(blend(movingMean, mean1), blend(movingVariance, unbiased));
+    }
+    const r = k.run(tf.Rsqrt, {x: k.run(tf.Add, {a: variance, b: k.constant([epsilon], [])})});
+    // (x − μ) is the same kernel on the same operands as in the moments: reused.
+    const xhat = k.run(tf.Multiply, {a: centred, b: r});
+    const y = k.run(tf.Add, {a: k.run(tf.Multiply, {a: xhat, b: gamma!}), b: beta!});
+    return k.done([y, xhat, r, mean1, variance1, ...moving]);
+  });
+  ensureFusedKernel(BACKWARD, (k, {dy, xhat, r, gamma}, attrs) => {
+    const {axis} = attrs as {axis: 0 | 1};
+    const n = xhat!.shape[axis]!;
+    const count = k.constant([n], []);
+    const dbeta = k.run(tf.Sum, {x: dy!}, {axis: 0, keepDims: false});
+    const dgamma = k.run(tf.Sum, {x: k.run(tf.Multiply, {a: dy!, b: xhat!})}, {axis: 0, keepDims: false});
+    let dx: tf.TensorInfo;
+    if (axis === 0) {
+      const scale = k.run(tf.Multiply, {a: gamma!, b: k.run(tf.RealDiv, {a: r!, b: count})});
+      const inner = k.run(tf.Sub, {
+        a: k.run(tf.Sub, {a: k.run(tf.Multiply, {a: dy!, b: count}), b: dbeta}),
+        b: k.run(tf.Multiply, {a: xhat!, b: dgamma}),
+      });
+      dx = k.run(tf.Multiply, {a: scale, b: inner});
+    } else {
+      const dxhat = k.run(tf.Multiply, {a: dy!, b: gamma!});
+      const s1 = k.run(tf.Sum, {x: dxhat}, {axis: 1, keepDims: true});
+      const s2 = k.run(tf.Sum, {x: k.run(tf.Multiply, {a: dxhat, b: xhat!})}, {axis: 1, keepDims: true});
+      const inner = k.run(tf.Sub, {
+        a: k.run(tf.Sub, {a: k.run(tf.Multiply, {a: dxhat, b: count}), b: s1}),
+        b: k.run(tf.Multiply, {a: xhat!, b: s2}),
+      });
+      dx = k.run(tf.Multiply, {a: k.run(tf.RealDiv, {a: r!, b: count}), b: inner});
+    }
+    return k.done([dx, dgamma, dbeta]);
+  });
+}
+
 /**
  * Standardise x [batch, units] over `axis` (0: per unit over the batch, BN; 1: per example over
  * the units, LN) with biased variance, then y = γ·x̂ + β; γ, β default to 1 and 0 (their
- * gradients are then discarded). `onStats` sees the statistics while they exist.
+ * gradients are then discarded). `onStats` sees the statistics while they exist; `moving`
+ * (batch norm) is updated with them in the same op.
  */
 export function standardise(
   x: tf.Tensor2D,
@@ -41,31 +111,29 @@ export function standardise(
   epsilon: number,
   axis: 0 | 1,
   onStats?: StatsCallback,
+  moving?: MovingAverages,
 ): tf.Tensor2D {
+  register();
   const units = x.shape[1];
-  const n = x.shape[axis];
   const op = tf.customGrad(((xs: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
-    const {mean, variance} = tf.moments(xs, axis, true);
-    if (onStats) onStats(tf.reshape(mean, [-1]), tf.reshape(variance, [-1]));
-    const r = tf.rsqrt(tf.add(variance, epsilon));
-    const xhat = tf.mul(tf.sub(xs, mean), r);
-    save([xhat, r, g]);
+    const inputs: tf.NamedTensorMap = {x: xs, gamma: g, beta: b};
+    if (moving) {
+      inputs.movingMean = moving.mean;
+      inputs.movingVariance = moving.variance;
+    }
+    const attrs = {axis, epsilon, momentum: moving?.momentum ?? 0};
+    const [y, xhat, r, mean, variance, movingMean, movingVariance] = tf.engine().runKernel(FORWARD, inputs, attrs) as tf.Tensor[];
+    if (moving) {
+      moving.mean.assign(movingMean!);
+      moving.variance.assign(movingVariance!);
+    }
+    if (onStats) onStats(mean as tf.Tensor1D, variance as tf.Tensor1D);
+    save([xhat!, r!, g]);
     return {
-      value: tf.add(tf.mul(xhat, g), b),
+      value: y!,
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
         const [xh, rs, gs] = saved as [tf.Tensor2D, tf.Tensor, tf.Tensor1D];
-        const dbeta = tf.sum(dy, 0);
-        const dgamma = tf.sum(tf.mul(dy, xh), 0);
-        let dx: tf.Tensor;
-        if (axis === 0) {
-          dx = tf.mul(tf.mul(gs, tf.div(rs, n)), tf.sub(tf.sub(tf.mul(dy, n), dbeta), tf.mul(xh, dgamma)));
-        } else {
-          const dxhat = tf.mul(dy, gs);
-          const s1 = tf.sum(dxhat, 1, true);
-          const s2 = tf.sum(tf.mul(dxhat, xh), 1, true);
-          dx = tf.mul(tf.div(rs, n), tf.sub(tf.sub(tf.mul(dxhat, n), s1), tf.mul(xh, s2)));
-        }
-        return [dx, dgamma, dbeta];
+        return tf.engine().runKernel(BACKWARD, {dy, xhat: xh, r: rs, gamma: gs}, {axis}) as tf.Tensor[];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor2D;
