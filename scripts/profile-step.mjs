@@ -5,11 +5,12 @@
 //   node scripts/profile-step.mjs [--backend wasm] [--norms none,batch,layer,weight] [--steps 200]
 //        [--hidden 100,100,100] [--optimizer sgd]
 //
-// It mirrors the trainer's step phase by phase (the trainer itself is timed as a whole by
-// scripts/bench.mjs). Kernels are counted with tf.profile over one step after warm-up.
+// The phase timings mirror the trainer's step phase by phase (src/train/trainer.ts, trainStep;
+// keep them in step with it); the kernel counts come from the trainer itself.
 
 import {parseArgs} from 'node:util';
 import {Batcher, buildModel, createOptimizer, gatherBatch, makeSynthetic, resolveNorm, tf, train, useBackend} from './lib.mjs';
+import {softmaxCrossEntropyWithAccuracy} from '../dist/src/nn/loss.js';
 
 const {values} = parseArgs({
   options: {
@@ -43,10 +44,10 @@ function phases(model, optimizer, vars, batcher, t) {
     const g0 = now();
     const {value, grads} = tf.variableGrads(() => {
       const logits = model.forward(x, {training: true, updateStats: true});
-      correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')));
-      const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(y, data.classes), logits);
+      const out = softmaxCrossEntropyWithAccuracy(logits, y);
+      correct = tf.keep(out.correct);
       fwdEnd = now();
-      return loss;
+      return out.loss;
     }, vars);
     const g1 = now();
     t.forward += fwdEnd - g0;
