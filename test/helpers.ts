@@ -46,9 +46,18 @@ export function assertClose(
   expected: tf.Tensor | number[] | number[][],
   tol: number,
   what: string,
+  /** Scale the tolerance by |expected| above 1 (float32 sums of values of several units). */
+  relativeAboveOne = false,
 ): void {
-  const d = maxAbsDiff(actual, expected);
-  t.true(d <= tol, `${what}: max |Δ| = ${d.toExponential(3)} > ${tol}`);
+  if (!relativeAboveOne) {
+    const d = maxAbsDiff(actual, expected);
+    t.true(d <= tol, `${what}: max |Δ| = ${d.toExponential(3)} > ${tol}`);
+    return;
+  }
+  const av = actual instanceof tf.Tensor ? Array.from(actual.dataSync()) : (actual as number[]).flat(2);
+  const bv = expected instanceof tf.Tensor ? Array.from(expected.dataSync()) : (expected as number[]).flat(2);
+  const worst = av.length !== bv.length ? Infinity : Math.max(0, ...av.map((a, i) => Math.abs(a - bv[i]!) / Math.max(1, Math.abs(bv[i]!))));
+  t.true(worst <= tol, `${what}: max |Δ|/max(1, |ref|) = ${worst.toExponential(3)} > ${tol}`);
 }
 
 export const BIN = join(PACKAGE_ROOT, 'bin', 'run.js');

@@ -226,7 +226,8 @@ export function recurrence(inp: RecurrenceInputs): tf.Tensor3D {
         const dzx = tf.stack(dzs, 1) as tf.Tensor3D;
         const dKernelH = tf.matMul(tf.transpose(tf.concat(hPrevs, 0)), tf.concat(das, 0));
         const dBias = tf.sum(tf.reshape(dzx, [b * steps, width]), 0);
-        const total = (list: tf.Tensor1D[], like: tf.Tensor1D) => (list.length ? tf.addN(list) : tf.zerosLike(like));
+        // The stand-ins for absent γ / β may be gone by now: zeros of their shape, not zerosLike.
+        const total = (list: tf.Tensor1D[], like: tf.Tensor1D) => (list.length ? tf.addN(list) : tf.zeros(like.shape));
         return [dzx, dKernelH, dBias, dhNext, total(dgh, gh), total(dgc, gc), total(dbc, bc)];
       },
     };

@@ -1,6 +1,8 @@
 // The recurrent cells and norms against PyTorch (float64, scripts/make-rnn-fixtures.py →
 // test/fixtures/rnn.json): a 3-step forward pass, and the gradients of the loss
-// L = Σ_t Σ h_t ⊙ R_t with respect to the input, h₀ and every parameter, within 1e-5.
+// L = Σ_t Σ h_t ⊙ R_t with respect to the input, h₀ and every parameter, within 1e-5 — relative
+// for values above 1 (some gradients reach 3.5, and float32 sums them in a backend's own order:
+// on tfjs-node ∂L/∂γ_c of BN-LSTM is 1.1e-5 off, 3e-6 relative).
 // The plain LSTM and RNN fixtures are themselves checked against torch.nn.LSTM / nn.RNN.
 
 import test from 'ava';
@@ -67,7 +69,7 @@ for (const [name, c] of Object.entries(cases)) {
   // share_stats is a different design here (see src/norms/batch-recurrent.ts): it changes only the
   // moving averages, which lstm_batch_moving and the tests of test/models/rnn.test.ts cover.
   if (name === 'lstm_batch_share_stats') continue;
-  test(`${name}: forward pass and every gradient match PyTorch within ${TOL}`, (t) => {
+  test(`${name}: forward pass and every gradient match PyTorch within ${TOL} (relative above 1)`, (t) => {
     const {layer, norm, variables} = build(c);
     const ctx = {training: c.mode === 'train', updateStats: name === 'lstm_batch_moving'};
     const R = tf.tensor3d(c.inputs.R);
@@ -81,22 +83,22 @@ for (const [name, c] of Object.entries(cases)) {
     };
     const all = [...Object.values(variables), ...Object.values(norm.params)];
     const {value, grads} = tf.variableGrads(loss, all);
-    assertClose(t, hs!, c.outputs.h.flat(), TOL, 'h');
-    if (c.outputs.c_T) assertClose(t, cT!, c.outputs.c_T, TOL, 'c_T');
-    assertClose(t, [value.dataSync()[0]!], [c.outputs.loss], TOL, 'loss');
+    assertClose(t, hs!, c.outputs.h.flat(), TOL, 'h', true);
+    if (c.outputs.c_T) assertClose(t, cT!, c.outputs.c_T, TOL, 'c_T', true);
+    assertClose(t, [value.dataSync()[0]!], [c.outputs.loss], TOL, 'loss', true);
     if (c.grads) {
       const names = new Map<tf.Variable, string>([...Object.entries(variables), ...Object.entries(norm.params)].map(([k, v]) => [v, k]));
       for (const v of all) {
         const key = names.get(v)!;
         const expected = c.grads[key];
         t.truthy(expected, `fixture has the gradient of ${key}`);
-        assertClose(t, grads[v.name]!, (expected as number[][]).flat(2), TOL, `∂L/∂${key}`);
+        assertClose(t, grads[v.name]!, (expected as number[][]).flat(2), TOL, `∂L/∂${key}`, true);
       }
     }
     if (c.outputs.running) {
       for (const which of ['x', 'h', 'c'] as const) {
-        assertClose(t, norm.state[`${which}_mean`]!, c.outputs.running[which].mean.flat(), TOL, `moving mean of ${which}`);
-        assertClose(t, norm.state[`${which}_variance`]!, c.outputs.running[which].var.flat(), TOL, `moving variance of ${which}`);
+        assertClose(t, norm.state[`${which}_mean`]!, c.outputs.running[which].mean.flat(), TOL, `moving mean of ${which}`, true);
+        assertClose(t, norm.state[`${which}_variance`]!, c.outputs.running[which].var.flat(), TOL, `moving variance of ${which}`, true);
       }
     }
     norm.dispose();
@@ -108,7 +110,7 @@ for (const [name, c] of Object.entries(cases)) {
 // fixtures: the function the model trains with, not only the autodiff reference.
 for (const [name, c] of Object.entries(cases)) {
   if (name === 'lstm_batch_share_stats') continue;
-  test(`${name}: the fused recurrence matches PyTorch within ${TOL} too`, (t) => {
+  test(`${name}: the fused recurrence matches PyTorch within ${TOL} too (relative above 1)`, (t) => {
     const {layer, norm, variables} = build(c);
     const ctx = {training: c.mode === 'train', updateStats: name === 'lstm_batch_moving'};
     const R = tf.tensor3d(c.inputs.R);
@@ -123,16 +125,16 @@ for (const [name, c] of Object.entries(cases)) {
     };
     const all = [...Object.values(variables), ...Object.values(norm.params)];
     const {value, grads} = tf.variableGrads(loss, all);
-    assertClose(t, hs!, c.outputs.h.flat(), TOL, 'h');
-    assertClose(t, [value.dataSync()[0]!], [c.outputs.loss], TOL, 'loss');
+    assertClose(t, hs!, c.outputs.h.flat(), TOL, 'h', true);
+    assertClose(t, [value.dataSync()[0]!], [c.outputs.loss], TOL, 'loss', true);
     if (c.grads) {
       const names = new Map<tf.Variable, string>([...Object.entries(variables), ...Object.entries(norm.params)].map(([k, v]) => [v, k]));
-      for (const v of all) assertClose(t, grads[v.name]!, (c.grads[names.get(v)!] as number[][]).flat(2), TOL, `∂L/∂${names.get(v)}`);
+      for (const v of all) assertClose(t, grads[v.name]!, (c.grads[names.get(v)!] as number[][]).flat(2), TOL, `∂L/∂${names.get(v)}`, true);
     }
     if (c.outputs.running) {
       for (const which of ['x', 'h', 'c'] as const) {
-        assertClose(t, norm.state[`${which}_mean`]!, c.outputs.running[which].mean.flat(), TOL, `moving mean of ${which}`);
-        assertClose(t, norm.state[`${which}_variance`]!, c.outputs.running[which].var.flat(), TOL, `moving variance of ${which}`);
+        assertClose(t, norm.state[`${which}_mean`]!, c.outputs.running[which].mean.flat(), TOL, `moving mean of ${which}`, true);
+        assertClose(t, norm.state[`${which}_variance`]!, c.outputs.running[which].var.flat(), TOL, `moving variance of ${which}`, true);
       }
     }
     layer.norm.dispose();
