@@ -1,93 +1,170 @@
 #!/usr/bin/env node
-// Throughput of normbench's training step, side by side with the PyTorch peer on the same shapes.
+// Speed beside the PyTorch peer on the same machine, measured side by side (never a timed test).
 //
-//   npm run bench [-- --backend wasm,tensorflow --steps 300 --norms none,batch,layer,weight]
+//   npm run bench [-- --workload mlp|lstm] [--norm batch,none] [--activation sigmoid] [--batch N]
+//                 [--steps 300] [--repeats 3] [--backend wasm,tensorflow] [--json]
+//   npm run bench -- --grid [--seeds 1,2,3] [--workers N] [--json]
 //
-// Workload (as ../shared/reference/torch_bench.py): MLP 784-100-100-100-10, norm after each hidden
-// linear map, sigmoid, softmax cross-entropy, plain SGD lr 0.1, batch 60, random data. Each
-// backend trains `steps` steps after 20 warm-up steps; steps/s counts training only. The peer
-// runs torch_bench.py with /usr/bin/python3 (Debian python3-torch) on 1 thread, as wasm is
-// single-threaded. The machine's speed drifts (shared cores), so each measurement is repeated
-// `repeats` times with ours and the peer's interleaved; the table gives medians, and the ratio
-// is the median of the paired ratios. Also reported: tensors left behind by training (must be
-// 0) and the process's resident memory. Writes results/bench/bench.json.
+// Per step (target: ≥ 0.5× PyTorch on one thread): the workloads of
+// ../shared/reference/torch_bench.py —
+//   mlp   784-100-100-100-10, norm after each hidden linear map, `activation` (default sigmoid),
+//         softmax cross-entropy, plain SGD lr 0.1, batch 60, random data;
+//   lstm  one LSTM layer of 100 units over 28 steps of 28 inputs, classifier on the last h,
+//         SGD lr 0.1, batch 64; `batch` is recurrent BN (BN-LSTM, γ 0.1), `layer` LN-LSTM.
+// Each measurement trains `steps` steps after 20 warm-up steps (steps/s counts training only),
+// alternating with the peer on one thread (wasm is single-threaded), `repeats` times; the table
+// gives medians, and the ratio is the median of the paired ratios, since the machine's speed
+// drifts. Also reported: tensors left behind by training (must be 0) and peak resident memory.
+//
+// Per grid (target: no slower than PyTorch): the quickstart with --seeds (36 runs for 1,2,3),
+// normbench at its defaults (`normbench run`, worker processes = cores) against torch_grid.py at
+// its defaults (a plain loop over the same cells), wall time each, one after the other.
+//
+// --json prints one JSON object per line. Results also go to results/bench/bench.json.
 
 import {spawnSync} from 'node:child_process';
-import {existsSync, mkdirSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {cpus, tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {parseArgs} from 'node:util';
-import {buildModel, makeSynthetic, resolveNorm, tf, train, useBackend, PACKAGE_ROOT_FOR_SCRIPTS} from './lib.mjs';
+import {buildModel, makeSynthetic, resolveNorm, tf, train, useBackend, PACKAGE_ROOT_FOR_SCRIPTS as ROOT} from './lib.mjs';
 
 const {values} = parseArgs({
   options: {
-    backend: {type: 'string', default: 'wasm'},
-    steps: {type: 'string', default: '300'},
+    workload: {type: 'string', default: 'mlp'},
+    norm: {type: 'string'},
+    activation: {type: 'string', default: 'sigmoid'},
+    batch: {type: 'string'},
+    steps: {type: 'string'},
     repeats: {type: 'string', default: '3'},
-    norms: {type: 'string', default: 'none,batch,layer,weight'},
-    torch: {type: 'string', default: process.env.NORMBENCH_TORCH_BENCH ?? resolve(PACKAGE_ROOT_FOR_SCRIPTS, '../shared/reference/torch_bench.py')},
+    backend: {type: 'string', default: 'wasm'},
+    json: {type: 'boolean', default: false},
+    grid: {type: 'boolean', default: false},
+    seeds: {type: 'string', default: '1,2,3'},
+    workers: {type: 'string'},
+    reference: {type: 'string', default: process.env.NORMBENCH_REFERENCE ?? resolve(ROOT, '../shared/reference')},
   },
 });
-const steps = Number(values.steps);
-const norms = values.norms.split(',');
 const WARMUP = 20;
-const data = makeSynthetic({features: 784, classes: 10, train_size: 6000, test_size: 60, separation: 1, seed: 1});
-const spec = {optimizer: 'sgd', lr: 0.1, batch_size: 60, steps: WARMUP + steps, eval_every: WARMUP + steps,
-  momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0.9};
+const PYTHON = '/usr/bin/python3';
+const out = (obj) => console.log(JSON.stringify(obj));
+const say = (text) => (values.json ? undefined : console.log(text));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 
-async function ours(norm) {
-  const model = buildModel({model: {kind: 'mlp', hidden: [100, 100, 100], init: 'glorot_uniform', init_std: 0.01},
-    norm: resolveNorm(norm), activation: 'sigmoid', seed: 1, inputs: 784, classes: 10});
+function peerAvailable(script) {
+  return existsSync(PYTHON) && existsSync(join(values.reference, script));
+}
+
+function runPeer(args) {
+  const r = spawnSync(PYTHON, args, {encoding: 'utf8'});
+  if (r.status !== 0) return {error: (r.stderr || 'failed').trim().split('\n').at(-1)};
+  return JSON.parse(r.stdout.trim().split('\n').at(-1));
+}
+
+/** One timed measurement of normbench's training step. */
+async function ours(workload, norm, batch, steps) {
+  const lstm = workload === 'lstm';
+  const data = lstm
+    ? {...makeSynthetic({features: 784, classes: 10, train_size: batch * 20, test_size: 8, separation: 1, seed: 1}), inputs: 28}
+    : makeSynthetic({features: 784, classes: 10, train_size: 6000, test_size: 60, separation: 1, seed: 1});
+  const model = buildModel({
+    model: lstm
+      ? {kind: 'lstm', hidden: 100, layers: 1, init: 'glorot_uniform', init_std: 0.01, recurrent_init: 'orthogonal', h0_noise: 0, forget_bias: 1}
+      : {kind: 'mlp', hidden: [100, 100, 100], init: 'glorot_uniform', init_std: 0.01},
+    norm: resolveNorm(norm), activation: lstm ? 'tanh' : values.activation, seed: 1, inputs: 784, classes: 10,
+    sequence: lstm ? {inputs: 28, steps: 28} : undefined,
+  });
+  const spec = {optimizer: 'sgd', lr: 0.1, batch_size: batch, steps: WARMUP + steps, eval_every: WARMUP + steps,
+    momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0.9};
   let t0 = 0;
   let t1 = 0;
   const before = tf.memory().numTensors; // the model's own variables included
-  const result = await train(model, data, spec, 1, {
+  await train(model, data, spec, 1, {
+    probes: [],
     onStep: (step) => {
       if (step === WARMUP) t0 = performance.now();
       if (step === WARMUP + steps) t1 = performance.now();
     },
   });
-  const seconds = (t1 - t0) / 1000;
-  const mem = tf.memory();
+  const leaked = tf.memory().numTensors - before;
   model.dispose();
-  return {steps_per_s: steps / seconds, tensors_after: mem.numTensors - before, result_status: result.status};
+  return {steps_per_s: steps / ((t1 - t0) / 1000), leaked};
 }
 
-function peer(norm) {
-  if (!existsSync(values.torch) || !existsSync('/usr/bin/python3')) return {error: `peer not found (${values.torch})`};
-  const r = spawnSync('/usr/bin/python3', [values.torch, '--workload', 'mlp', '--norm', norm, '--activation', 'sigmoid',
-    '--steps', String(steps), '--warmup', String(WARMUP), '--threads', '1'], {encoding: 'utf8'});
-  if (r.status !== 0) return {error: (r.stderr || 'failed').trim().split('\n').at(-1)};
-  return JSON.parse(r.stdout.trim().split('\n').at(-1));
+async function perStep() {
+  const workload = values.workload;
+  if (!['mlp', 'lstm'].includes(workload)) throw new Error(`--workload takes mlp or lstm, got ${workload}`);
+  const lstm = workload === 'lstm';
+  const norms = (values.norm ?? (lstm ? 'none,layer,batch' : 'none,batch,layer,weight')).split(',');
+  const batch = Number(values.batch ?? (lstm ? 64 : 60));
+  const steps = Number(values.steps ?? (lstm ? 50 : 300));
+  const havePeer = peerAvailable('torch_bench.py');
+  const rows = [];
+  for (const backend of values.backend.split(',')) {
+    const used = await useBackend(backend);
+    for (const norm of norms) {
+      const samples = [];
+      for (let r = 0; r < Number(values.repeats); r++) {
+        const mine = await ours(workload, norm, batch, steps);
+        const peer = havePeer
+          ? runPeer([join(values.reference, 'torch_bench.py'), '--workload', workload, '--norm', norm, '--activation', lstm ? 'tanh' : values.activation,
+            '--batch', String(batch), '--steps', String(steps), '--warmup', String(WARMUP), '--threads', '1'])
+          : {error: `peer not found (${values.reference}/torch_bench.py, ${PYTHON})`};
+        samples.push({ours: mine, peer});
+      }
+      const peerRates = samples.map((s) => s.peer.steps_per_s).filter((x) => typeof x === 'number');
+      const row = {
+        workload, norm, activation: lstm ? 'tanh' : values.activation, backend: used, batch, steps,
+        steps_per_s: median(samples.map((s) => s.ours.steps_per_s)),
+        peer_steps_per_s: peerRates.length ? median(peerRates) : null,
+        ratio: peerRates.length ? median(samples.map((s) => s.ours.steps_per_s / s.peer.steps_per_s)) : null,
+        tensors_leaked: Math.max(...samples.map((s) => s.ours.leaked)),
+        peak_rss_mb: Math.round(peakRssMb()),
+        repeats: samples.length,
+        ...(peerRates.length ? {} : {peer_error: samples[0].peer.error}),
+      };
+      rows.push(row);
+      if (values.json) out(row);
+    }
+  }
+  const fmt = (x, d = 1) => (typeof x === 'number' ? x.toFixed(d) : '—');
+  say(`${workload} · ${lstm ? 'LSTM 100 units, 28 steps × 28 inputs' : 'MLP 784-100-100-100-10, ' + values.activation} · SGD · batch ${batch} · ${steps} timed steps · median of ${values.repeats}`);
+  say(['backend', 'norm', 'steps/s', 'torch steps/s (1 thread)', 'normbench / torch', 'tensors leaked', 'peak RSS MiB'].join(' | '));
+  for (const r of rows) say([r.backend, r.norm, fmt(r.steps_per_s), r.peer_error ?? fmt(r.peer_steps_per_s), fmt(r.ratio, 2), String(r.tensors_leaked), String(r.peak_rss_mb)].join(' | '));
+  return rows;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const rows = [];
-for (const backend of values.backend.split(',')) {
-  const used = await useBackend(backend);
-  for (const norm of norms) {
-    const runs = [];
-    for (let r = 0; r < Number(values.repeats); r++) runs.push({ours: await ours(norm), peer: peer(norm)});
-    const peerRates = runs.map((x) => x.peer.steps_per_s).filter((x) => typeof x === 'number');
-    rows.push({
-      backend: used,
-      norm,
-      steps_per_s: median(runs.map((x) => x.ours.steps_per_s)),
-      peer_steps_per_s: peerRates.length ? median(peerRates) : undefined,
-      ratio: peerRates.length ? median(runs.map((x) => x.ours.steps_per_s / x.peer.steps_per_s)) : undefined,
-      peer_error: runs[0].peer.error,
-      tensors_leaked: Math.max(...runs.map((x) => x.ours.tensors_after)),
-      samples: runs,
-    });
+/** The quickstart with several seeds: normbench at its defaults against torch_grid.py at its defaults. */
+function perGrid() {
+  const seeds = values.seeds;
+  const runs = 12 * seeds.split(',').length;
+  const dir = mkdtempSync(join(tmpdir(), 'normbench-bench-'));
+  try {
+    const args = [join(ROOT, 'bin', 'run.js'), 'run', join(ROOT, 'experiments', 'quickstart.yaml'), '--out', join(dir, 'q'), '--quiet',
+      '--set', `grid.seed=[${seeds}]`, ...(values.workers ? ['--workers', values.workers] : [])];
+    const t0 = performance.now();
+    const mine = spawnSync(process.execPath, args, {encoding: 'utf8'});
+    const ourWall = (performance.now() - t0) / 1000;
+    if (mine.status !== 0) throw new Error(`normbench run failed: ${mine.stderr}`);
+    const peer = peerAvailable('torch_grid.py')
+      ? runPeer([join(values.reference, 'torch_grid.py'), join(ROOT, 'data', 'fashion-mnist-mini'), '--seeds', seeds, '--json'])
+      : {error: 'peer not found'};
+    const row = {
+      workload: 'grid', grid: `quickstart × seeds ${seeds}`, runs, backend: 'auto', workers: values.workers ? Number(values.workers) : cpus().length,
+      wall_s: Number(ourWall.toFixed(1)), peer_wall_s: peer.wall_s === undefined ? null : Number(peer.wall_s.toFixed(1)),
+      peer_threads: peer.threads ?? null, ratio: peer.wall_s === undefined ? null : Number((peer.wall_s / ourWall).toFixed(2)),
+      ...(peer.error ? {peer_error: peer.error} : {}),
+    };
+    if (values.json) out(row);
+    say(`grid: ${row.grid} (${runs} runs) · normbench ${row.wall_s} s with ${row.workers} worker processes · PyTorch ${row.peer_wall_s ?? '—'} s on ${row.peer_threads ?? '?'} thread(s) · PyTorch time / normbench time = ${row.ratio ?? '—'} (≥ 1: normbench is no slower)`);
+    return [row];
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
   }
 }
 
-const fmt = (x, d = 1) => (typeof x === 'number' ? x.toFixed(d) : '—');
-console.log(`MLP 784-100-100-100-10 · sigmoid · SGD · batch 60 · ${steps} timed steps · median of ${values.repeats}`);
-console.log(['backend', 'norm', 'steps/s', 'torch steps/s (1 thread)', 'normbench / torch', 'tensors leaked'].join(' | '));
-for (const r of rows) {
-  console.log([r.backend, r.norm, fmt(r.steps_per_s), r.peer_error ?? fmt(r.peer_steps_per_s), fmt(r.ratio, 2), String(r.tensors_leaked)].join(' | '));
-}
-console.log(`resident memory: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
-const out = join(PACKAGE_ROOT_FOR_SCRIPTS, 'results', 'bench');
-mkdirSync(out, {recursive: true});
-writeFileSync(join(out, 'bench.json'), `${JSON.stringify({steps, repeats: Number(values.repeats), rows, node: process.version}, null, 2)}\n`);
+const rows = values.grid ? perGrid() : await perStep();
+const dest = join(ROOT, 'results', 'bench');
+mkdirSync(dest, {recursive: true});
+writeFileSync(join(dest, 'bench.json'), `${JSON.stringify({date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, rows}, null, 2)}\n`);

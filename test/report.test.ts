@@ -57,7 +57,8 @@ const lineCount = (svg: string) => (svg.match(/<g class="mark-line role-mark /g)
 const markCount = (svg: string) =>
   [...svg.matchAll(/<g class="mark-symbol role-mark [^"]*"[^>]*?(?:\/>|>(.*?)<\/g>)/g)].reduce((n, m) => n + (m[1]?.match(/<path/g) ?? []).length, 0);
 /** The texts of the SVG (axis labels, headers, legend entries, titles). */
-const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
+/** The words of an SVG's texts; a multi-line label is one <tspan> per line. */
+const texts = (svg: string) => [...svg.matchAll(/<(?:text|tspan)[^>]*>([^<]+)<\/(?:text|tspan)>/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
 
 test('t quantiles and the statistics of a condition, by hand', (t) => {
   // scipy.stats.t.ppf(0.975, df): 12.706205 (1), 4.302653 (2), 2.042272 (30), 2.039513 (31), 1.962339 (1000).
@@ -164,7 +165,7 @@ test('plots: well-formed SVG, one line per condition and panel, norms in the leg
   }
   // The fixed colours: none grey, batch blue, batch(center=false) a darker shade of that blue.
   const colours = normColours(['none', 'batch', 'batch(center=false)']);
-  t.deepEqual(Object.fromEntries(colours), {none: '#595959', batch: '#4e79a7', 'batch(center=false)': '#334f6d'});
+  t.deepEqual(Object.fromEntries(colours), {none: '#595959', batch: '#4e79a7', 'batch(center=false)': '#1f3043'});
   for (const c of colours.values()) t.true(accuracy.includes(`stroke="${c}"`), `${c} drawn`);
   t.is(normColours(['layer', 'none']).get('none'), '#595959', 'the colour does not depend on the other norms');
   // Percentiles: 2 layers × 2 activations × 3 norms × (p50 line + p15 and p85 edges).
@@ -177,7 +178,8 @@ test('plots: well-formed SVG, one line per condition and panel, norms in the leg
   // 2 norms × 2 learning-rate panels × 2 rows (first and last step).
   t.is(lineCount(flow), 8);
   const flowWords = texts(flow);
-  for (const label of ['step 0 (first)', 'step 200 (last)', 'tanh · train.lr=0.1', 'tanh · train.lr=0.01', 'layer', 'none']) t.true(flowWords.includes(label), `"${label}"`);
+  // Panel labels break at ' · ' into lines: each part is its own text.
+  for (const label of ['step 0 (first)', 'step 200 (last)', 'tanh', 'train.lr=0.1', 'train.lr=0.01', 'layer', 'none']) t.true(flowWords.includes(label), `"${label}"`);
   t.true(flow.includes('stroke="#f28e2b"'), 'layer is orange here too');
 });
 
@@ -317,4 +319,15 @@ test('bad input is exit 2: not a results directory, no such directory, a corrupt
   const json = cli(['report', '.', '--json'], base);
   t.like(JSON.parse(json.stdout).error, {code: 'results', exit_code: 2});
   t.false(existsSync(join(base, 'x')), 'nothing written on bad input');
+});
+
+test('a sweep of one norm (γ 0.1, 0.5, 1) gets shades from light to dark in label order, all distinct', (t) => {
+  const labels = ['batch(gamma_init=0.1)', 'batch(gamma_init=0.5)', 'batch(gamma_init=1)'];
+  const colours = normColours(labels);
+  const luminance = (hex: string) => [1, 3, 5].reduce((sum, i) => sum + parseInt(hex.slice(i, i + 2), 16), 0);
+  const l = labels.map((x) => luminance(colours.get(x)!));
+  t.true(l[0]! > l[1]! && l[1]! > l[2]!, `luminance ${l.join(' > ')}`);
+  const withPlain = normColours(['batch', ...labels]);
+  t.is(withPlain.get('batch'), '#4e79a7', 'the plain norm keeps the family colour');
+  t.is(new Set(withPlain.values()).size, 4);
 });

@@ -9,6 +9,7 @@ import {DIRECT_KEYS, resolveNormEntry, WHOLE_SECTIONS} from './grid.js';
 import {describeIssue, isPlainObject} from './issues.js';
 import type {LoadedExperiment} from './load.js';
 import {normMisfit} from '../norms/registry.js';
+import {ACTIVATION_PROBES} from '../train/probes.js';
 import {
   experimentSchema,
   RECURRENT_MODELS,
@@ -16,6 +17,7 @@ import {
   type DatasetSpec,
   type ExperimentConfig,
   type ModelSpec,
+  type EvalMode,
   type ProbeName,
   type TrainSpec,
 } from './schema.js';
@@ -41,6 +43,8 @@ export interface RunSpec {
   train: TrainSpec;
   /** Diagnostics recorded at each evaluation point (not part of the run id: they never change training). */
   probes: ProbeName[];
+  /** Evaluations after training with each kind of statistics (not part of the run id either). */
+  eval_modes: EvalMode[];
 }
 
 export interface ExpandedExperiment {
@@ -51,7 +55,7 @@ export interface ExpandedExperiment {
 }
 
 /** The run id: what is trained, not how the experiment file names or orders it. */
-export function runId(spec: Omit<RunSpec, 'run_id' | 'index' | 'norm_label' | 'factors' | 'factor_values' | 'probes'>): string {
+export function runId(spec: Omit<RunSpec, 'run_id' | 'index' | 'norm_label' | 'factors' | 'factor_values' | 'probes' | 'eval_modes'>): string {
   return hashOf({
     v: 1,
     dataset: spec.dataset,
@@ -155,6 +159,13 @@ function cellMisfits(
     errors.push(new UserError(`an LSTM's nonlinearities are fixed (σ for the gates, tanh for the cell): activation ${cfg.activation} does not apply; leave it out, or use model rnn`,
       at('activation', ['activation'])));
   }
+  const inputs = (cfg.probes ?? []).filter((p) => ACTIVATION_PROBES.includes(p));
+  if (recurrent && inputs.length) {
+    errors.push(new UserError(`${inputs.join(', ')} read the inputs to an MLP's hidden nonlinearities; model ${kind} has none (its probes: gradient_flow, grad_norms, param_norms)`, sources.locate(['probes'])));
+  }
+  if (recurrent && cfg.eval_modes) {
+    errors.push(new UserError(`eval_modes evaluates an MLP's batch-statistics norms with other statistics; model ${kind} is recurrent (its batch norm keeps statistics per time step): leave eval_modes out`, sources.locate(['eval_modes'])));
+  }
   if (!recurrent && cfg.probes?.includes('gradient_flow')) {
     errors.push(new UserError('the gradient_flow probe measures ‖∂L/∂h_t‖ of a recurrent model (lstm, rnn); model mlp has no h_t', sources.locate(['probes'])));
   }
@@ -219,7 +230,7 @@ export function expandExperiment(loaded: LoadedExperiment): ExpandedExperiment {
       return;
     }
     seen.set(id, {position, cell, label});
-    runs.push({run_id: id, index: runs.length, norm_label: normLabel(norm), factors, factor_values: values, ...spec, probes});
+    runs.push({run_id: id, index: runs.length, norm_label: normLabel(norm), factors, factor_values: values, ...spec, probes, eval_modes: cfg.eval_modes ?? []});
   });
   for (const [entry, {key, choice, earlierChoice, pairs}] of repeats) {
     const more = pairs.length > 1 ? ` (and ${pairs.length - 1} more cell${pairs.length > 2 ? 's' : ''})` : '';

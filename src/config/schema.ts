@@ -189,7 +189,15 @@ export const normEntrySchema = z.union([
 ]);
 export type NormEntry = z.infer<typeof normEntrySchema>;
 
-export const PROBES = ['gradient_flow'] as const;
+/**
+ * Evaluations of the trained network with each kind of normalization statistics (norms with
+ * batch statistics): `ema` the moving averages, `population` recomputed over the training set
+ * after training (Ioffe & Szegedy Alg. 2), `batch` each test batch's own.
+ */
+export const EVAL_MODES = ['ema', 'population', 'batch'] as const;
+export type EvalMode = (typeof EVAL_MODES)[number];
+
+export const PROBES = ['gradient_flow', 'activation_percentiles', 'dead_units', 'saturation', 'grad_norms', 'param_norms'] as const;
 export type ProbeName = (typeof PROBES)[number];
 
 export const TARGET_METRICS = ['test_accuracy', 'train_accuracy', 'test_loss', 'train_loss'] as const;
@@ -245,6 +253,12 @@ export const experimentSchema = strict({
    * gradient flow for recurrent models, none for the MLP.
    */
   probes: z.array(z.enum(PROBES)).optional(),
+  /**
+   * After training, evaluate the final weights on the test split with each of these kinds of
+   * statistics, as extra summary columns (test_loss_<mode>, test_accuracy_<mode>). Norms without
+   * batch statistics give the same value for every mode.
+   */
+  eval_modes: z.array(z.enum(EVAL_MODES)).min(1).refine((m) => new Set(m).size === m.length, 'list each mode once').optional(),
   /** How `normbench verify` compares a rerun of this experiment with a reference. */
   verify: verifySchema.default({metrics: {}}),
 });

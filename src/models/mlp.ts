@@ -75,6 +75,31 @@ export class Mlp implements Model {
     return l.norm.kernel(l.kernel);
   }
 
+  /** Data-dependent initialisation of the norms that have one (weight norm's `init: data`), layer by layer. */
+  initFromData(x: tf.Tensor2D): void {
+    const ctx = {training: false, updateStats: false};
+    let h = tf.keep(x.clone());
+    for (const layer of this.hidden) {
+      layer.norm.initFromData?.(h, layer.kernel, layer.bias);
+      const next = tf.tidy(() => this.activation(layer.norm.apply(dense(h, layer.norm.kernel(layer.kernel), layer.bias), ctx)));
+      h.dispose();
+      h = next;
+    }
+    h.dispose();
+  }
+
+  preActivations(x: tf.Tensor2D): Array<{layer: string; z: tf.Tensor2D}> {
+    const ctx = {training: false, updateStats: false};
+    const out: Array<{layer: string; z: tf.Tensor2D}> = [];
+    let h = x;
+    for (const layer of this.hidden) {
+      const z = layer.norm.apply(dense(h, layer.norm.kernel(layer.kernel), layer.bias), ctx);
+      out.push({layer: layer.name, z});
+      h = this.activation(z);
+    }
+    return out;
+  }
+
   forward(x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
     let h = x;
     for (const layer of this.hidden) {

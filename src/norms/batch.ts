@@ -15,7 +15,8 @@ import {variableOf} from '../nn/variables.js';
 import {z} from 'zod';
 import {strict} from '../util/strict.js';
 import {normalise, standardise} from './normalise.js';
-import type {ForwardContext, Norm, NormInit} from './types.js';
+import {PopulationSlot} from './population.js';
+import type {ForwardContext, Norm, NormInit, Population} from './types.js';
 
 export const batchOptions = strict({
   /** Decay of the moving averages used at evaluation (0.9 = PyTorch momentum 0.1). */
@@ -63,6 +64,7 @@ export class BatchNorm implements Norm {
   private readonly beta?: tf.Variable<tf.Rank.R1>;
   private readonly movingMean: tf.Variable<tf.Rank.R1>;
   private readonly movingVariance: tf.Variable<tf.Rank.R1>;
+  private readonly population = new PopulationSlot();
 
   constructor(
     init: NormInit,
@@ -82,14 +84,26 @@ export class BatchNorm implements Norm {
   apply(x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
     const {epsilon, momentum} = this.options;
     if (!ctx.training) {
+      if (ctx.statistics === 'batch') return standardise(x, this.gamma, this.beta, epsilon, 0);
+      if (ctx.statistics === 'population') {
+        const {mean, variance} = this.population.get(this.name);
+        return normalise(x, mean, variance!, this.gamma, this.beta, epsilon);
+      }
       return normalise(x, this.movingMean, this.movingVariance, this.gamma, this.beta, epsilon);
     }
+    const collect = ctx.collect;
+    if (collect) return standardise(x, this.gamma, this.beta, epsilon, 0, (m, v) => collect(this, m, v));
     // The moving averages (unbiased σ²_B, m/(m−1)) are updated inside the fused op.
     const moving = ctx.updateStats ? {mean: this.movingMean, variance: this.movingVariance, momentum} : undefined;
     return standardise(x, this.gamma, this.beta, epsilon, 0, undefined, moving);
   }
 
+  setPopulation(population: Population | undefined): void {
+    this.population.set(population);
+  }
+
   dispose(): void {
+    this.population.clear();
     for (const v of [...Object.values(this.params), ...Object.values(this.state)]) v.dispose();
   }
 }

@@ -17,7 +17,8 @@ import {variableOf} from '../nn/variables.js';
 import {z} from 'zod';
 import {strict} from '../util/strict.js';
 import {stopGradient} from './stop-gradient.js';
-import type {ForwardContext, Norm, NormInit} from './types.js';
+import {PopulationSlot} from './population.js';
+import type {ForwardContext, Norm, NormInit, Population} from './types.js';
 
 export const centeredStopgradOptions = strict({
   /** Also divide by the batch standard deviation, itself through stop_gradient. */
@@ -50,6 +51,7 @@ export class CenteredStopgrad implements Norm {
   readonly dropsDenseBias = false;
   private readonly movingMean: tf.Variable<tf.Rank.R1>;
   private readonly movingVariance?: tf.Variable<tf.Rank.R1>;
+  private readonly population = new PopulationSlot();
 
   constructor(
     init: NormInit,
@@ -69,12 +71,19 @@ export class CenteredStopgrad implements Norm {
   apply(x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
     const {epsilon, momentum, scale_stopgrad} = this.options;
     if (!ctx.training) {
-      const centred: tf.Tensor2D = tf.sub(x, this.movingMean);
-      return this.movingVariance ? tf.div(centred, tf.sqrt(tf.add(this.movingVariance, epsilon))) : centred;
+      if (ctx.statistics === 'batch') return centeredStopgradTrain(x, scale_stopgrad, epsilon).y;
+      const {mean, variance} = ctx.statistics === 'population' ? this.population.get(this.name) : {mean: this.movingMean, variance: this.movingVariance};
+      const centred: tf.Tensor2D = tf.sub(x, mean);
+      return scale_stopgrad ? tf.div(centred, tf.sqrt(tf.add(variance!, epsilon))) : centred;
     }
     const {y, mean, variance} = centeredStopgradTrain(x, scale_stopgrad, epsilon);
-    if (ctx.updateStats) this.updateMovingAverages(mean, variance, x.shape[0], momentum);
+    if (ctx.collect) ctx.collect(this, mean, scale_stopgrad ? variance : undefined);
+    else if (ctx.updateStats) this.updateMovingAverages(mean, variance, x.shape[0], momentum);
     return y;
+  }
+
+  setPopulation(population: Population | undefined): void {
+    this.population.set(population);
   }
 
   private updateMovingAverages(mean: tf.Tensor1D, variance: tf.Tensor1D, m: number, momentum: number): void {
@@ -90,6 +99,7 @@ export class CenteredStopgrad implements Norm {
   }
 
   dispose(): void {
+    this.population.clear();
     for (const v of Object.values(this.state)) v.dispose();
   }
 }

@@ -11,7 +11,8 @@ import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
 import {z} from 'zod';
 import {strict} from '../util/strict.js';
-import type {ForwardContext, Norm, NormInit} from './types.js';
+import {PopulationSlot} from './population.js';
+import type {ForwardContext, Norm, NormInit, Population} from './types.js';
 
 export const meanOnlyOptions = strict({
   /** Decay of the moving mean used at evaluation (0.9 = PyTorch momentum 0.1). */
@@ -35,6 +36,7 @@ export class MeanOnlyBatchNorm implements Norm {
   readonly dropsDenseBias = true;
   private readonly beta?: tf.Variable<tf.Rank.R1>;
   private readonly movingMean: tf.Variable<tf.Rank.R1>;
+  private readonly population = new PopulationSlot();
 
   constructor(
     init: NormInit,
@@ -51,18 +53,31 @@ export class MeanOnlyBatchNorm implements Norm {
 
   apply(x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
     if (!ctx.training) {
-      const centred: tf.Tensor2D = tf.sub(x, this.movingMean);
+      if (ctx.statistics === 'batch') return meanOnlyTrain(x, this.beta).y;
+      const mean = ctx.statistics === 'population' ? this.population.get(this.name).mean : this.movingMean;
+      const centred: tf.Tensor2D = tf.sub(x, mean);
       return this.beta ? tf.add(centred, this.beta) : centred;
     }
     const {y, mean} = meanOnlyTrain(x, this.beta);
-    if (ctx.updateStats) {
+    if (ctx.collect) ctx.collect(this, mean, undefined);
+    else if (ctx.updateStats) {
       const momentum = this.options.momentum;
       tf.tidy(() => this.movingMean.assign(tf.add(tf.mul(this.movingMean, momentum), tf.mul(mean, 1 - momentum))));
     }
     return y;
   }
 
+  /** Start the moving mean at a given value (weight norm's data init: the init batch's mean). */
+  setMovingMean(mean: tf.Tensor1D): void {
+    this.movingMean.assign(mean);
+  }
+
+  setPopulation(population: Population | undefined): void {
+    this.population.set(population);
+  }
+
   dispose(): void {
+    this.population.clear();
     for (const v of [...Object.values(this.params), ...Object.values(this.state)]) v.dispose();
   }
 }

@@ -28,7 +28,8 @@ import {z} from 'zod';
 import {strict} from '../util/strict.js';
 import {normalise, standardise} from './normalise.js';
 import {stopGradient} from './stop-gradient.js';
-import type {ForwardContext, Norm, NormInit} from './types.js';
+import {PopulationSlot} from './population.js';
+import type {ForwardContext, Norm, NormInit, Population} from './types.js';
 
 export const renormOptions = strict({
   /** Decay of the moving averages used for r, d and at evaluation (0.9 = PyTorch momentum 0.1). */
@@ -113,6 +114,7 @@ export class BatchRenorm implements Norm {
   private readonly movingMean: tf.Variable<tf.Rank.R1>;
   private readonly movingVariance: tf.Variable<tf.Rank.R1>;
   private readonly step: tf.Variable<tf.Rank.R0>;
+  private readonly population = new PopulationSlot();
 
   constructor(
     init: NormInit,
@@ -137,7 +139,10 @@ export class BatchRenorm implements Norm {
   apply(x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
     const {epsilon, momentum} = this.options;
     if (!ctx.training) {
-      return normalise(x, this.movingMean, this.movingVariance, this.gamma, this.beta, epsilon);
+      // Evaluated on its own statistics, the batch is standardised as by plain batch norm (r = 1, d = 0).
+      if (ctx.statistics === 'batch') return standardise(x, this.gamma, this.beta, epsilon, 0);
+      const {mean, variance} = ctx.statistics === 'population' ? this.population.get(this.name) : {mean: this.movingMean, variance: this.movingVariance};
+      return normalise(x, mean, variance!, this.gamma, this.beta, epsilon);
     }
     // 1. r, d from this batch's statistics against the moving averages before this batch.
     const {mean, variance} = tf.moments(stopGradient(x), 0);
@@ -148,11 +153,14 @@ export class BatchRenorm implements Norm {
     const gammaD = this.gamma ? tf.mul(this.gamma, d) : d;
     const betaD = this.beta ? tf.add(this.beta, gammaD) : gammaD;
     // 3. Standardise; the moving averages are updated as batch norm's, then the step is counted.
-    const onStats = ctx.updateStats
-      ? (m: tf.Tensor1D, v: tf.Tensor1D) => this.updateMovingAverages(m, v, x.shape[0], momentum)
-      : undefined;
+    const collect = ctx.collect;
+    const onStats = collect
+      ? (m: tf.Tensor1D, v: tf.Tensor1D) => collect(this, m, v)
+      : ctx.updateStats
+        ? (m: tf.Tensor1D, v: tf.Tensor1D) => this.updateMovingAverages(m, v, x.shape[0], momentum)
+        : undefined;
     const y = standardise(x, gammaR as tf.Tensor1D, betaD as tf.Tensor1D, epsilon, 0, onStats);
-    if (ctx.updateStats) tf.tidy(() => this.step.assign(tf.add(this.step, 1)));
+    if (ctx.updateStats && !collect) tf.tidy(() => this.step.assign(tf.add(this.step, 1)));
     return y;
   }
 
@@ -166,7 +174,12 @@ export class BatchRenorm implements Norm {
     });
   }
 
+  setPopulation(population: Population | undefined): void {
+    this.population.set(population);
+  }
+
   dispose(): void {
+    this.population.clear();
     for (const v of [...Object.values(this.params), ...Object.values(this.state)]) v.dispose();
   }
 }

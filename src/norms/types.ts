@@ -6,6 +6,27 @@ export interface ForwardContext {
   training: boolean;
   /** Update running statistics (BN moving averages); only meaningful when training. */
   updateStats: boolean;
+  /**
+   * At evaluation, the statistics a norm with batch statistics (batch, mean-only, renorm,
+   * centered-stopgrad) normalises with: its moving averages (`moving`, the default), the
+   * population statistics given by `setPopulation`, or the evaluated batch's own (`batch`).
+   * Norms without batch statistics ignore it.
+   */
+  statistics?: EvalStatistics;
+  /**
+   * A training-mode pass that gathers population statistics (Ioffe & Szegedy Alg. 2): each
+   * norm with batch statistics reports the batch's mean and biased variance (undefined for a
+   * norm that only centres); the tensors live only during the call.
+   */
+  collect?: (norm: Norm, mean: tf.Tensor1D, variance: tf.Tensor1D | undefined) => void;
+}
+
+export type EvalStatistics = 'moving' | 'population' | 'batch';
+
+/** Population statistics for evaluation: the mean and the unbiased variance (m/(m−1)·E[σ²_B]). */
+export interface Population {
+  mean: tf.Tensor1D;
+  variance?: tf.Tensor1D;
 }
 
 /** What a norm needs to know about the dense layer it sits on. */
@@ -33,5 +54,16 @@ export interface Norm {
   kernel(stored: tf.Tensor2D): tf.Tensor2D;
   /** Normalise pre-activations z [batch, units]. */
   apply(z: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D;
+  /**
+   * Norms with batch statistics: the statistics `ctx.statistics: 'population'` uses from now on
+   * (the norm keeps its own copies), or undefined to drop them.
+   */
+  setPopulation?(population: Population | undefined): void;
+  /**
+   * Data-dependent initialisation (weight norm, S&K §2.2): given the layer's input on the
+   * initialisation batch and its dense bias, rescale so that the pre-activations have mean 0 and
+   * variance 1 per unit over that batch.
+   */
+  initFromData?(input: tf.Tensor2D, kernel: tf.Variable<tf.Rank.R2>, bias: tf.Variable<tf.Rank.R1> | undefined): void;
   dispose(): void;
 }

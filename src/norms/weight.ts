@@ -5,14 +5,31 @@
 // g is initialised to ‖v_j‖, so at initialisation w equals the plain dense layer's kernel and
 // a WN network starts from exactly the same function as its un-normalised twin.
 // Gradients follow by autodiff: ∇g = ∇w·v/‖v‖, ∇v = (g/‖v‖)(I − ww′/‖w‖²)∇w.
+//
+// Options:
+// - `init: data` (S&K §2.2): before training, on one batch, with t = x·v/‖v‖ per unit,
+//   g ← 1/σ[t] and b ← −μ[t]/σ[t] (biased σ over the batch), layer by layer in order, so every
+//   hidden pre-activation starts with mean 0 and variance 1 on that batch.
+// - `mean_only: true` (S&K §2.1): weight norm followed by mean-only batch norm (mean-only.ts):
+//   y = w·x − μ_B[w·x] + β, the moving mean at evaluation. The dense bias is dropped (μ_B
+//   cancels it) and β takes its place; with `init: data` β starts at 0, the batch mean being
+//   removed anyway, and the moving mean starts at the init batch's mean.
 
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
-import type {z} from 'zod';
+import {z} from 'zod';
 import {strict} from '../util/strict.js';
-import type {Norm, NormInit} from './types.js';
+import {MeanOnlyBatchNorm} from './mean-only.js';
+import type {ForwardContext, Norm, NormInit, Population} from './types.js';
 
-export const weightOptions = strict({});
+export const weightOptions = strict({
+  /** g at initialisation: `norm` (g = ‖v‖, the plain layer's kernel) or `data` (S&K §2.2). */
+  init: z.enum(['norm', 'data']).default('norm'),
+  /** Follow with mean-only batch norm (S&K §2.1). */
+  mean_only: z.boolean().default(false),
+  /** With `mean_only`: decay of the moving mean used at evaluation (0.9 = PyTorch momentum 0.1). */
+  momentum: z.number().min(0).max(1).default(0.9),
+});
 export type WeightOptions = z.infer<typeof weightOptions>;
 
 /** The op: w = g · v / ‖v‖ with the norm over axis 0 (inputs) of v [in, units]. */
@@ -24,24 +41,52 @@ export function weightNormKernel(v: tf.Tensor2D, g: tf.Tensor1D): tf.Tensor2D {
 export class WeightNorm implements Norm {
   readonly name = 'weight';
   readonly params: Record<string, tf.Variable>;
-  readonly state = {};
-  readonly dropsDenseBias = false;
+  readonly state: Record<string, tf.Variable> = {};
+  readonly dropsDenseBias: boolean;
   private readonly g: tf.Variable<tf.Rank.R1>;
+  private readonly meanOnly?: MeanOnlyBatchNorm;
 
-  constructor(init: NormInit, readonly options: WeightOptions = {}) {
+  constructor(init: NormInit, readonly options: WeightOptions = weightOptions.parse({})) {
     this.g = variableOf(() => tf.sqrt(tf.sum(tf.square(init.kernel), 0)) as tf.Tensor1D);
     this.params = {g: this.g};
+    this.dropsDenseBias = options.mean_only;
+    if (options.mean_only) {
+      this.meanOnly = new MeanOnlyBatchNorm(init, {momentum: options.momentum, center: true});
+      Object.assign(this.params, this.meanOnly.params);
+      Object.assign(this.state, this.meanOnly.state);
+    }
   }
 
   kernel(stored: tf.Tensor2D): tf.Tensor2D {
     return weightNormKernel(stored, this.g);
   }
 
-  apply(z: tf.Tensor2D): tf.Tensor2D {
-    return z;
+  apply(z: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
+    return this.meanOnly ? this.meanOnly.apply(z, ctx) : z;
+  }
+
+  setPopulation(population: Population | undefined): void {
+    this.meanOnly?.setPopulation(population);
+  }
+
+  /** S&K §2.2 on the layer's input x [batch, in]: g ← 1/σ[t], b ← −μ[t]/σ[t], t = x·v/‖v‖. */
+  initFromData(input: tf.Tensor2D, kernel: tf.Variable<tf.Rank.R2>, bias: tf.Variable<tf.Rank.R1> | undefined): void {
+    if (this.options.init !== 'data') return;
+    tf.tidy(() => {
+      const t = tf.matMul(input, weightNormKernel(kernel, tf.onesLike(this.g)));
+      const {mean, variance} = tf.moments(t, 0);
+      // A unit constant over the batch (σ = 0) keeps its scale: g = 1 rather than infinity.
+      const sigma = tf.where(tf.greater(variance, 0), tf.sqrt(variance), tf.onesLike(variance));
+      this.g.assign(tf.div(1, sigma) as tf.Tensor1D);
+      if (bias) bias.assign(tf.neg(tf.div(mean, sigma)) as tf.Tensor1D);
+      // Mean-only BN removes the batch mean itself; its moving mean starts at this batch's, so
+      // evaluation before the first step sees the same standardised layer.
+      this.meanOnly?.setMovingMean(tf.div(mean, sigma) as tf.Tensor1D);
+    });
   }
 
   dispose(): void {
     this.g.dispose();
+    this.meanOnly?.dispose();
   }
 }

@@ -1,8 +1,9 @@
 // The columns of curves.csv and summary.csv (contract: the first ones are fixed, in order).
 
 import type {RunSpec} from '../config/expand.js';
+import type {EvalMode} from '../config/schema.js';
 import type {RunMetrics} from '../train/metrics.js';
-import type {CurvePoint, GradientFlowPoint} from '../train/trainer.js';
+import type {CurvePoint, EvalResult, GradientFlowPoint} from '../train/trainer.js';
 import {fmtFixed, fmtFraction, fmtValue} from './format.js';
 
 export type RunStatus = 'ok' | 'diverged' | 'failed';
@@ -16,6 +17,10 @@ export interface RunRecord {
   metrics?: RunMetrics;
   /** ‖∂L/∂h_t‖ per evaluation point (the gradient_flow probe). */
   gradientFlow?: GradientFlowPoint[];
+  /** The other probes: one value per step, probe and layer. */
+  diagnostics?: Array<{step: number; probe: string; layer: string; value: number}>;
+  /** The final weights evaluated with each kind of normalization statistics asked for. */
+  evalModes?: Partial<Record<EvalMode, EvalResult>>;
   /** Parameter count of the model. */
   params?: number;
   message?: string;
@@ -49,14 +54,15 @@ export function curveRows(record: RunRecord, factorKeys: string[]): string[][] {
   ]);
 }
 
-export function summaryColumns(factorKeys: string[], targetKeys: string[]): string[] {
+export function summaryColumns(factorKeys: string[], targetKeys: string[], evalModes: readonly EvalMode[] = []): string[] {
   return ['run_id', 'norm', 'activation', 'seed', ...factorKeys,
     'status', 'steps', 'final_test_loss', 'final_test_accuracy', 'best_test_accuracy', 'best_step',
     ...targetKeys.map((k) => `steps_to_${k}`), ...targetKeys.map((k) => `time_to_${k}_s`),
+    ...evalModes.flatMap((mode) => [`test_loss_${mode}`, `test_accuracy_${mode}`]),
     'train_loss_auc', 'steps_per_s', 'wall_s', 'params', 'message'];
 }
 
-export function summaryRow(record: RunRecord, factorKeys: string[], targetKeys: string[]): string[] {
+export function summaryRow(record: RunRecord, factorKeys: string[], targetKeys: string[], evalModes: readonly EvalMode[] = []): string[] {
   const m = record.metrics;
   const hit = (key: string) => m?.targets.find((t) => t.key === key);
   return [
@@ -69,6 +75,10 @@ export function summaryRow(record: RunRecord, factorKeys: string[], targetKeys: 
     m ? String(m.best_step) : '',
     ...targetKeys.map((k) => (hit(k)?.step === undefined ? '' : String(hit(k)!.step))),
     ...targetKeys.map((k) => fmtFixed(hit(k)?.seconds, 3)),
+    ...evalModes.flatMap((mode) => {
+      const r = record.evalModes?.[mode];
+      return [r ? fmtValue(r.loss) : '', fmtFraction(r?.accuracy)];
+    }),
     fmtValue(m?.train_loss_auc),
     fmtFixed(m?.steps_per_s, 2),
     fmtFixed(m?.wall_s, 3),
@@ -85,4 +95,14 @@ export function gradientFlowColumns(factorKeys: string[]): string[] {
 export function gradientFlowRows(record: RunRecord, factorKeys: string[]): string[][] {
   const id = identity(record.spec, factorKeys);
   return (record.gradientFlow ?? []).flatMap((point) => point.grad_norms.map((g, t) => [...id, String(point.step), String(t), fmtValue(g)]));
+}
+
+/** diagnostics.csv, long form: a new probe needs no new column. */
+export function diagnosticsColumns(factorKeys: string[]): string[] {
+  return ['run_id', 'norm', 'activation', 'seed', ...factorKeys, 'step', 'probe', 'layer', 'value'];
+}
+
+export function diagnosticsRows(record: RunRecord, factorKeys: string[]): string[][] {
+  const id = identity(record.spec, factorKeys);
+  return (record.diagnostics ?? []).map((d) => [...id, String(d.step), d.probe, d.layer, fmtValue(d.value)]);
 }

@@ -94,7 +94,7 @@ export interface Manifest {
   /** Runs this directory is to hold: the grid, or this shard's part of it. */
   runs_total: number;
   /** Committed byte lengths: the CSVs end with a whole run at these lengths (gradient_flow when probed). */
-  files: {curves: number; summary: number; gradient_flow?: number};
+  files: {curves: number; summary: number; gradient_flow?: number; diagnostics?: number};
   sessions: Session[];
   /** Committed runs, in grid order. */
   runs: ManifestRun[];

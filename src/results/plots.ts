@@ -52,8 +52,19 @@ function shade(hex: string, f: number): string {
   return `#${channel(0)}${channel(1)}${channel(2)}`;
 }
 
-/** Shades for the variants of a family, in turn darker and lighter, further each pair. */
-const VARIANT_SHADES = [-0.35, 0.4, -0.6, 0.65, -0.75, 0.8];
+/**
+ * Shades for k variants of a family, in label order: evenly from light (+) to dark (−), so that
+ * a sweep (γ 0.1, 0.5, 1) reads as one. With the plain family among them, its own colour (0) is
+ * kept for it and the variants take the other steps.
+ */
+function variantShades(k: number, withFamily: boolean): number[] {
+  const steps = withFamily ? k + 1 : k;
+  const at = (i: number) => (steps === 1 ? -0.4 : 0.6 - (1.2 * i) / (steps - 1));
+  const all = Array.from({length: steps}, (_, i) => at(i));
+  if (!withFamily) return all;
+  const middle = all.reduce((best, x, i) => (Math.abs(x) < Math.abs(all[best]!) ? i : best), 0);
+  return all.filter((_, i) => i !== middle);
+}
 
 /**
  * A colour for each norm label. The plain family name gets the family's colour; its variants
@@ -68,7 +79,8 @@ export function normColours(labels: string[]): Map<string, string> {
     else variants.set(family, [...(variants.get(family) ?? []), label]);
   }
   for (const [family, list] of variants) {
-    list.forEach((label, i) => out.set(label, shade(familyColour(family), VARIANT_SHADES[i % VARIANT_SHADES.length]!)));
+    const shades = variantShades(list.length, out.has(family));
+    list.forEach((label, i) => out.set(label, shade(familyColour(family), shades[i]!)));
   }
   return out;
 }
@@ -178,7 +190,8 @@ export function lineSpec(plot: LinePlot, context: PlotContext): TopLevelSpec {
     ],
   };
   const size = {width: PANEL_WIDTH, height: PANEL_HEIGHT};
-  const header = {title: null, labelFontSize: 11, labelFontWeight: 'bold' as const};
+  // Long panel labels (every grid factor) break at ' · ' into lines instead of running into the next panel.
+  const header = {title: null, labelFontSize: 11, labelFontWeight: 'bold' as const, labelExpr: "split(datum.label, ' · ')"};
   const title = {text: plot.title, subtitle: plot.subtitle, anchor: 'start' as const, fontSize: 14, subtitleFontSize: 11, subtitleColor: '#555'};
   const config = {
     font: 'Helvetica, Arial, sans-serif',

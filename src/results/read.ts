@@ -8,10 +8,10 @@ import {parse} from 'csv-parse/sync';
 import {UserError} from '../errors.js';
 import {RESULTS_FORMAT, type Manifest} from './manifest.js';
 
-export const RESULT_FILES = {curves: 'curves.csv', summary: 'summary.csv', manifest: 'manifest.json', gradient_flow: 'gradient_flow.csv'} as const;
+export const RESULT_FILES = {curves: 'curves.csv', summary: 'summary.csv', manifest: 'manifest.json', gradient_flow: 'gradient_flow.csv', diagnostics: 'diagnostics.csv'} as const;
 
 /** The CSV files of a results directory; the optional ones exist when a probe wrote them. */
-export const CSV_FILES = ['curves', 'summary', 'gradient_flow'] as const;
+export const CSV_FILES = ['curves', 'summary', 'gradient_flow', 'diagnostics'] as const;
 export type CsvName = (typeof CSV_FILES)[number];
 
 export interface CsvTable {
@@ -27,6 +27,8 @@ export interface Results {
   summary: CsvTable;
   /** Present when the runs recorded the gradient_flow probe. */
   gradient_flow?: CsvTable;
+  /** Present when the runs recorded any other probe. */
+  diagnostics?: CsvTable;
 }
 
 const CURVE_HEAD = ['run_id', 'norm', 'activation', 'seed'];
@@ -113,6 +115,7 @@ export function readResults(dir: string): Results {
   const curves = read('curves');
   const summary = read('summary');
   const gradientFlow = committed.gradient_flow === undefined ? undefined : read('gradient_flow');
+  const diagnostics = committed.diagnostics === undefined ? undefined : read('diagnostics');
   expectColumns(curves, CURVE_HEAD, join(dir, RESULT_FILES.curves), CURVE_TAIL);
   expectColumns(summary, SUMMARY_HEAD, join(dir, RESULT_FILES.summary), ['status']);
   // The manifest and the files must tell the same story.
@@ -122,12 +125,12 @@ export function readResults(dir: string): Results {
   summary.rows.forEach((r, i) => {
     if (!listed.has(r[0]!)) throw bad(`run ${r[0]} is not in the manifest`, join(dir, RESULT_FILES.summary), i + 2);
   });
-  for (const [name, table] of [['curves', curves], ['gradient_flow', gradientFlow]] as const) {
+  for (const [name, table] of [['curves', curves], ['gradient_flow', gradientFlow], ['diagnostics', diagnostics]] as const) {
     table?.rows.forEach((r, i) => {
       if (!listed.has(r[0]!)) throw bad(`run ${r[0]} is not in the manifest`, join(dir, RESULT_FILES[name]), i + 2);
     });
   }
-  return {dir, manifest, curves, summary, ...(gradientFlow ? {gradient_flow: gradientFlow} : {})};
+  return {dir, manifest, curves, summary, ...(gradientFlow ? {gradient_flow: gradientFlow} : {}), ...(diagnostics ? {diagnostics} : {})};
 }
 
 /** Rows as objects keyed by column. */

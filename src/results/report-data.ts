@@ -154,10 +154,21 @@ export function makeConditions(sources: Source[]): {conditions: Condition[]; run
   return {conditions: [...conditions.values()], runs};
 }
 
-/** The table's metrics: the base four, then every `steps_to_<target>` column found. */
+/** `test_accuracy_population` → `population acc %` (the evaluation modes' columns). */
+const MODE_COLUMN = /^test_(accuracy|loss)_(ema|population|batch)$/;
+
+/** The table's metrics: the base four, every `steps_to_<target>` column, then the evaluation modes' accuracies and losses. */
 export function metricsOf(sources: Source[]): Metric[] {
   const targets = [...new Set(sources.flatMap((s) => s.results.summary.columns.filter((c) => c.startsWith('steps_to_'))))];
-  return [...BASE_METRICS, ...targets.map((key) => ({key, label: targetLabel(key), kind: 'steps' as const}))];
+  const modes = [...new Set(sources.flatMap((s) => s.results.summary.columns.filter((c) => MODE_COLUMN.test(c))))];
+  const byKind = (kind: string) => modes.filter((c) => MODE_COLUMN.exec(c)![1] === kind);
+  return [
+    ...BASE_METRICS,
+    ...targets.map((key) => ({key, label: targetLabel(key), kind: 'steps' as const})),
+    ...byKind('accuracy').map((key) => ({key, label: `${MODE_COLUMN.exec(key)![2]} acc %`, kind: 'fraction' as const})),
+    ...byKind('loss').map((key) => ({key, label: `${MODE_COLUMN.exec(key)![2]} loss`, kind: 'value' as const})),
+  ];
+
 }
 
 /** Statistics per condition over its ok runs. */

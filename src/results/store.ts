@@ -15,6 +15,7 @@
 //   - refuse (exit 2, naming what differs): anything else, so that nothing is silently overwritten
 //     and stale results never stand in for new ones.
 
+import {EVAL_MODES} from '../config/schema.js';
 import {appendFileSync, closeSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeSync} from 'node:fs';
 import {hostname} from 'node:os';
 import {join} from 'node:path';
@@ -22,7 +23,7 @@ import {stringify} from 'csv-stringify/sync';
 import type {ExpandedExperiment} from '../config/expand.js';
 import {UserError} from '../errors.js';
 import {stableStringify} from '../util/canonical.js';
-import {curveColumns, curveRows, gradientFlowColumns, gradientFlowRows, summaryColumns, summaryRow, type RunRecord} from './columns.js';
+import {curveColumns, curveRows, diagnosticsColumns, diagnosticsRows, gradientFlowColumns, gradientFlowRows, summaryColumns, summaryRow, type RunRecord} from './columns.js';
 import {toCsv, writeAtomic} from './files.js';
 import {manifestRun, type Manifest, type ResultsState} from './manifest.js';
 import {readResults, RESULT_FILES, type CsvName, type Results} from './read.js';
@@ -115,12 +116,16 @@ interface Table {
 function tablesOf(expanded: ExpandedExperiment): Table[] {
   const {factorKeys} = expanded;
   const targetKeys = targetList(expanded.config.targets).map((t) => t.key);
+  const evalModes = EVAL_MODES.filter((mode) => expanded.runs.some((r) => r.eval_modes.includes(mode)));
   const tables: Table[] = [
     {name: 'curves', columns: curveColumns(factorKeys), rows: (r) => curveRows(r, factorKeys)},
-    {name: 'summary', columns: summaryColumns(factorKeys, targetKeys), rows: (r) => [summaryRow(r, factorKeys, targetKeys)]},
+    {name: 'summary', columns: summaryColumns(factorKeys, targetKeys, evalModes), rows: (r) => [summaryRow(r, factorKeys, targetKeys, evalModes)]},
   ];
   if (expanded.runs.some((r) => r.probes.includes('gradient_flow'))) {
     tables.push({name: 'gradient_flow', columns: gradientFlowColumns(factorKeys), rows: (r) => gradientFlowRows(r, factorKeys)});
+  }
+  if (expanded.runs.some((r) => r.probes.some((p) => p !== 'gradient_flow'))) {
+    tables.push({name: 'diagnostics', columns: diagnosticsColumns(factorKeys), rows: (r) => diagnosticsRows(r, factorKeys)});
   }
   return tables;
 }

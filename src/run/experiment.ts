@@ -135,10 +135,12 @@ export async function runOne(spec: RunSpec, targets: Targets, dataDir?: string, 
       onEval: (point) => hooks.onEval?.(spec, point),
       signal,
       probes: spec.probes,
+      activation: spec.activation,
+      evalModes: spec.eval_modes,
     });
     return {
       spec, status: result.status, steps: result.steps, points: result.points, metrics: runMetrics(result, targets), params,
-      message: result.message, gradientFlow: result.gradientFlow,
+      message: result.message, gradientFlow: result.gradientFlow, diagnostics: result.diagnostics, evalModes: result.evalModes,
     };
   } catch (error) {
     if (error instanceof Interrupted) throw error;

@@ -10,13 +10,17 @@
 // are handled while it trains; an aborted signal stops it at the next step (Interrupted).
 
 import * as tf from '../tf.js';
-import type {ProbeName, TrainSpec} from '../config/schema.js';
+import type {EvalMode, ProbeName, TrainSpec} from '../config/schema.js';
+import type {EvalStatistics} from '../norms/types.js';
 import {Batcher, gatherBatch} from '../data/batcher.js';
 import type {Dataset, Split, Task} from '../data/types.js';
 import {Interrupted} from '../errors.js';
 import type {Model} from '../models/types.js';
 import {softmaxCrossEntropyWithAccuracy} from '../nn/loss.js';
 import {clipByGlobalNorm, createOptimizer} from './optimizers.js';
+import {runProbes, type ProbeValue} from './probes.js';
+import {evaluateModes} from './eval-modes.js';
+import type {ActivationName} from '../nn/activations.js';
 
 /** One evaluation point: plain numbers, no tensors. Accuracies are undefined for regression. */
 export interface CurvePoint {
@@ -47,8 +51,12 @@ export interface TrainResult {
   points: CurvePoint[];
   /** The `gradient_flow` probe, when asked for and the model is recurrent. */
   gradientFlow: GradientFlowPoint[];
+  /** The other probes asked for, at step 0 and every evaluation point. */
+  diagnostics: Array<ProbeValue & {step: number}>;
   /** Mean training loss over all steps: the area under the per-step loss curve ÷ steps. */
   train_loss_auc: number;
+  /** The final weights evaluated with each kind of statistics asked for (runs that did not diverge). */
+  evalModes: Partial<Record<EvalMode, EvalResult>>;
   /** Steps per second of training, evaluation excluded. */
   steps_per_s: number;
   wall_ms: number;
@@ -65,6 +73,10 @@ export interface TrainerHooks {
   signal?: AbortSignal;
   /** Diagnostics to record at every evaluation point; they never change the training. */
   probes?: readonly ProbeName[];
+  /** The model's nonlinearity (for dead_units and saturation). */
+  activation?: ActivationName;
+  /** After training: evaluate the final weights with each of these kinds of statistics. */
+  evalModes?: readonly EvalMode[];
 }
 
 /** How long the loop trains before giving the event loop a turn. */
@@ -102,23 +114,38 @@ export function batchLoss(output: tf.Tensor2D, y: tf.Tensor, task: Task, classes
 
 const correctCount = (output: tf.Tensor2D, y: tf.Tensor) => tf.sum(tf.cast(tf.equal(tf.argMax(output, 1), y), 'int32')) as tf.Scalar;
 
+/** How `evaluate` runs the model: which normalization statistics, and in chunks of how many. */
+export interface EvalOptions {
+  statistics?: EvalStatistics;
+  /**
+   * Examples per forward pass (default 1000). With `statistics: 'batch'` this is the batch whose
+   * statistics normalise it: the chunks are consecutive, and a last chunk of one example joins
+   * the one before (a single example has no batch variance).
+   */
+  chunk?: number;
+}
+
 /** Mean loss (and accuracy, for classes) on a split, in evaluation mode, in chunks. */
-export function evaluate(model: Model, split: Split, task: Task, classes: number): EvalResult {
+export function evaluate(model: Model, split: Split, task: Task, classes: number, options: EvalOptions = {}): EvalResult {
   let lossSum = 0;
   let correct = 0;
   const w = split.width;
-  for (let start = 0; start < split.n; start += EVAL_CHUNK) {
-    const end = Math.min(split.n, start + EVAL_CHUNK);
+  const chunk = options.chunk ?? EVAL_CHUNK;
+  const ctx = {training: false, updateStats: false, statistics: options.statistics};
+  for (let start = 0; start < split.n; start += chunk) {
+    let end = Math.min(split.n, start + chunk);
+    if (split.n - end === 1) end = split.n;
     const [l, c] = tf.tidy(() => {
       const x = tf.tensor2d(split.x.subarray(start * w, end * w), [end - start, w]);
       const y = targets(split.y.subarray(start, end), task);
-      const output = model.forward(x, {training: false, updateStats: false});
+      const output = model.forward(x, ctx);
       return [tf.sum(exampleLosses(output, y, task, classes)), task === 'classification' ? correctCount(output, y) : tf.scalar(0)];
     });
     lossSum += l!.dataSync()[0]!;
     correct += c!.dataSync()[0]!;
     l!.dispose();
     c!.dispose();
+    start = end - chunk;
   }
   return {loss: lossSum / split.n, accuracy: task === 'classification' ? correct / split.n : undefined};
 }
@@ -142,6 +169,8 @@ export async function train(model: Model, data: Dataset, spec: TrainSpec, seed: 
   const points: CurvePoint[] = [];
   const flow: GradientFlowPoint[] = [];
   const probeFlow = (hooks.probes ?? []).includes('gradient_flow') && model.gradientFlow !== undefined;
+  const otherProbes = (hooks.probes ?? []).filter((p) => p !== 'gradient_flow');
+  const diagnostics: TrainResult['diagnostics'] = [];
   let trainMs = 0;
   let lossTotal = 0;
   let windowLoss = 0;
@@ -155,7 +184,16 @@ export async function train(model: Model, data: Dataset, spec: TrainSpec, seed: 
   const evaluateTest = () => evaluate(model, data.test, data.task, data.classes);
   const probe = (at: number) => {
     if (probeFlow) flow.push({step: at, grad_norms: gradientFlow(model, data, spec.batch_size)});
+    if (otherProbes.length) {
+      for (const v of runProbes(model, data, otherProbes, {activation: hooks.activation ?? 'relu', batch: spec.batch_size, loss: batchLoss})) diagnostics.push({step: at, ...v});
+    }
   };
+  // Data-dependent initialisation (weight norm's init: data) on the first training batch, which
+  // a fresh batcher with the run's seed gives without disturbing the training order.
+  if (model.initFromData) {
+    const first = gatherBatch(data.train, new Batcher(data.train.n, spec.batch_size, seed).next());
+    tf.tidy(() => model.initFromData!(tf.tensor2d(first.x, [spec.batch_size, data.train.width])));
+  }
   const initialTest = evaluateTest();
   probe(0);
 
@@ -211,11 +249,17 @@ export async function train(model: Model, data: Dataset, spec: TrainSpec, seed: 
   } finally {
     optimizer.dispose();
   }
+  const last = points[points.length - 1];
+  const evalModes = status === 'ok' && last && hooks.evalModes?.length
+    ? evaluateModes(model, data, hooks.evalModes, spec.batch_size, {loss: last.test_loss, accuracy: last.test_accuracy})
+    : {};
   return {
+    evalModes,
     status,
     steps: step,
     points,
     gradientFlow: flow,
+    diagnostics,
     train_loss_auc: lossTotal / Math.max(1, step),
     steps_per_s: step / Math.max(trainMs / 1000, 1e-9),
     wall_ms: performance.now() - started,

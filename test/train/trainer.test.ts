@@ -104,7 +104,7 @@ test('the same run twice gives the same numbers', async (t) => {
 test('convergence metrics: targets, best step, loss AUC', (t) => {
   const p = (step: number, acc: number, loss: number): CurvePoint =>
     ({step, epoch: 0, train_loss: loss, train_accuracy: acc, test_loss: loss, test_accuracy: acc, wall_ms: step * 10});
-  const result = {status: 'ok' as const, steps: 300, train_loss_auc: 0.8, steps_per_s: 100, wall_ms: 3000, gradientFlow: [],
+  const result = {status: 'ok' as const, steps: 300, train_loss_auc: 0.8, steps_per_s: 100, wall_ms: 3000, gradientFlow: [], diagnostics: [], evalModes: {},
     points: [p(0, 0.1, 2.3), p(100, 0.72, 0.9), p(200, 0.85, 0.5), p(300, 0.83, 0.45)]};
   const m = runMetrics(result, {test_accuracy: [0.7, 0.8, 0.9], test_loss: [0.5]});
   t.is(m.final_test_accuracy, 0.83);
