@@ -198,7 +198,7 @@ export function lineSpec(plot: LinePlot, context: PlotContext): TopLevelSpec {
     aria: false,
     view: {stroke: '#ccc'},
     axis: {labelFontSize: 10, titleFontSize: 11, titleFontWeight: 'normal' as const, gridColor: '#ececec'},
-    legend: {labelFontSize: 11, titleFontSize: 11, symbolStrokeWidth: 2.5, symbolSize: 240, labelLimit: 260},
+    legend: {labelFontSize: 11, titleFontSize: 11, symbolStrokeWidth: 2.5, symbolSize: 240, labelLimit: 420},
   };
   const data = {
     values: [

@@ -134,7 +134,7 @@ export function evaluate(model: Model, split: Split, task: Task, classes: number
   const ctx = {training: false, updateStats: false, statistics: options.statistics};
   for (let start = 0; start < split.n; start += chunk) {
     let end = Math.min(split.n, start + chunk);
-    if (split.n - end === 1) end = split.n;
+    if (options.statistics === 'batch' && split.n - end === 1) end = split.n;
     const [l, c] = tf.tidy(() => {
       const x = tf.tensor2d(split.x.subarray(start * w, end * w), [end - start, w]);
       const y = targets(split.y.subarray(start, end), task);
