@@ -17,8 +17,9 @@
 // drifts. Also reported: tensors left behind by training (must be 0) and peak resident memory.
 //
 // Per grid (target: no slower than PyTorch): the quickstart with --seeds (36 runs for 1,2,3),
-// normbench at its defaults (`normbench run`, worker processes = cores) against torch_grid.py at
-// its defaults (a plain loop over the same cells), wall time each, one after the other.
+// normbench at its defaults (`normbench run`, worker processes = cores) on --backend (default
+// wasm, what a fresh install uses) against torch_grid.py at its defaults (a plain loop over the
+// same cells), wall time each, one after the other.
 //
 // --json prints one JSON object per line. Results also go to results/bench/bench.json.
 
@@ -142,7 +143,7 @@ function perGrid() {
   const dir = mkdtempSync(join(tmpdir(), 'normbench-bench-'));
   try {
     const args = [join(ROOT, 'bin', 'run.js'), 'run', join(ROOT, 'experiments', 'quickstart.yaml'), '--out', join(dir, 'q'), '--quiet',
-      '--set', `grid.seed=[${seeds}]`, ...(values.workers ? ['--workers', values.workers] : [])];
+      '--set', `grid.seed=[${seeds}]`, '--backend', values.backend, ...(values.workers ? ['--workers', values.workers] : [])];
     const t0 = performance.now();
     const mine = spawnSync(process.execPath, args, {encoding: 'utf8'});
     const ourWall = (performance.now() - t0) / 1000;
@@ -151,7 +152,7 @@ function perGrid() {
       ? runPeer([join(values.reference, 'torch_grid.py'), join(ROOT, 'data', 'fashion-mnist-mini'), '--seeds', seeds, '--json'])
       : {error: 'peer not found'};
     const row = {
-      workload: 'grid', grid: `quickstart × seeds ${seeds}`, runs, backend: 'auto', workers: values.workers ? Number(values.workers) : cpus().length,
+      workload: 'grid', grid: `quickstart × seeds ${seeds}`, runs, backend: values.backend, workers: values.workers ? Number(values.workers) : cpus().length,
       wall_s: Number(ourWall.toFixed(1)), peer_wall_s: peer.wall_s === undefined ? null : Number(peer.wall_s.toFixed(1)),
       peer_threads: peer.threads ?? null, ratio: peer.wall_s === undefined ? null : Number((peer.wall_s / ourWall).toFixed(2)),
       ...(peer.error ? {peer_error: peer.error} : {}),
