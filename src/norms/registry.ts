@@ -34,6 +34,11 @@ interface NormDefinition<O extends z.ZodObject> {
   createRecurrent?(init: RecurrentNormInit, options: z.infer<O>): RecurrentNorm;
   /** Options that make no sense for a model kind, in words (checked when the grid is expanded). */
   misfit?(options: z.infer<O>, model: ModelKind): string | undefined;
+  /**
+   * Options added after results existed, dropped from the resolved spec while at their
+   * defaults, so that the run ids (a hash of the spec) of runs made before them stay the same.
+   */
+  laterOptions?: readonly string[];
 }
 
 function define<O extends z.ZodObject>(def: NormDefinition<O>): NormDefinition<O> {
@@ -68,6 +73,7 @@ export const NORM_REGISTRY = {
     paper: 'Salimans & Kingma 2016',
     options: weightOptions,
     create: (init, options) => new WeightNorm(init, options),
+    laterOptions: ['init', 'mean_only', 'momentum'],
   }),
   group: define({
     summary: 'per example over groups of a layer’s units (groups must divide the width); same at train and test; γ, β per unit. groups=1 is layer norm',
@@ -149,9 +155,15 @@ export function parseNorm(name: string, rawOptions: Record<string, unknown> = {}
   if (given.length > 0 && Object.keys(NORM_REGISTRY[name].options.shape).length === 0) {
     return {ok: false, message: `norm "${name}" takes no options (got ${given.map((k) => `"${k}"`).join(', ')})`};
   }
-  const parsed = NORM_REGISTRY[name].options.safeParse(rawOptions);
+  const def = NORM_REGISTRY[name] as NormDefinition<z.ZodObject>;
+  const parsed = def.options.safeParse(rawOptions);
   if (!parsed.success) return {ok: false, issues: parsed.error.issues};
-  return {ok: true, spec: {name, options: parsed.data as Record<string, unknown>}};
+  const options = {...(parsed.data as Record<string, unknown>)};
+  if (def.laterOptions) {
+    const defaults = def.options.parse({}) as Record<string, unknown>;
+    for (const key of def.laterOptions) if (options[key] === defaults[key]) delete options[key];
+  }
+  return {ok: true, spec: {name, options}};
 }
 
 /** Resolve a name and raw options into a NormSpec, filling defaults; throws on bad ones. */

@@ -219,3 +219,10 @@ eval_modes: [population]
 `);
   t.regex(cli(['validate', 'lstm.yaml'], dir).stderr, /lstm\.yaml:6:13 \(eval_modes\): eval_modes evaluates an MLP's batch-statistics norms/);
 });
+
+test('weight norm options at their defaults stay out of the spec: the run ids of plain weight-norm runs are those made before the options existed', (t) => {
+  const plain = resolveNorm('weight');
+  t.deepEqual(plain.options, {});
+  t.deepEqual(resolveNorm('weight', {init: 'norm', mean_only: false, momentum: 0.9}), plain);
+  t.deepEqual(resolveNorm('weight', {init: 'data'}).options, {init: 'data'});
+});
