@@ -2,7 +2,7 @@
 // Speed beside the PyTorch peer on the same machine, measured side by side (never a timed test).
 //
 //   npm run bench [-- --workload mlp|lstm] [--norm batch,none] [--activation sigmoid] [--batch N]
-//                 [--steps 300] [--repeats 3] [--backend wasm,tensorflow] [--json]
+//                 [--width 100] [--steps 300] [--repeats 3] [--backend wasm,tensorflow] [--json]
 //   npm run bench -- --grid [--seeds 1,2,3] [--workers N] [--json]
 //
 // Per step (target: ≥ 0.5× PyTorch on one thread): the workloads of
@@ -11,6 +11,8 @@
 //         softmax cross-entropy, plain SGD lr 0.1, batch 60, random data;
 //   lstm  one LSTM layer of 100 units over 28 steps of 28 inputs, classifier on the last h,
 //         SGD lr 0.1, batch 64; `batch` is recurrent BN (BN-LSTM, γ 0.1), `layer` LN-LSTM.
+// --width sets the MLP's hidden width (784-W-W-W-10, for the backend comparison at a larger
+// size); the peer runs only at its own width, 100.
 // Each measurement trains `steps` steps after 20 warm-up steps (steps/s counts training only),
 // alternating with the peer on one thread (wasm is single-threaded), `repeats` times; the table
 // gives medians, and the ratio is the median of the paired ratios, since the machine's speed
@@ -36,6 +38,7 @@ const {values} = parseArgs({
     norm: {type: 'string'},
     activation: {type: 'string', default: 'sigmoid'},
     batch: {type: 'string'},
+    width: {type: 'string', default: '100'},
     steps: {type: 'string'},
     repeats: {type: 'string', default: '3'},
     backend: {type: 'string', default: 'wasm'},
@@ -72,7 +75,7 @@ async function ours(workload, norm, batch, steps) {
   const model = buildModel({
     model: lstm
       ? {kind: 'lstm', hidden: 100, layers: 1, init: 'glorot_uniform', init_std: 0.01, recurrent_init: 'orthogonal', h0_noise: 0, forget_bias: 1}
-      : {kind: 'mlp', hidden: [100, 100, 100], init: 'glorot_uniform', init_std: 0.01},
+      : {kind: 'mlp', hidden: Array(3).fill(Number(values.width)), init: 'glorot_uniform', init_std: 0.01},
     norm: resolveNorm(norm), activation: lstm ? 'tanh' : values.activation, seed: 1, inputs: 784, classes: 10,
     sequence: lstm ? {inputs: 28, steps: 28} : undefined,
   });
@@ -100,7 +103,8 @@ async function perStep() {
   const norms = (values.norm ?? (lstm ? 'none,layer,batch' : 'none,batch,layer,weight')).split(',');
   const batch = Number(values.batch ?? (lstm ? 64 : 60));
   const steps = Number(values.steps ?? (lstm ? 50 : 300));
-  const havePeer = peerAvailable('torch_bench.py');
+  const width = Number(values.width);
+  const havePeer = peerAvailable('torch_bench.py') && (lstm || width === 100);
   const rows = [];
   for (const backend of values.backend.split(',')) {
     const used = await useBackend(backend);
@@ -111,12 +115,12 @@ async function perStep() {
         const peer = havePeer
           ? runPeer([join(values.reference, 'torch_bench.py'), '--workload', workload, '--norm', norm, '--activation', lstm ? 'tanh' : values.activation,
             '--batch', String(batch), '--steps', String(steps), '--warmup', String(WARMUP), '--threads', '1'])
-          : {error: `peer not found (${values.reference}/torch_bench.py, ${PYTHON})`};
+          : {error: !lstm && width !== 100 ? 'torch_bench.py runs width 100 only' : `peer not found (${values.reference}/torch_bench.py, ${PYTHON})`};
         samples.push({ours: mine, peer});
       }
       const peerRates = samples.map((s) => s.peer.steps_per_s).filter((x) => typeof x === 'number');
       const row = {
-        workload, norm, activation: lstm ? 'tanh' : values.activation, backend: used, batch, steps,
+        workload, norm, activation: lstm ? 'tanh' : values.activation, backend: used, batch, steps, ...(lstm ? {} : {width}),
         steps_per_s: median(samples.map((s) => s.ours.steps_per_s)),
         peer_steps_per_s: peerRates.length ? median(peerRates) : null,
         ratio: peerRates.length ? median(samples.map((s) => s.ours.steps_per_s / s.peer.steps_per_s)) : null,
@@ -130,7 +134,7 @@ async function perStep() {
     }
   }
   const fmt = (x, d = 1) => (typeof x === 'number' ? x.toFixed(d) : '—');
-  say(`${workload} · ${lstm ? 'LSTM 100 units, 28 steps × 28 inputs' : 'MLP 784-100-100-100-10, ' + values.activation} · SGD · batch ${batch} · ${steps} timed steps · median of ${values.repeats}`);
+  say(`${workload} · ${lstm ? 'LSTM 100 units, 28 steps × 28 inputs' : `MLP 784-${width}-${width}-${width}-10, ` + values.activation} · SGD · batch ${batch} · ${steps} timed steps · median of ${values.repeats}`);
   say(['backend', 'norm', 'steps/s', 'torch steps/s (1 thread)', 'normbench / torch', 'tensors leaked', 'peak RSS MiB'].join(' | '));
   for (const r of rows) say([r.backend, r.norm, fmt(r.steps_per_s), r.peer_error ?? fmt(r.peer_steps_per_s), fmt(r.ratio, 2), String(r.tensors_leaked), String(r.peak_rss_mb)].join(' | '));
   return rows;

@@ -1,5 +1,11 @@
-// Compute backends. `auto` takes tfjs-node (native TensorFlow) when it loads, else WebAssembly,
-// else the pure-JavaScript cpu backend. The choice is recorded in every manifest.
+// Compute backends. `auto` picks by a measured rule (`npm run bench -- --backend wasm,tensorflow
+// --width W`, 784-W-W-W-10 MLP, batch 60, one process on 2 cores): per-op overhead decides small
+// models, where WebAssembly is faster (width 100: wasm 337 / 255 steps/s, tensorflow 221 / 184,
+// none / batch), and the matrix products decide large ones, where native TensorFlow's threads
+// win (width 300: 82 / 121, 1000: 12 / 51, batch). They cross at width 200 (127 / 134). So
+// `auto` takes wasm for models whose widest layer has at most AUTO_NATIVE_WIDTH units and
+// tfjs-node above it, each falling back to the other, then to the pure-JavaScript cpu backend
+// (20 steps/s at width 100). The choice is recorded in every manifest.
 
 import * as tf from './tf.js';
 import {UserError} from './errors.js';
@@ -46,8 +52,19 @@ async function tryBackend(name: BackendName): Promise<BackendProbe> {
 
 let active: BackendName | undefined;
 
-/** Select and initialise a backend; returns the name actually in use. */
-export async function useBackend(choice: string = 'auto'): Promise<BackendName> {
+/** The widest layer (units) up to which `auto` prefers wasm over tensorflow. */
+export const AUTO_NATIVE_WIDTH = 200;
+
+/** `auto`'s order of preference for a model whose widest layer has `width` units (0: unknown). */
+export function autoOrder(width = 0): BackendName[] {
+  return width > AUTO_NATIVE_WIDTH ? ['tensorflow', 'wasm', 'cpu'] : ['wasm', 'tensorflow', 'cpu'];
+}
+
+/**
+ * Select and initialise a backend; returns the name actually in use. `width` is the widest
+ * layer of the models to train, for `auto`'s rule (omitted: a small model, wasm first).
+ */
+export async function useBackend(choice: string = 'auto', width = 0): Promise<BackendName> {
   if (!(BACKEND_CHOICES as readonly string[]).includes(choice)) {
     throw new UserError(unknownName('backend', choice, BACKEND_CHOICES));
   }
@@ -63,7 +80,7 @@ export async function useBackend(choice: string = 'auto'): Promise<BackendName> 
     active = probe.name;
     return active;
   }
-  for (const name of BACKENDS) {
+  for (const name of autoOrder(width)) {
     const probe = await tryBackend(name);
     if (probe.loads) {
       active = name;
@@ -73,7 +90,7 @@ export async function useBackend(choice: string = 'auto'): Promise<BackendName> 
   throw new Error('No tfjs backend loads (tensorflow, wasm and cpu all failed).');
 }
 
-/** Which backends load on this machine, in `auto`'s order of preference. */
+/** Which backends load on this machine (tensorflow, wasm, cpu). */
 export async function probeBackends(): Promise<BackendProbe[]> {
   const probes: BackendProbe[] = [];
   for (const name of BACKENDS) probes.push(await tryBackend(name));

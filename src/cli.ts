@@ -18,7 +18,7 @@ export const sharedFlags = {
 };
 
 export const backendFlag = Flags.string({
-  summary: 'Compute backend; auto = tensorflow (tfjs-node) if it loads, else wasm, else cpu.',
+  summary: 'Compute backend; auto = wasm for models up to 200 units wide, tensorflow (tfjs-node) for wider ones, each falling back to the other, then cpu.',
   options: [...BACKEND_CHOICES],
   default: 'auto',
 });

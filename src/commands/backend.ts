@@ -1,17 +1,20 @@
 import {BaseCommand} from '../cli.js';
-import {probeBackends, TFJS_VERSION} from '../backend.js';
+import {AUTO_NATIVE_WIDTH, autoOrder, probeBackends, TFJS_VERSION} from '../backend.js';
 
 export default class Backend extends BaseCommand {
-  static override summary = 'Show which compute backends load here and which one `auto` picks.';
+  static override summary = 'Show which compute backends load here and which one `auto` picks (wasm up to 200 units wide, tensorflow above).';
   static override enableJsonFlag = true;
 
   async run(): Promise<unknown> {
     const probes = await probeBackends();
-    const auto = probes.find((p) => p.loads)?.name ?? null;
+    const pick = (width: number) => autoOrder(width).find((name) => probes.find((p) => p.name === name)?.loads) ?? null;
+    const small = pick(AUTO_NATIVE_WIDTH);
+    const large = pick(AUTO_NATIVE_WIDTH + 1);
     this.log(`tfjs ${TFJS_VERSION} · node ${process.version}`);
     for (const p of probes) {
-      this.log(`  ${p.name.padEnd(10)} ${p.loads ? 'loads' : `does not load: ${p.reason}`}${p.name === auto ? '   ← auto' : ''}`);
+      const marks = [p.name === small ? `auto, layers ≤ ${AUTO_NATIVE_WIDTH} units` : '', p.name === large ? `auto, wider layers` : ''].filter(Boolean);
+      this.log(`  ${p.name.padEnd(10)} ${p.loads ? 'loads' : `does not load: ${p.reason}`}${marks.length ? `   ← ${marks.join('; ')}` : ''}`);
     }
-    return {tfjs: TFJS_VERSION, auto, backends: probes};
+    return {tfjs: TFJS_VERSION, auto: {small_models: small, large_models: large, width_threshold: AUTO_NATIVE_WIDTH}, backends: probes};
   }
 }

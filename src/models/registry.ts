@@ -1,6 +1,6 @@
 // Models by kind, one builder each.
 
-import type {ModelKind} from '../config/schema.js';
+import type {ModelKind, ModelSpec} from '../config/schema.js';
 import {Mlp} from './mlp.js';
 import {RecurrentModel} from './rnn.js';
 import type {BuildOptions, Model} from './types.js';
@@ -22,4 +22,9 @@ export const MODEL_REGISTRY: Record<ModelKind, {summary: string; build(options: 
 
 export function buildModel(options: BuildOptions): Model {
   return MODEL_REGISTRY[options.model.kind].build(options);
+}
+
+/** The widest hidden layer of a model, in units (what `--backend auto` decides by). */
+export function modelWidth(model: ModelSpec): number {
+  return model.kind === 'mlp' ? Math.max(0, ...model.hidden) : model.hidden;
 }

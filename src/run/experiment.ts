@@ -19,7 +19,7 @@ import type {LoadedExperiment} from '../config/load.js';
 import type {Targets} from '../config/schema.js';
 import {loadDataset} from '../data/registry.js';
 import {Interrupted, UserError} from '../errors.js';
-import {buildModel} from '../models/registry.js';
+import {buildModel, modelWidth} from '../models/registry.js';
 import {parameterCount} from '../models/types.js';
 import type {RunRecord} from '../results/columns.js';
 import {configHash, hostInfo, normbenchIdentity, repoState, RESULTS_FORMAT, type Manifest} from '../results/manifest.js';
@@ -216,7 +216,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   const dataDir = options.dataDir === undefined ? undefined : checkInputDir(options.dataDir, '--data-dir');
   const data: Record<string, string> = {};
   for (const spec of planned) data[spec.dataset.name] = loadDataset(spec.dataset, dataDir).source;
-  const backend = await useBackend(options.backend ?? 'auto');
+  const backend = await useBackend(options.backend ?? 'auto', Math.max(...planned.map((r) => modelWidth(r.model)), 0));
   const outDir = prepareOutDir(options.out ?? defaultOutDir(config.name, options.shard));
 
   // 2. The results directory.

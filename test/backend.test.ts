@@ -1,0 +1,40 @@
+// `--backend auto` picks by the measured rule: wasm for models up to AUTO_NATIVE_WIDTH units
+// wide, tensorflow (tfjs-node) above, each falling back to the other, then cpu.
+
+import {readFileSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import test from 'ava';
+import {AUTO_NATIVE_WIDTH, autoOrder} from '../src/backend.js';
+import {modelWidth} from '../src/models/registry.js';
+import {cli, tempDir} from './helpers.js';
+
+test('the rule: wasm first up to the threshold, tensorflow first above it; cpu last', (t) => {
+  t.deepEqual(autoOrder(), ['wasm', 'tensorflow', 'cpu']);
+  t.deepEqual(autoOrder(100), ['wasm', 'tensorflow', 'cpu']);
+  t.deepEqual(autoOrder(AUTO_NATIVE_WIDTH), ['wasm', 'tensorflow', 'cpu']);
+  t.deepEqual(autoOrder(AUTO_NATIVE_WIDTH + 1), ['tensorflow', 'wasm', 'cpu']);
+  t.is(modelWidth({kind: 'mlp', hidden: [100, 300, 50], init: 'glorot_uniform', init_std: 0.01}), 300);
+});
+
+test('run with auto records the backend the rule picks for the grid’s widest model; `backend` says both picks', (t) => {
+  const dir = tempDir('normbench-backend-');
+  const probe = cli(['backend', '--json'], dir);
+  t.is(probe.code, 0, probe.stderr);
+  const {auto, backends} = JSON.parse(probe.stdout) as {auto: {small_models: string; large_models: string}; backends: Array<{name: string; loads: boolean}>};
+  const tensorflow = backends.find((b) => b.name === 'tensorflow')!.loads;
+  t.is(auto.small_models, 'wasm');
+  t.is(auto.large_models, tensorflow ? 'tensorflow' : 'wasm');
+  const yaml = (hidden: string) => `name: auto
+question: Which backend does auto pick?
+dataset: {name: synthetic, features: 6, classes: 3, train_size: 24, test_size: 12}
+model: {kind: mlp, hidden: ${hidden}}
+train: {lr: 0.1, batch_size: 6, steps: 2, eval_every: 2}
+`;
+  for (const [hidden, want] of [['[8, 8]', 'wasm'], [`[8, ${AUTO_NATIVE_WIDTH + 56}]`, tensorflow ? 'tensorflow' : 'wasm']] as const) {
+    writeFileSync(join(dir, 'auto.yaml'), yaml(hidden));
+    const out = `out-${want}-${hidden.length}`;
+    const r = cli(['run', 'auto.yaml', '--out', out, '--quiet', '--workers', '1'], dir);
+    t.is(r.code, 0, r.stderr);
+    t.is(JSON.parse(readFileSync(join(dir, out, 'manifest.json'), 'utf8')).backend, want, hidden);
+  }
+});
