@@ -5,7 +5,10 @@ import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
 import {AUTO_NATIVE_WIDTH, autoOrder} from '../src/backend.js';
+import {expandExperiment} from '../src/config/expand.js';
+import {loadExperiment} from '../src/config/load.js';
 import {modelWidth} from '../src/models/registry.js';
+import {gridWidth, shardRuns} from '../src/run/experiment.js';
 import {cli, tempDir} from './helpers.js';
 
 test('the rule: wasm first up to the threshold, tensorflow first above it; cpu last', (t) => {
@@ -14,6 +17,29 @@ test('the rule: wasm first up to the threshold, tensorflow first above it; cpu l
   t.deepEqual(autoOrder(AUTO_NATIVE_WIDTH), ['wasm', 'tensorflow', 'cpu']);
   t.deepEqual(autoOrder(AUTO_NATIVE_WIDTH + 1), ['tensorflow', 'wasm', 'cpu']);
   t.is(modelWidth({kind: 'mlp', hidden: [100, 300, 50], init: 'glorot_uniform', init_std: 0.01}), 300);
+});
+
+test('auto decides by the widest model of the whole grid, the same for every shard', (t) => {
+  const dir = tempDir('normbench-width-');
+  writeFileSync(join(dir, 'mixed.yaml'), `name: mixed
+question: q
+dataset: {name: synthetic, features: 6, classes: 3, train_size: 24, test_size: 12}
+model: {kind: mlp, hidden: [8]}
+train: {lr: 0.1, batch_size: 6, steps: 2, eval_every: 2}
+grid:
+  model.hidden: [[8], [300, 20]]
+`);
+  const expanded = expandExperiment(loadExperiment(join(dir, 'mixed.yaml')));
+  t.is(gridWidth(expanded.runs), 300);
+  // Shard 1/2 holds only the narrow cell; the backend is still chosen for the grid.
+  t.deepEqual(shardRuns(expanded.runs, {index: 1, count: 2}).map((r) => modelWidth(r.model)), [8]);
+  writeFileSync(join(dir, 'lstm.yaml'), `name: lstm
+question: q
+dataset: {name: adding, length: 4, train_size: 32, test_size: 8}
+model: {kind: lstm, hidden: 240}
+train: {lr: 0.1, batch_size: 8, steps: 2, eval_every: 1}
+`);
+  t.is(gridWidth(expandExperiment(loadExperiment(join(dir, 'lstm.yaml'))).runs), 240);
 });
 
 test('run with auto records the backend the rule picks for the grid’s widest model; `backend` says both picks', (t) => {

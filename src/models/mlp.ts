@@ -75,6 +75,11 @@ export class Mlp implements Model {
     return l.norm.kernel(l.kernel);
   }
 
+  /** True when a norm asks for data-dependent initialisation (weight norm's `init: data`). */
+  get needsDataInit(): boolean {
+    return this.hidden.some((l) => l.norm.dataInit === true);
+  }
+
   /** Data-dependent initialisation of the norms that have one (weight norm's `init: data`), layer by layer. */
   initFromData(x: tf.Tensor2D): void {
     const ctx = {training: false, updateStats: false};

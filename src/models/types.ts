@@ -34,7 +34,8 @@ export interface Model {
   gradientFlow?(x: tf.Tensor2D, loss: (output: tf.Tensor2D) => tf.Scalar): number[];
   /** Feed-forward models: the input to each hidden layer's nonlinearity (after the norm), in evaluation mode. */
   preActivations?(x: tf.Tensor2D): Array<{layer: string; z: tf.Tensor2D}>;
-  /** Data-dependent initialisation before training (a no-op unless a norm asks for it), on one batch. */
+  /** A norm asks for data-dependent initialisation before training (`initFromData`, on one batch). */
+  readonly needsDataInit?: boolean;
   initFromData?(x: tf.Tensor2D): void;
   dispose(): void;
 }

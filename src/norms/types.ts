@@ -59,6 +59,8 @@ export interface Norm {
    * (the norm keeps its own copies), or undefined to drop them.
    */
   setPopulation?(population: Population | undefined): void;
+  /** True when the norm asks for `initFromData` before training. */
+  readonly dataInit?: boolean;
   /**
    * Data-dependent initialisation (weight norm, S&K §2.2): given the layer's input on the
    * initialisation batch and its dense bias, rescale so that the pre-activations have mean 0 and

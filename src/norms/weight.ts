@@ -29,6 +29,9 @@ export const weightOptions = strict({
   mean_only: z.boolean().default(false),
   /** With `mean_only`: decay of the moving mean used at evaluation (0.9 = PyTorch momentum 0.1). */
   momentum: z.number().min(0).max(1).default(0.9),
+}).refine((o) => o.mean_only || o.momentum === 0.9, {
+  message: 'momentum is the decay of mean-only BN’s moving mean: it applies with mean_only: true only',
+  path: ['momentum'],
 });
 export type WeightOptions = z.infer<typeof weightOptions>;
 
@@ -43,6 +46,7 @@ export class WeightNorm implements Norm {
   readonly params: Record<string, tf.Variable>;
   readonly state: Record<string, tf.Variable> = {};
   readonly dropsDenseBias: boolean;
+  readonly dataInit: boolean;
   private readonly g: tf.Variable<tf.Rank.R1>;
   private readonly meanOnly?: MeanOnlyBatchNorm;
 
@@ -50,6 +54,7 @@ export class WeightNorm implements Norm {
     this.g = variableOf(() => tf.sqrt(tf.sum(tf.square(init.kernel), 0)) as tf.Tensor1D);
     this.params = {g: this.g};
     this.dropsDenseBias = options.mean_only;
+    this.dataInit = options.init === 'data';
     if (options.mean_only) {
       this.meanOnly = new MeanOnlyBatchNorm(init, {momentum: options.momentum, center: true});
       Object.assign(this.params, this.meanOnly.params);

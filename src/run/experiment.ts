@@ -208,6 +208,14 @@ export function commandLine(argv: string[] = process.argv): string {
   return [head, ...argv.slice(2).map(quote)].join(' ');
 }
 
+/**
+ * The widest layer over the whole grid, for `--backend auto`: the same for every shard and every
+ * resume, so the shards of one grid pick the same backend.
+ */
+export function gridWidth(runs: readonly RunSpec[]): number {
+  return Math.max(0, ...runs.map((r) => modelWidth(r.model)));
+}
+
 export async function runExperiment(loaded: LoadedExperiment, options: RunExperimentOptions = {}): Promise<ExperimentResult> {
   // 1. Every check before anything is written.
   const expanded = expandExperiment(loaded);
@@ -216,7 +224,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   const dataDir = options.dataDir === undefined ? undefined : checkInputDir(options.dataDir, '--data-dir');
   const data: Record<string, string> = {};
   for (const spec of planned) data[spec.dataset.name] = loadDataset(spec.dataset, dataDir).source;
-  const backend = await useBackend(options.backend ?? 'auto', Math.max(...planned.map((r) => modelWidth(r.model)), 0));
+  const backend = await useBackend(options.backend ?? 'auto', gridWidth(expanded.runs));
   const outDir = prepareOutDir(options.out ?? defaultOutDir(config.name, options.shard));
 
   // 2. The results directory.

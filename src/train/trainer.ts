@@ -190,7 +190,7 @@ export async function train(model: Model, data: Dataset, spec: TrainSpec, seed: 
   };
   // Data-dependent initialisation (weight norm's init: data) on the first training batch, which
   // a fresh batcher with the run's seed gives without disturbing the training order.
-  if (model.initFromData) {
+  if (model.needsDataInit && model.initFromData) {
     const first = gatherBatch(data.train, new Batcher(data.train.n, spec.batch_size, seed).next());
     tf.tidy(() => model.initFromData!(tf.tensor2d(first.x, [spec.batch_size, data.train.width])));
   }

@@ -134,8 +134,8 @@ test('weight norm init: data: per-unit pre-activations have mean 0 and variance 
     const x = tf.tensor2d(first.x, [20, 10]);
     model.initFromData(x);
     for (const {layer, z} of model.preActivations(x)) {
-      // preActivations runs in evaluation mode; under mean_only the moving mean is still 0, so
-      // z is the plain w·x + b there as well.
+      // preActivations runs in evaluation mode; under mean_only the data init has set the moving
+      // mean to the init batch's mean, so evaluation standardises that batch exactly too.
       const {mean, variance} = tf.moments(z, 0);
       assertClose(t, mean, tf.zerosLike(mean), 2e-6, `${JSON.stringify(options)} ${layer}: mean`);
       assertClose(t, variance, tf.onesLike(variance), 2e-5, `${JSON.stringify(options)} ${layer}: variance`);
@@ -152,15 +152,24 @@ test('weight norm init: data: per-unit pre-activations have mean 0 and variance 
 test('the trainer runs the data init on the first training batch before step 0, without changing the batch order', async (t) => {
   const seen: number[][] = [];
   const model = mlp('weight', {init: 'data'});
-  const g0 = Array.from(model.params.get('hidden1/weight/g')!.dataSync());
-  await train(model, DATA, {...SPEC, steps: 3, eval_every: 3}, 1, {onBatch: (_s, idx) => seen.push(Array.from(idx))});
+  t.true(model.needsDataInit);
+  t.false(mlp('weight').needsDataInit, 'init: norm asks for nothing');
+  const result = await train(model, DATA, {...SPEC, steps: 3, eval_every: 3}, 1, {onBatch: (_s, idx) => seen.push(Array.from(idx))});
   const plainSeen: number[][] = [];
   const plain = mlp('none');
   await train(plain, DATA, {...SPEC, steps: 3, eval_every: 3}, 1, {onBatch: (_s, idx) => plainSeen.push(Array.from(idx))});
   t.deepEqual(seen, plainSeen);
-  t.notDeepEqual(Array.from(model.params.get('hidden1/weight/g')!.dataSync()), g0);
-  model.dispose();
-  plain.dispose();
+  // Step 0's test loss is that of a fresh model initialised by hand on the first training batch…
+  const byHand = mlp('weight', {init: 'data'});
+  const first = gatherBatch(DATA.train, new Batcher(DATA.train.n, 20, 1).next());
+  byHand.initFromData(tf.tensor2d(first.x, [20, 10]));
+  t.is(result.points[0]!.test_loss, evaluate(byHand, DATA.test, DATA.task, DATA.classes).loss);
+  // …and not that of the same model left at g = ‖v‖, nor of one initialised on another batch.
+  t.not(result.points[0]!.test_loss, evaluate(mlp('weight', {init: 'data'}), DATA.test, DATA.task, DATA.classes).loss);
+  const other = mlp('weight', {init: 'data'});
+  other.initFromData(rows(DATA.train, 100, 120));
+  t.not(result.points[0]!.test_loss, evaluate(other, DATA.test, DATA.task, DATA.classes).loss);
+  for (const m of [model, plain, byHand, other]) m.dispose();
 });
 
 test('weight norm + mean-only BN is mean-only BN applied to the weight-normalised layer: β replaces the dense bias', (t) => {
@@ -223,6 +232,8 @@ eval_modes: [population]
 test('weight norm options at their defaults stay out of the spec: the run ids of plain weight-norm runs are those made before the options existed', (t) => {
   const plain = resolveNorm('weight');
   t.deepEqual(plain.options, {});
+  t.throws(() => resolveNorm('weight', {momentum: 0.5}), {message: /momentum .* applies with mean_only: true only/});
+  t.deepEqual(resolveNorm('weight', {mean_only: true, momentum: 0.5}).options, {mean_only: true, momentum: 0.5});
   t.deepEqual(resolveNorm('weight', {init: 'norm', mean_only: false, momentum: 0.9}), plain);
   t.deepEqual(resolveNorm('weight', {init: 'data'}).options, {init: 'data'});
 });
