@@ -2,7 +2,9 @@
 // --width W`, 784-W-W-W-10 MLP, batch 60, one process on 2 cores): per-op overhead decides small
 // models, where WebAssembly is faster (width 100: wasm 337 / 255 steps/s, tensorflow 221 / 184,
 // none / batch), and the matrix products decide large ones, where native TensorFlow's threads
-// win (width 300: 82 / 121, 1000: 12 / 51, batch). They cross at width 200 (127 / 134). So
+// win (width 300: 82 / 121, 1000: 12 / 51, batch). They cross at width 200 (127 / 134). Two
+// processes at once (`--workers 2` on 2 cores), total steps/s with batch norm: width 100 wasm 392 /
+// tensorflow 273, 300: 158 / 179, 1000: 25 / 65, so the rule holds there too. So
 // `auto` takes wasm for models whose widest layer has at most AUTO_NATIVE_WIDTH units and
 // tfjs-node above it, each falling back to the other, then to the pure-JavaScript cpu backend
 // (20 steps/s at width 100). The choice is recorded in every manifest.
