@@ -17,6 +17,7 @@ import {variableOf} from '../nn/variables.js';
 import {z} from 'zod';
 import {strict} from '../util/strict.js';
 import {stopGradient} from './stop-gradient.js';
+import {blendMovingAverages} from './normalise.js';
 import {PopulationSlot} from './population.js';
 import type {ForwardContext, Norm, NormInit, Population} from './types.js';
 
@@ -78,24 +79,12 @@ export class CenteredStopgrad implements Norm {
     }
     const {y, mean, variance} = centeredStopgradTrain(x, scale_stopgrad, epsilon);
     if (ctx.collect) ctx.collect(this, mean, scale_stopgrad ? variance : undefined);
-    else if (ctx.updateStats) this.updateMovingAverages(mean, variance, x.shape[0], momentum);
+    else if (ctx.updateStats) blendMovingAverages({mean: this.movingMean, variance: this.movingVariance}, momentum, mean, variance, x.shape[0]);
     return y;
   }
 
   setPopulation(population: Population | undefined): void {
     this.population.set(population);
-  }
-
-  private updateMovingAverages(mean: tf.Tensor1D, variance: tf.Tensor1D, m: number, momentum: number): void {
-    tf.tidy(() => {
-      const blend = (moving: tf.Tensor1D, batch: tf.Tensor1D): tf.Tensor1D =>
-        tf.add(tf.mul(moving, momentum), tf.mul(batch, 1 - momentum));
-      this.movingMean.assign(blend(this.movingMean, mean));
-      if (this.movingVariance) {
-        const unbiased: tf.Tensor1D = m > 1 ? tf.mul(variance, m / (m - 1)) : variance;
-        this.movingVariance.assign(blend(this.movingVariance, unbiased));
-      }
-    });
   }
 
   dispose(): void {

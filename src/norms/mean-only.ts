@@ -11,6 +11,7 @@ import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
 import {z} from 'zod';
 import {strict} from '../util/strict.js';
+import {blendMovingAverages} from './normalise.js';
 import {PopulationSlot} from './population.js';
 import type {ForwardContext, Norm, NormInit, Population} from './types.js';
 
@@ -60,10 +61,7 @@ export class MeanOnlyBatchNorm implements Norm {
     }
     const {y, mean} = meanOnlyTrain(x, this.beta);
     if (ctx.collect) ctx.collect(this, mean, undefined);
-    else if (ctx.updateStats) {
-      const momentum = this.options.momentum;
-      tf.tidy(() => this.movingMean.assign(tf.add(tf.mul(this.movingMean, momentum), tf.mul(mean, 1 - momentum))));
-    }
+    else if (ctx.updateStats) blendMovingAverages({mean: this.movingMean}, this.options.momentum, mean);
     return y;
   }
 

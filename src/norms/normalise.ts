@@ -38,6 +38,25 @@ export interface MovingAverages {
   momentum: number;
 }
 
+/**
+ * The same moving-average step for norms that keep their averages outside the fused op:
+ * μ_run ← momentum·μ_run + (1 − momentum)·μ_B, and (when the norm keeps one) σ²_run likewise
+ * with the batch variance made unbiased by m/(m−1) for a batch of m > 1 (m = 0: already unbiased).
+ */
+export function blendMovingAverages(
+  moving: {mean: tf.Variable; variance?: tf.Variable},
+  momentum: number,
+  mean: tf.Tensor,
+  variance?: tf.Tensor,
+  m = 0,
+): void {
+  tf.tidy(() => {
+    const blend = (old: tf.Tensor, batch: tf.Tensor) => tf.add(tf.mul(old, momentum), tf.mul(batch, 1 - momentum));
+    moving.mean.assign(blend(moving.mean, mean));
+    if (moving.variance && variance) moving.variance.assign(blend(moving.variance, m > 1 ? tf.mul(variance, m / (m - 1)) : variance));
+  });
+}
+
 // The op runs as two fused kernels (src/nn/fused.ts), forward and backward, each one engine
 // op instead of ~20: the same backend kernels in the same order as the tfjs ops they replace
 // (tf.moments, the moving-average blend, the formulas above), so the results are bit-identical.

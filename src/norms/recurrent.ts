@@ -13,7 +13,7 @@
 
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
-import {normalise, standardise} from './normalise.js';
+import {blendMovingAverages, normalise, standardise} from './normalise.js';
 import type {RecurrencePlan, StepNorm} from '../nn/recurrence.js';
 import type {ForwardContext} from './types.js';
 
@@ -183,9 +183,7 @@ export class StepBatchNorm {
       if (mean.shape[0] !== this.mean.shape[0]) {
         throw new Error(`a training sequence of ${mean.shape[0]} steps, but statistics are kept for ${this.mean.shape[0]}`);
       }
-      const blend = (moving: tf.Tensor, batch: tf.Tensor) => tf.add(tf.mul(moving, this.momentum), tf.mul(batch, 1 - this.momentum));
-      this.mean.assign(blend(this.mean, mean) as tf.Tensor2D);
-      this.variance.assign(blend(this.variance, variance) as tf.Tensor2D);
+      blendMovingAverages({mean: this.mean, variance: this.variance}, this.momentum, mean, variance);
     });
     for (const p of this.pending) {
       p.mean.dispose();

@@ -26,7 +26,7 @@ import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
 import {z} from 'zod';
 import {strict} from '../util/strict.js';
-import {normalise, standardise} from './normalise.js';
+import {blendMovingAverages, normalise, standardise} from './normalise.js';
 import {stopGradient} from './stop-gradient.js';
 import {PopulationSlot} from './population.js';
 import type {ForwardContext, Norm, NormInit, Population} from './types.js';
@@ -157,21 +157,11 @@ export class BatchRenorm implements Norm {
     const onStats = collect
       ? (m: tf.Tensor1D, v: tf.Tensor1D) => collect(this, m, v)
       : ctx.updateStats
-        ? (m: tf.Tensor1D, v: tf.Tensor1D) => this.updateMovingAverages(m, v, x.shape[0], momentum)
+        ? (m: tf.Tensor1D, v: tf.Tensor1D) => blendMovingAverages({mean: this.movingMean, variance: this.movingVariance}, momentum, m, v, x.shape[0])
         : undefined;
     const y = standardise(x, gammaR as tf.Tensor1D, betaD as tf.Tensor1D, epsilon, 0, onStats);
     if (ctx.updateStats && !collect) tf.tidy(() => this.step.assign(tf.add(this.step, 1)));
     return y;
-  }
-
-  private updateMovingAverages(mean: tf.Tensor1D, variance: tf.Tensor1D, m: number, momentum: number): void {
-    tf.tidy(() => {
-      const unbiased: tf.Tensor1D = m > 1 ? tf.mul(variance, m / (m - 1)) : variance;
-      const blend = (moving: tf.Tensor1D, batch: tf.Tensor1D): tf.Tensor1D =>
-        tf.add(tf.mul(moving, momentum), tf.mul(batch, 1 - momentum));
-      this.movingMean.assign(blend(this.movingMean, mean));
-      this.movingVariance.assign(blend(this.movingVariance, unbiased));
-    });
   }
 
   setPopulation(population: Population | undefined): void {

@@ -260,15 +260,7 @@ export function curveValues(sources: Source[], column: string): RunValue[] {
 }
 
 /** A run that diverged, marked at the step it diverged and its metric's last finite value. */
-export interface DivergedMark {
-  condition: string;
-  source: string;
-  norm: string;
-  panel: string;
-  row: string;
-  x: number;
-  y: number;
-}
+export type DivergedMark = Omit<SeriesPoint, 'lo' | 'hi' | 'n'>;
 
 export function divergedMarks(values: RunValue[], runs: RunIndex): DivergedMark[] {
   const last = new Map<string, RunValue>();

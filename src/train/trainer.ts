@@ -132,8 +132,8 @@ export function evaluate(model: Model, split: Split, task: Task, classes: number
   const w = split.width;
   const chunk = options.chunk ?? EVAL_CHUNK;
   const ctx = {training: false, updateStats: false, statistics: options.statistics};
-  for (let start = 0; start < split.n; start += chunk) {
-    let end = Math.min(split.n, start + chunk);
+  for (let start = 0, end = 0; start < split.n; start = end) {
+    end = Math.min(split.n, start + chunk);
     if (options.statistics === 'batch' && split.n - end === 1) end = split.n;
     const [l, c] = tf.tidy(() => {
       const x = tf.tensor2d(split.x.subarray(start * w, end * w), [end - start, w]);
@@ -145,7 +145,6 @@ export function evaluate(model: Model, split: Split, task: Task, classes: number
     correct += c!.dataSync()[0]!;
     l!.dispose();
     c!.dispose();
-    start = end - chunk;
   }
   return {loss: lossSum / split.n, accuracy: task === 'classification' ? correct / split.n : undefined};
 }
