@@ -30,7 +30,7 @@ const now = () => performance.now();
 
 function phases(model, optimizer, vars, batcher, t) {
   let a = now();
-  const batch = gatherBatch(data.train, data.features, batcher.next());
+  const batch = gatherBatch(data.train, batcher.next());
   let b = now();
   t.host += b - a;
   const [lossT, correctT] = tf.tidy(() => {
