@@ -6,7 +6,9 @@ import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
 import {parse} from 'csv-parse/sync';
+import type {RunSpec} from '../src/config/expand.js';
 import {isTimingColumn} from '../src/results/columns.js';
+import {estimatedCost} from '../src/run/pool.js';
 import {BIN, cli, tempDir} from './helpers.js';
 
 const GRID = `name: grid
@@ -37,6 +39,9 @@ function marked(mark: string): Array<{pid: number; worker: boolean}> {
   return found;
 }
 
+/** How many runs a grid's plain progress says have started (lines `[n/6] norm · …`). */
+const startedRuns = (stderr: string) => (stderr.match(/^\[\d\/6\] \w+ · /gm) ?? []).length;
+
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(check: () => boolean, ms = 60_000): Promise<void> {
@@ -65,6 +70,21 @@ test('--workers 2 writes exactly what --workers 1 writes (timing aside)', (t) =>
   t.regex(two.stderr, /normbench: 6 runs on backend wasm · 2 worker processes →/);
   for (const file of ['curves.csv', 'summary.csv']) t.deepEqual(untimed(readCsv(join(dir, 'two', file))), untimed(readCsv(join(dir, 'one', file))), file);
   t.deepEqual(JSON.parse(readFileSync(join(dir, 'two', 'manifest.json'), 'utf8')).runs.map((r: {index: number}) => r.index), [0, 1, 2, 3, 4, 5]);
+  // Handed out longest first (batch norm's steps cost more than layer norm's, which cost more
+  // than none's), grid order among equals; the files above are in grid order all the same.
+  const started = [...two.stderr.matchAll(/^\[(\d)\/6\] (\w+) · (\w+) · seed 1 \(/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+  t.deepEqual(started, ['3 batch relu', '4 batch tanh', '5 layer relu', '6 layer tanh', '1 none relu', '2 none tanh']);
+});
+
+test('the dispatch order: more steps, a larger model or a dearer norm come first', (t) => {
+  const base = {train: {steps: 100, batch_size: 10}, model: {kind: 'mlp', hidden: [8, 8]}, norm: {name: 'none', options: {}}};
+  const cost = (over: object) => estimatedCost({...base, ...over} as unknown as RunSpec);
+  t.is(cost({}), 100 * 10 * 16);
+  t.true(cost({train: {steps: 200, batch_size: 10}}) > cost({}));
+  t.true(cost({model: {kind: 'mlp', hidden: [16, 8]}}) > cost({}));
+  t.true(cost({norm: {name: 'weight', options: {}}}) > cost({norm: {name: 'batch', options: {}}}));
+  t.true(cost({norm: {name: 'batch', options: {}}}) > cost({}));
+  t.is(cost({model: {kind: 'lstm', hidden: 8, layers: 2}}), 100 * 10 * 8 * 4 * 2);
 });
 
 test('a worker that dies fails only its run: the grid goes on with a new worker', async (t) => {
@@ -73,7 +93,7 @@ test('a worker that dies fails only its run: the grid goes on with a new worker'
   const mark = `die-${process.pid}`;
   const run = start(['run', 'g.yaml', '--out', 'o', '--workers', '2', '--backend', 'wasm'], dir, mark);
   // Both workers busy with a run (a worker killed before its first run is simply replaced).
-  await until(() => run.stderr().includes('[2/6]'));
+  await until(() => startedRuns(run.stderr()) >= 2);
   await wait(500);
   process.kill(marked(mark).find((p) => p.worker)!.pid, 'SIGKILL');
   t.is(await run.done, 1, run.stderr());
@@ -91,7 +111,7 @@ test('no worker outlives its grid: not after Ctrl-C (SIGINT to the group), not a
   for (const how of ['SIGINT', 'SIGKILL'] as const) {
     const mark = `${how}-${process.pid}`;
     const run = start(['run', 'g.yaml', '--out', how, '--workers', '2', '--backend', 'wasm'], dir, mark);
-    await until(() => run.stderr().includes('[2/6]'));
+    await until(() => startedRuns(run.stderr()) >= 2);
     // A terminal's Ctrl-C reaches every process of the foreground group; here, each by hand.
     for (const p of how === 'SIGINT' ? marked(mark) : [{pid: run.child.pid!}]) process.kill(p.pid, how);
     const code = await run.done;

@@ -24,6 +24,15 @@ export function buildModel(options: BuildOptions): Model {
   return MODEL_REGISTRY[options.model.kind].build(options);
 }
 
+/**
+ * A rough size of a model's hidden computation, for ordering work (not for any result): the sum
+ * of its hidden widths, times 4 for an LSTM's gates, times its layers when recurrent.
+ */
+export function modelUnits(model: ModelSpec): number {
+  if (model.kind === 'mlp') return model.hidden.reduce((sum, units) => sum + units, 0);
+  return model.hidden * (model.kind === 'lstm' ? 4 : 1) * model.layers;
+}
+
 /** The widest hidden layer of a model, in units (what `--backend auto` decides by). */
 export function modelWidth(model: ModelSpec): number {
   return model.kind === 'mlp' ? Math.max(0, ...model.hidden) : model.hidden;

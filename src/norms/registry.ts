@@ -39,6 +39,12 @@ interface NormDefinition<O extends z.ZodObject> {
    * defaults, so that the run ids (a hash of the spec) of runs made before them stay the same.
    */
   laterOptions?: readonly string[];
+  /**
+   * Time per training step relative to no norm (784-100-100-100-10 MLP, batch 60, wasm:
+   * `node scripts/profile-step.mjs --norms …`, 2026-11-22); 1 when not given. Only orders the
+   * runs handed to worker processes, longest first (src/run/pool.ts): no result depends on it.
+   */
+  relativeCost?: number;
 }
 
 function define<O extends z.ZodObject>(def: NormDefinition<O>): NormDefinition<O> {
@@ -60,6 +66,7 @@ export const NORM_REGISTRY = {
     create: (init, options) => new BatchNorm(init, options),
     createRecurrent: (init, options) => new RecurrentBatchNorm(init, options),
     misfit: (options, model) => (options.share_stats !== undefined && model === 'mlp' ? 'share_stats applies to recurrent models (lstm, rnn) only' : undefined),
+    relativeCost: 1.12,
   }),
   layer: define({
     summary: 'statistics per example over the layer’s units; same at train and test; γ, β. In a recurrent cell: LN-LSTM',
@@ -67,6 +74,7 @@ export const NORM_REGISTRY = {
     options: layerOptions,
     create: (init, options) => new LayerNorm(init, options),
     createRecurrent: (init, options) => new RecurrentLayerNorm(init, options),
+    relativeCost: 1.05,
   }),
   weight: define({
     summary: 'kernel reparameterised per unit as w = g·v/‖v‖',
@@ -74,44 +82,56 @@ export const NORM_REGISTRY = {
     options: weightOptions,
     create: (init, options) => new WeightNorm(init, options),
     laterOptions: ['init', 'mean_only', 'momentum'],
+    relativeCost: 1.4,
   }),
   group: define({
     summary: 'per example over groups of a layer’s units (groups must divide the width); same at train and test; γ, β per unit. groups=1 is layer norm',
     paper: 'Wu & He 2018',
     options: groupOptions,
     create: (init, options) => new GroupNorm(init, options),
+    relativeCost: 1.21,
   }),
   rms: define({
     summary: 'per example, divide by the root mean square of the units, no centring (the dense bias stays); gain γ, β optional',
     paper: 'Zhang & Sennrich 2019',
     options: rmsOptions,
     create: (init, options) => new RmsNorm(init, options),
+    relativeCost: 1.23,
   }),
   renorm: define({
     summary: 'batch norm corrected towards the moving averages by r, d (no gradient through them), their bounds widened from plain BN over a warm-up; γ, β; counts its own training steps',
     paper: 'Ioffe 2017',
     options: renormOptions,
     create: (init, options) => new BatchRenorm(init, options),
+    relativeCost: 1.97,
   }),
   'mean-only': define({
     summary: 'subtract the batch mean per unit (moving mean at evaluation), no division; β replaces the dense bias. The half of BN that pairs with weight norm',
     paper: 'Salimans & Kingma 2016 §2.1',
     options: meanOnlyOptions,
     create: (init, options) => new MeanOnlyBatchNorm(init, options),
+    relativeCost: 1.12,
   }),
   'centered-stopgrad': define({
     summary: 'counter-example: centre by the batch mean with no gradient through it; the dense bias stays, and grows without changing the output; no γ, β',
     paper: 'Ioffe & Szegedy 2015 §2',
     options: centeredStopgradOptions,
     create: (init, options) => new CenteredStopgrad(init, options),
+    relativeCost: 1.21,
   }),
   'bn-rnn': define({
     summary: 'BN on the input-to-hidden term of a recurrent cell only; statistics per frame or pooled over the sequence',
     paper: 'Laurent et al. 2015',
     options: bnRnnOptions,
     createRecurrent: (init, options) => new BnRnn(init, options),
+    relativeCost: 1.12, // not measured on its own: taken as batch norm's
   }),
 } satisfies Record<NormName, NormDefinition<z.ZodObject>>;
+
+/** A norm's time per training step relative to no norm (a scheduling hint, see NormDefinition). */
+export function normRelativeCost(name: NormName): number {
+  return (NORM_REGISTRY[name] as NormDefinition<z.ZodObject>).relativeCost ?? 1;
+}
 
 /** The models a norm is built for. */
 export function normModels(name: NormName): ModelKind[] {

@@ -1,6 +1,8 @@
 // Grid cells trained in N worker processes (src/run/worker.ts), each with its own backend. The
-// parent hands out the cells in grid order as workers become free, relays their progress to the
-// hooks, and gets back each finished run — which it alone commits to the results directory.
+// parent hands out the cells as workers become free, the longest first by a rough estimate (so
+// that the grid does not end on one long run while the other workers idle), relays their
+// progress to the hooks, and gets back each finished run — which it alone commits to the results
+// directory, where the order of finishing leaves no trace.
 // A worker that dies takes only its current run with it: that run is recorded as failed, a new
 // worker takes its place, and the grid goes on. `stop` ends every worker at once (the runs in
 // progress are dropped, as with a single process).
@@ -9,11 +11,21 @@ import {fork, type ChildProcess} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import type {RunSpec} from '../config/expand.js';
 import type {Targets} from '../config/schema.js';
+import {modelUnits} from '../models/registry.js';
+import {normRelativeCost} from '../norms/registry.js';
 import type {RunRecord} from '../results/columns.js';
 import type {ExperimentHooks} from './experiment.js';
 import type {FromWorker, ToWorker, WorkerOptions} from './worker.js';
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+/**
+ * A run's work, roughly, for the order of dispatch only: steps × batch × the model's hidden units
+ * × the norm's measured cost per step relative to none. Ties keep the grid order.
+ */
+export function estimatedCost(spec: RunSpec): number {
+  return spec.train.steps * spec.train.batch_size * modelUnits(spec.model) * normRelativeCost(spec.norm.name);
+}
 
 interface Slot {
   child: ChildProcess;
@@ -35,7 +47,7 @@ export class WorkerPool {
    * called with each finished run, in the order they finish. Resolves when all are done.
    */
   run(specs: RunSpec[], targets: Targets, positions: number[], total: number, hooks: ExperimentHooks, onRecord: (record: RunRecord, position: number) => void): Promise<void> {
-    const queue = specs.map((spec, i) => ({spec, position: positions[i]!}));
+    const queue = specs.map((spec, i) => ({spec, position: positions[i]!})).sort((a, b) => estimatedCost(b.spec) - estimatedCost(a.spec));
     let pending = specs.length;
     return new Promise((resolve, reject) => {
       if (pending === 0) {
