@@ -35,6 +35,11 @@ export class Batcher {
   }
 }
 
+/** The first `n` rows of a split: the fixed batch the probes measure on. */
+export function leadingBatch(split: Split, n: number): {x: Float32Array; y: Int32Array | Float32Array} {
+  return gatherBatch(split, Int32Array.from({length: n}, (_, i) => i));
+}
+
 /** Copy the rows `indices` of a split into one contiguous batch. */
 export function gatherBatch(split: Split, indices: Int32Array): {x: Float32Array; y: Int32Array | Float32Array} {
   const w = split.width;

@@ -11,7 +11,13 @@
 // gradient's only other kernels are dy/n and one multiply, as in tfjs's own gradient.
 
 import * as tf from '../tf.js';
+import type {Task} from '../data/types.js';
 import {ensureFusedKernel} from './fused.js';
+
+/** Targets as the losses take them: class indices [B] (int32), or values [B, 1] for regression. */
+export function targetTensor(y: Int32Array | Float32Array, task: Task): tf.Tensor {
+  return task === 'classification' ? tf.tensor1d(y as Int32Array, 'int32') : tf.tensor2d(y as Float32Array, [y.length, 1]);
+}
 
 const FORWARD = 'NormbenchSoftmaxXentAccuracy';
 const BACKWARD = 'NormbenchSoftmaxXentAccuracyGrad';

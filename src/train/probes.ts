@@ -19,7 +19,8 @@
 
 import * as tf from '../tf.js';
 import type {ProbeName} from '../config/schema.js';
-import {gatherBatch} from '../data/batcher.js';
+import {leadingBatch} from '../data/batcher.js';
+import {targetTensor} from '../nn/loss.js';
 import type {Dataset, Task} from '../data/types.js';
 import type {Model} from '../models/types.js';
 import type {ActivationName} from '../nn/activations.js';
@@ -81,13 +82,16 @@ function activationProbes(model: Model, data: Dataset, probes: readonly ProbeNam
 
 function gradientNorms(model: Model, data: Dataset, batch: number, loss: (output: tf.Tensor2D, y: tf.Tensor, task: Task, classes: number) => tf.Scalar): ProbeValue[] {
   const n = Math.min(batch, data.train.n);
-  const {x, y} = gatherBatch(data.train, Int32Array.from({length: n}, (_, i) => i));
+  const {x, y} = leadingBatch(data.train, n);
   const names = [...model.params.keys()];
   const norms = tf.tidy(() => {
     const xs = tf.tensor2d(x, [n, data.train.width]);
-    const ys = data.task === 'classification' ? tf.tensor1d(y as Int32Array, 'int32') : tf.tensor2d(y as Float32Array, [n, 1]);
+    const ys = targetTensor(y, data.task);
     const {grads} = tf.variableGrads(() => loss(model.forward(xs, {training: true, updateStats: false}), ys, data.task, data.classes), [...model.params.values()]);
-    return tf.stack(names.map((name) => (grads[model.params.get(name)!.name] ? tf.norm(grads[model.params.get(name)!.name]!) : tf.scalar(0))));
+    return tf.stack(names.map((name) => {
+      const grad = grads[model.params.get(name)!.name];
+      return grad ? tf.norm(grad) : tf.scalar(0);
+    }));
   });
   const values = norms.dataSync();
   norms.dispose();

@@ -12,11 +12,11 @@
 import * as tf from '../tf.js';
 import type {EvalMode, ProbeName, TrainSpec} from '../config/schema.js';
 import type {EvalStatistics} from '../norms/types.js';
-import {Batcher, gatherBatch} from '../data/batcher.js';
+import {Batcher, gatherBatch, leadingBatch} from '../data/batcher.js';
 import type {Dataset, Split, Task} from '../data/types.js';
 import {Interrupted} from '../errors.js';
 import type {Model} from '../models/types.js';
-import {softmaxCrossEntropyWithAccuracy} from '../nn/loss.js';
+import {softmaxCrossEntropyWithAccuracy, targetTensor} from '../nn/loss.js';
 import {clipByGlobalNorm, createOptimizer} from './optimizers.js';
 import {runProbes, type ProbeValue} from './probes.js';
 import {evaluateModes} from './eval-modes.js';
@@ -96,10 +96,6 @@ export interface EvalResult {
 }
 
 /** Targets as a tensor: class indices (int32), or regression targets as a column [B, 1]. */
-function targets(y: Int32Array | Float32Array, task: Task): tf.Tensor {
-  return task === 'classification' ? tf.tensor1d(y as Int32Array, 'int32') : tf.tensor2d(y as Float32Array, [y.length, 1]);
-}
-
 /** Per-example losses [B] of outputs against targets. */
 function exampleLosses(output: tf.Tensor2D, y: tf.Tensor, task: Task, classes: number): tf.Tensor1D {
   if (task === 'regression') return tf.reshape(tf.square(tf.sub(output, y)), [-1]) as tf.Tensor1D;
@@ -137,7 +133,7 @@ export function evaluate(model: Model, split: Split, task: Task, classes: number
     if (options.statistics === 'batch' && split.n - end === 1) end = split.n;
     const [l, c] = tf.tidy(() => {
       const x = tf.tensor2d(split.x.subarray(start * w, end * w), [end - start, w]);
-      const y = targets(split.y.subarray(start, end), task);
+      const y = targetTensor(split.y.subarray(start, end), task);
       const output = model.forward(x, ctx);
       return [tf.sum(exampleLosses(output, y, task, classes)), task === 'classification' ? correctCount(output, y) : tf.scalar(0)];
     });
@@ -152,10 +148,9 @@ export function evaluate(model: Model, split: Split, task: Task, classes: number
 /** ‖∂L/∂h_t‖ for every t, on a fixed batch: the first `batch` training examples. */
 function gradientFlow(model: Model, data: Dataset, batch: number): number[] {
   const n = Math.min(batch, data.train.n);
-  const indices = Int32Array.from({length: n}, (_, i) => i);
-  const {x, y} = gatherBatch(data.train, indices);
+  const {x, y} = leadingBatch(data.train, n);
   return tf.tidy(() => {
-    const ys = targets(y, data.task);
+    const ys = targetTensor(y, data.task);
     return model.gradientFlow!(tf.tensor2d(x, [n, data.train.width]), (output) => batchLoss(output, ys, data.task, data.classes));
   });
 }
@@ -277,7 +272,7 @@ function trainStep(
   const batch = gatherBatch(data.train, indices);
   const [lossT, correctT] = tf.tidy(() => {
     const x = tf.tensor2d(batch.x, [spec.batch_size, data.train.width]);
-    const y = targets(batch.y, data.task);
+    const y = targetTensor(batch.y, data.task);
     let correct: tf.Scalar | undefined;
     const {value, grads} = tf.variableGrads(() => {
       const output = model.forward(x, {training: true, updateStats: true});
