@@ -53,3 +53,7 @@ export {readResults, type Results} from './results/read.js';
 export {verifyResults, verifyText, type VerifyReport, type VerifyOptions} from './results/verify.js';
 export {makeReport, reportText, reportJson} from './results/report.js';
 export {VERSION} from './version.js';
+
+// Replicates stacked into one model.
+export {StackedMlp, STACKED_NORMS} from './stack/mlp.js';
+export {trainStacked, stackRefusal, stackKey, STACKING_BACKENDS, type Replicate} from './stack/trainer.js';

@@ -1,0 +1,103 @@
+// S replicates of one MLP trained as one stacked model: every activation is [S, B, U], every
+// parameter and moving average is its S replicates' values stacked on a leading axis (kernels
+// [S, in, out], per-unit vectors [S, 1, U]). Each hidden layer is, per replicate,
+//   z_s = x_s·W_s (+ b_s),   h_s = act(norm(z_s))
+// with the products one 2-D matMul per replicate (src/stack/matmul.ts) and everything else one
+// op for the whole stack.
+//
+// The stack is built from S ordinary `Mlp`s (the replicas), one per seed: their constructors
+// draw the initial kernels (Rng(seed, 'init', layer, 'kernel')) and norm parameters, which are
+// stacked as they are. `sync(s)` copies replicate s back into its replica, so evaluation,
+// probes and anything else that takes a `Model` run on the replica with the unstacked code.
+// Training-mode forward passes only; norms none, batch and layer.
+
+import * as tf from '../tf.js';
+import type {ModelSpec} from '../config/schema.js';
+import {ACTIVATION_FNS} from '../nn/activations.js';
+import {NORM_REGISTRY, type NormName} from '../norms/registry.js';
+import type {Mlp} from '../models/mlp.js';
+import {stackedMatMul} from './matmul.js';
+import {stackedStandardise} from './standardise.js';
+
+/** The norms a stack can train. */
+export const STACKED_NORMS: readonly NormName[] = ['none', 'batch', 'layer'];
+
+interface NormSettings {
+  epsilon: number;
+  momentum: number;
+}
+
+/** One variable holding the replicas' values stacked: [in, out] → [S, in, out], [U] → [S, 1, U]. */
+function stackVariable(parts: tf.Variable[], trainable: boolean): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.stack(parts.map((p) => (p.rank === 1 ? tf.reshape(p, [1, -1]) : p))), trainable));
+}
+
+export class StackedMlp {
+  /** Stacked trainable variables, named as the replicas' own. */
+  readonly params = new Map<string, tf.Variable>();
+  /** Stacked moving averages, named as the replicas' own. */
+  readonly state = new Map<string, tf.Variable>();
+  readonly size: number;
+  private readonly layers: string[];
+  private readonly norm: NormName;
+  private readonly settings: NormSettings;
+  private readonly activation: (x: tf.Tensor) => tf.Tensor;
+
+  constructor(readonly replicas: Mlp[]) {
+    const options = replicas[0]!.options;
+    this.size = replicas.length;
+    this.norm = options.norm.name;
+    if (this.size < 2) throw new Error(`a stack has at least 2 replicates, got ${this.size}`);
+    if (!STACKED_NORMS.includes(this.norm)) throw new Error(`norm ${this.norm} cannot be stacked`);
+    const schema = NORM_REGISTRY[this.norm].options as {parse(raw: unknown): unknown};
+    this.settings = schema.parse(options.norm.options) as NormSettings;
+    const model = options.model as Extract<ModelSpec, {kind: 'mlp'}>;
+    this.layers = model.hidden.map((_, i) => `hidden${i + 1}`);
+    this.activation = ACTIVATION_FNS[options.activation] as unknown as (x: tf.Tensor) => tf.Tensor;
+    for (const name of replicas[0]!.params.keys()) this.params.set(name, stackVariable(replicas.map((r) => r.params.get(name)!), true));
+    for (const name of replicas[0]!.state.keys()) this.state.set(name, stackVariable(replicas.map((r) => r.state.get(name)!), false));
+  }
+
+  /** Logits [S, B, classes] of inputs x [S, B, in], in training mode (moving averages updated). */
+  forward(x: tf.Tensor3D): tf.Tensor3D {
+    let h = x;
+    for (const layer of this.layers) h = this.activation(this.normalise(this.dense(h, layer), layer)) as tf.Tensor3D;
+    return this.dense(h, 'output');
+  }
+
+  private dense(x: tf.Tensor3D, layer: string): tf.Tensor3D {
+    const y = stackedMatMul(x, this.params.get(`${layer}/kernel`) as tf.Tensor3D);
+    const bias = this.params.get(`${layer}/bias`);
+    return bias ? (tf.add(y, bias) as tf.Tensor3D) : y;
+  }
+
+  private normalise(z: tf.Tensor3D, layer: string): tf.Tensor3D {
+    if (this.norm === 'none') return z;
+    const units = [this.size, 1, z.shape[2]];
+    const prefix = `${layer}/${this.norm}`;
+    const gamma = (this.params.get(`${prefix}/gamma`) ?? tf.ones(units)) as tf.Tensor3D;
+    const beta = (this.params.get(`${prefix}/beta`) ?? tf.zeros(units)) as tf.Tensor3D;
+    const {epsilon, momentum} = this.settings;
+    if (this.norm === 'layer') return stackedStandardise(z, gamma, beta, epsilon, 2);
+    const moving = {mean: this.state.get(`${prefix}/moving_mean`)!, variance: this.state.get(`${prefix}/moving_variance`)!, momentum};
+    return stackedStandardise(z, gamma, beta, epsilon, 1, moving);
+  }
+
+  /** Copy replicate s's parameters and moving averages into its replica. */
+  sync(s: number): void {
+    const replica = this.replicas[s]!;
+    const copy = (stacked: tf.Variable, target: tf.Variable) =>
+      tf.tidy(() => {
+        const begin = stacked.shape.map((_, i) => (i === 0 ? s : 0));
+        const size = stacked.shape.map((d, i) => (i === 0 ? 1 : d));
+        target.assign(tf.reshape(tf.slice(stacked, begin, size), target.shape));
+      });
+    for (const [name, v] of this.params) copy(v, replica.params.get(name)!);
+    for (const [name, v] of this.state) copy(v, replica.state.get(name)!);
+  }
+
+  /** Frees the stacked variables (the replicas are the caller's). */
+  dispose(): void {
+    for (const v of [...this.params.values(), ...this.state.values()]) v.dispose();
+  }
+}

@@ -1,0 +1,223 @@
+// Training S replicates as one stack (src/stack/mlp.ts): the loop of src/train/trainer.ts run
+// for S runs at once, each with its own seed (its own batch order, Batcher(n, batch, seed), and
+// its own initial weights) and its own learning rate, all else equal. Per step:
+//   x [S, B, in] ← each replicate's next batch;  loss_s, correct_s ← forward + fused loss;
+//   the gradients of Σ_s loss_s (whose part in replicate s is ∂loss_s, as replicates share
+//   nothing);  θ_s ← θ_s − lr_s·∂loss_s/∂θ_s   (tfjs's SGD: θ + (−lr)·g, one op for the stack).
+// Evaluation points, divergence and the curves are the unstacked loop's, per replicate: the
+// replicate is copied into its replica `Mlp` and evaluated by `evaluate`. A replicate whose loss
+// becomes non-finite is recorded as diverged at that step and leaves the curves; its slot in the
+// stack goes on computing (unread) while the others train. Each replicate's TrainResult is its
+// unstacked run's, timing aside (test/stack/stacked.test.ts).
+
+import * as tf from '../tf.js';
+import type {TrainSpec} from '../config/schema.js';
+import {Batcher, gatherBatch} from '../data/batcher.js';
+import type {Dataset} from '../data/types.js';
+import {Interrupted} from '../errors.js';
+import type {Mlp} from '../models/mlp.js';
+import {evaluate, type CurvePoint, type EvalResult, type RunStatus, type TrainResult, type TrainerHooks} from '../train/trainer.js';
+import {stackedSoftmaxCrossEntropyWithAccuracy} from './loss.js';
+import {STACKED_NORMS, StackedMlp} from './mlp.js';
+
+/** One run of a stack: its model (fresh, as `buildModel` makes it), seed, train spec and hooks. */
+export interface Replicate {
+  model: Mlp;
+  seed: number;
+  spec: TrainSpec;
+  hooks?: Pick<TrainerHooks, 'onBatch' | 'onStep' | 'onEval'>;
+}
+
+/** The backends whose stacked arithmetic is bit for bit the unstacked one (measured: scripts/stack-bitwise.mjs). */
+export const STACKING_BACKENDS: readonly string[] = ['wasm', 'cpu'];
+
+/** The train spec without the learning rate: replicates that agree on it can share a stack. */
+export function stackKey(spec: TrainSpec): string {
+  const {lr: _lr, ...rest} = spec;
+  return JSON.stringify(Object.entries(rest).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Why these runs cannot train as one stack, or undefined when they can. */
+export function stackRefusal(replicates: readonly Replicate[], data: Dataset, backend = tf.getBackend()): string | undefined {
+  const first = replicates[0];
+  if (!first || replicates.length < 2) return 'a stack needs at least 2 replicates';
+  if (!STACKING_BACKENDS.includes(backend)) return `stacking is off on the ${backend} backend`;
+  if (data.task !== 'classification') return 'stacking trains classification tasks only';
+  const options = first.model.options;
+  if (!STACKED_NORMS.includes(options.norm.name)) return `norm ${options.norm.name} cannot be stacked`;
+  if (first.spec.optimizer !== 'sgd' || first.spec.clip_norm) return 'stacking trains plain SGD only (no clipping)';
+  const same = (r: Replicate) =>
+    JSON.stringify({...r.model.options, seed: 0}) === JSON.stringify({...options, seed: 0}) && stackKey(r.spec) === stackKey(first.spec);
+  if (!replicates.every(same)) return 'the replicates differ in more than seed and learning rate';
+  return undefined;
+}
+
+/** One replicate's bookkeeping, as the unstacked loop keeps it. */
+class RunLog {
+  readonly points: CurvePoint[] = [];
+  status: RunStatus = 'ok';
+  message?: string;
+  steps = 0;
+  lossTotal = 0;
+  windowLoss = 0;
+  windowCorrect = 0;
+  windowSteps = 0;
+  active = true;
+
+  constructor(
+    readonly replicate: Replicate,
+    readonly batcher: Batcher,
+  ) {}
+
+  resetWindow(): void {
+    this.windowLoss = 0;
+    this.windowCorrect = 0;
+    this.windowSteps = 0;
+  }
+}
+
+const YIELD_MS = 50;
+
+function checkAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new Interrupted((signal.reason as NodeJS.Signals | undefined) ?? 'SIGINT');
+}
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The SGD step of tfjs (θ ← θ + c·g, c = −lr as float32) with c [S, 1, 1]: one lr per replicate. */
+class StackedSgd {
+  private readonly c: tf.Tensor3D;
+
+  constructor(lrs: number[]) {
+    this.c = tf.tensor3d(lrs.map((lr) => -lr), [lrs.length, 1, 1]);
+  }
+
+  apply(vars: ReadonlyMap<string, tf.Variable>, grads: tf.NamedTensorMap): void {
+    for (const v of vars.values()) {
+      const g = grads[v.name];
+      if (g) tf.tidy(() => v.assign(tf.add(tf.mul(this.c, g), v)));
+    }
+  }
+
+  dispose(): void {
+    this.c.dispose();
+  }
+}
+
+/** One stacked step: per-replicate losses and correct counts. */
+function stackedStep(model: StackedMlp, sgd: StackedSgd, data: Dataset, batches: Int32Array[], batchSize: number): {loss: Float32Array; correct: Int32Array} {
+  const w = data.train.width;
+  const xs = new Float32Array(batches.length * batchSize * w);
+  const ys = new Int32Array(batches.length * batchSize);
+  batches.forEach((indices, s) => {
+    const {x, y} = gatherBatch(data.train, indices);
+    xs.set(x, s * batchSize * w);
+    ys.set(y as Int32Array, s * batchSize);
+  });
+  const [lossT, correctT] = tf.tidy(() => {
+    const x = tf.tensor3d(xs, [batches.length, batchSize, w]);
+    const y = tf.tensor2d(ys, [batches.length, batchSize], 'int32');
+    let loss: tf.Tensor1D | undefined;
+    let correct: tf.Tensor1D | undefined;
+    const {grads} = tf.variableGrads(() => {
+      const out = stackedSoftmaxCrossEntropyWithAccuracy(model.forward(x), y);
+      loss = tf.keep(out.loss);
+      correct = tf.keep(out.correct);
+      return tf.sum(out.loss) as tf.Scalar;
+    }, [...model.params.values()]);
+    sgd.apply(model.params, grads);
+    return [loss!, correct!];
+  });
+  const result = {loss: lossT.dataSync() as Float32Array, correct: correctT.dataSync() as Int32Array};
+  lossT.dispose();
+  correctT.dispose();
+  return result;
+}
+
+/**
+ * Train the replicates as one stack; one TrainResult per replicate, in order, each its unstacked
+ * `train` result (timing aside). The replicas end holding their trained weights. Throws when
+ * `stackRefusal` gives a reason.
+ */
+export async function trainStacked(replicates: Replicate[], data: Dataset, signal?: AbortSignal): Promise<TrainResult[]> {
+  const refusal = stackRefusal(replicates, data);
+  if (refusal) throw new Error(refusal);
+  const started = performance.now();
+  const spec = replicates[0]!.spec;
+  const logs = replicates.map((r) => new RunLog(r, new Batcher(data.train.n, spec.batch_size, r.seed)));
+  const stack = new StackedMlp(replicates.map((r) => r.model));
+  const sgd = new StackedSgd(replicates.map((r) => r.spec.lr));
+  const evaluateTest = (s: number) => evaluate(replicates[s]!.model, data.test, data.task, data.classes);
+  const evaluateNow = (s: number) => {
+    stack.sync(s);
+    return evaluateTest(s);
+  };
+  const record = (log: RunLog, step: number, test: EvalResult) => {
+    const point: CurvePoint = {
+      step,
+      epoch: (step * spec.batch_size) / data.train.n,
+      train_loss: log.windowLoss / log.windowSteps,
+      train_accuracy: log.windowCorrect / (log.windowSteps * spec.batch_size),
+      test_loss: test.loss,
+      test_accuracy: test.accuracy,
+      wall_ms: performance.now() - started,
+    };
+    log.points.push(point);
+    log.replicate.hooks?.onEval?.(point);
+  };
+  let trainMs = 0;
+  let step = 0;
+  try {
+    checkAborted(signal);
+    const initial = replicates.map((_, s) => evaluateTest(s));
+    // The unstacked loop's bookkeeping after a step, for one replicate.
+    const afterStep = (log: RunLog, s: number, loss: number, correct: number): void => {
+      log.steps = step;
+      log.lossTotal += loss;
+      log.windowLoss += loss;
+      log.windowCorrect += correct;
+      log.windowSteps++;
+      log.replicate.hooks?.onStep?.(step, loss);
+      // Step 0's point: the test metrics from before any update, the first batch's loss.
+      if (step === 1) record(log, 0, initial[s]!);
+      if (!Number.isFinite(loss)) {
+        log.status = 'diverged';
+        log.message = `training loss became ${loss} at step ${step}`;
+        record(log, step, evaluateNow(s));
+        log.active = false;
+      } else if (step % spec.eval_every === 0 || step === spec.steps) {
+        record(log, step, evaluateNow(s));
+        log.resetWindow();
+      }
+    };
+    let lastTurn = performance.now();
+    while (step < spec.steps && logs.some((l) => l.active)) {
+      if (performance.now() - lastTurn > YIELD_MS) {
+        await nextTurn();
+        lastTurn = performance.now();
+      }
+      checkAborted(signal);
+      const t0 = performance.now();
+      const batches = logs.map((l) => l.batcher.next());
+      step++;
+      logs.forEach((l, s) => l.active && l.replicate.hooks?.onBatch?.(step, batches[s]!));
+      const {loss, correct} = stackedStep(stack, sgd, data, batches, spec.batch_size);
+      trainMs += performance.now() - t0;
+      logs.forEach((log, s) => log.active && afterStep(log, s, loss[s]!, correct[s]!));
+    }
+  } finally {
+    sgd.dispose();
+    stack.dispose();
+  }
+  return logs.map((log) => ({
+    status: log.status,
+    steps: log.steps,
+    points: log.points,
+    gradientFlow: [],
+    diagnostics: [],
+    train_loss_auc: log.lossTotal / Math.max(1, log.steps),
+    evalModes: {},
+    steps_per_s: step / Math.max(trainMs / 1000, 1e-9),
+    wall_ms: performance.now() - started,
+    message: log.message,
+  }));
+}
