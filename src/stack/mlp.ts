@@ -73,7 +73,7 @@ export class StackedMlp {
 
   private normalise(z: tf.Tensor3D, layer: string): tf.Tensor3D {
     if (this.norm === 'none') return z;
-    const units = [this.size, 1, z.shape[2]];
+    const units: [number, number, number] = [this.size, 1, z.shape[2]];
     const prefix = `${layer}/${this.norm}`;
     const gamma = (this.params.get(`${prefix}/gamma`) ?? tf.ones(units)) as tf.Tensor3D;
     const beta = (this.params.get(`${prefix}/beta`) ?? tf.zeros(units)) as tf.Tensor3D;
