@@ -12,6 +12,12 @@ import * as tf from '../tf.js';
 type Info = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
 
+/** What the wasm backend offers beyond KernelBackend: outputs in its heap, and views of them. */
+interface WasmHeap {
+  makeOutput(shape: number[], dtype: tf.DataType): Info;
+  typedArrayFromHeap(info: Info): Float32Array | Int32Array;
+}
+
 /** Runs backend kernels directly; intermediates are freed by `done` unless kept. */
 export class KernelCalls {
   private readonly temps: Info[] = [];
@@ -44,6 +50,26 @@ export class KernelCalls {
    */
   reshaped(info: Info, shape: number[]): Info {
     return this.run(tf.Reshape, {x: info}, {shape});
+  }
+
+  /**
+   * Entry `index` of x's leading axis as its own tensor (x.shape without the first axis): a
+   * contiguous copy. On wasm through views of its heap, as the backend's Slice kernel first
+   * copies the whole of x out of the heap (1.2 ms for a 3×784×100 x, against 0.05 ms).
+   */
+  leading(x: Info, index: number): Info {
+    const shape = x.shape.slice(1);
+    if (this.backendName !== 'wasm') {
+      const begin = x.shape.map((_, i) => (i === 0 ? index : 0));
+      return this.reshaped(this.run(tf.Slice, {x}, {begin, size: [1, ...shape]}), shape);
+    }
+    const heap = this.backend as unknown as WasmHeap;
+    // The output first: allocating may grow the heap, which detaches earlier views.
+    const out = heap.makeOutput(shape, x.dtype);
+    this.temps.push(out);
+    const size = shape.reduce((a, b) => a * b, 1);
+    heap.typedArrayFromHeap(out).set(heap.typedArrayFromHeap(x).subarray(index * size, (index + 1) * size));
+    return out;
   }
 
   /** Free every intermediate except `outputs`, which are returned. */

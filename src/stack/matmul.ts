@@ -3,7 +3,7 @@
 // Not a rank-3 BatchMatMul: on wasm that takes a path ~12× slower than S plain products and its
 // sums differ from them in the last bits (max 4e-6 measured). Instead one engine op runs, for
 // each replicate, the very 2-D kernels the unstacked `dense` runs (src/nn/dense.ts): a slice of
-// each operand (a contiguous copy), an explicit transpose where the gradient needs one, the
+// each operand (a contiguous copy, `KernelCalls.leading`), an explicit transpose where the gradient needs one, the
 // backend's BatchMatMul, and one concat of the S results. The products are bit for bit the
 // unstacked ones; the stack pays the engine once instead of S times.
 //   ∂L/∂x_s = ∂L/∂y_s · W_sᵀ,   ∂L/∂W_s = x_sᵀ · ∂L/∂y_s
@@ -18,8 +18,7 @@ let gradientRegistered = false;
 
 /** Replicate s of a stacked operand as a 2-D matrix, transposed when asked. */
 function replicate(k: KernelCalls, x: tf.TensorInfo, s: number, transpose: boolean): tf.TensorInfo {
-  const [, rows, cols] = x.shape as [number, number, number];
-  const slice = k.reshaped(k.run(tf.Slice, {x}, {begin: [s, 0, 0], size: [1, rows, cols]}), [rows, cols]);
+  const slice = k.leading(x, s);
   return transpose ? k.run(tf.Transpose, {x: slice}, {perm: [1, 0]}) : slice;
 }
 
