@@ -3,7 +3,7 @@
 //
 //   npm run bench [-- --workload mlp|lstm] [--norm batch,none] [--activation sigmoid] [--batch N]
 //                 [--width 100] [--steps 300] [--repeats 3] [--backend wasm,tensorflow] [--json]
-//   npm run bench -- --grid [--seeds 1,2,3] [--workers N] [--json]
+//   npm run bench -- --grid [--seeds 1,2,3] [--workers N] [--stack] [--json]
 //
 // Per step (target: ≥ 0.5× PyTorch on one thread): the workloads of
 // ../shared/reference/torch_bench.py —
@@ -21,7 +21,8 @@
 // Per grid (target: no slower than PyTorch): the quickstart with --seeds (36 runs for 1,2,3),
 // normbench at its defaults (`normbench run`, worker processes = cores) on --backend (default
 // wasm, what a fresh install uses) against torch_grid.py at its defaults (a plain loop over the
-// same cells), wall time each, one after the other.
+// same cells), wall time each, one after the other. --stack passes `normbench run --stack` (the
+// seeds of each stackable cell train as one stacked model).
 //
 // --json prints one JSON object per line. Results also go to results/bench/bench.json.
 
@@ -46,6 +47,7 @@ const {values} = parseArgs({
     grid: {type: 'boolean', default: false},
     seeds: {type: 'string', default: '1,2,3'},
     workers: {type: 'string'},
+    stack: {type: 'boolean', default: false},
     reference: {type: 'string', default: process.env.NORMBENCH_REFERENCE ?? resolve(ROOT, '../shared/reference')},
   },
 });
@@ -147,7 +149,7 @@ function perGrid() {
   const dir = mkdtempSync(join(tmpdir(), 'normbench-bench-'));
   try {
     const args = [join(ROOT, 'bin', 'run.js'), 'run', join(ROOT, 'experiments', 'quickstart.yaml'), '--out', join(dir, 'q'), '--quiet',
-      '--set', `grid.seed=[${seeds}]`, '--backend', values.backend, ...(values.workers ? ['--workers', values.workers] : [])];
+      '--set', `grid.seed=[${seeds}]`, '--backend', values.backend, ...(values.workers ? ['--workers', values.workers] : []), ...(values.stack ? ['--stack'] : [])];
     const t0 = performance.now();
     const mine = spawnSync(process.execPath, args, {encoding: 'utf8'});
     const ourWall = (performance.now() - t0) / 1000;
@@ -157,12 +159,12 @@ function perGrid() {
       : {error: 'peer not found'};
     const row = {
       workload: 'grid', grid: `quickstart × seeds ${seeds}`, runs, backend: values.backend, workers: values.workers ? Number(values.workers) : cpus().length,
-      wall_s: Number(ourWall.toFixed(1)), peer_wall_s: peer.wall_s === undefined ? null : Number(peer.wall_s.toFixed(1)),
+      stack: values.stack, wall_s: Number(ourWall.toFixed(1)), peer_wall_s: peer.wall_s === undefined ? null : Number(peer.wall_s.toFixed(1)),
       peer_threads: peer.threads ?? null, ratio: peer.wall_s === undefined ? null : Number((peer.wall_s / ourWall).toFixed(2)),
       ...(peer.error ? {peer_error: peer.error} : {}),
     };
     if (values.json) out(row);
-    say(`grid: ${row.grid} (${runs} runs) · normbench ${row.wall_s} s with ${row.workers} worker processes · PyTorch ${row.peer_wall_s ?? '—'} s on ${row.peer_threads ?? '?'} thread(s) · PyTorch time / normbench time = ${row.ratio ?? '—'} (≥ 1: normbench is no slower)`);
+    say(`grid: ${row.grid} (${runs} runs) · normbench ${row.wall_s} s with ${row.workers} worker processes${row.stack ? ', stacked' : ''} · PyTorch ${row.peer_wall_s ?? '—'} s on ${row.peer_threads ?? '?'} thread(s) · PyTorch time / normbench time = ${row.ratio ?? '—'} (≥ 1: normbench is no slower)`);
     return [row];
   } finally {
     rmSync(dir, {recursive: true, force: true});

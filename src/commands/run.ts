@@ -23,6 +23,7 @@ export default class Run extends BaseCommand {
     '<%= config.bin %> run experiments/quickstart.yaml --set train.steps=200 --out results/short',
     '<%= config.bin %> run my.yaml --backend wasm --json > summary.json',
     '<%= config.bin %> run my.yaml --shard 2/4 --out results/my-2',
+    '<%= config.bin %> run quickstart --set grid.seed=[1,2,3] --stack',
   ];
   static override args = {
     experiment: Args.string({description: 'Experiment YAML file, or the name of a bundled experiment (normbench list experiments).', required: true}),
@@ -35,6 +36,11 @@ export default class Run extends BaseCommand {
     resume: Flags.boolean({summary: 'Resume the results in --out (there must be some): skip finished runs, redo failed ones.'}),
     force: Flags.boolean({summary: 'Replace results of a different run (retrain all); with --resume, resume them despite a different normbench or backend.'}),
     workers: Flags.integer({summary: 'Worker processes training grid cells side by side (1: in this process).', min: 1, defaultHelp: async () => 'the number of cores'}),
+    stack: Flags.boolean({
+      summary: 'Train the runs that differ only in seed or learning rate as one stacked model (results identical bit for bit).',
+      description: 'Stackable: MLPs with norm none, batch or layer, plain SGD without clipping, classification, on the wasm or cpu backend; ' +
+        'other runs train alone, and the first lines of progress say why. On tensorflow stacking is off: its stacked arithmetic is not bitwise.',
+    }),
     shard: Flags.string({summary: 'Train only shard I of N of the grid (cells whose index mod N is I−1); join shards with `normbench merge`.', helpValue: 'I/N'}),
     quiet: Flags.boolean({char: 'q', summary: 'No progress output (progress goes to stderr; --json keeps it).'}),
   };
@@ -54,6 +60,7 @@ export default class Run extends BaseCommand {
       force: flags.force,
       resume: flags.resume,
       workers: flags.workers,
+      stack: flags.stack,
       hooks: progress,
     });
     progress.stop();

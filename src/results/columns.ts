@@ -24,6 +24,8 @@ export interface RunRecord {
   /** Parameter count of the model. */
   params?: number;
   message?: string;
+  /** Trained in one stack with these runs (`run --stack`; the results are the same as alone). */
+  stackedWith?: string[];
 }
 
 /** Columns whose values may differ between identical runs. */

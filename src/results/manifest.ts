@@ -56,6 +56,8 @@ export interface ManifestRun {
   steps: number;
   params?: number;
   message?: string;
+  /** The runs it was trained with as one stack (`run --stack`), when it was. */
+  stacked_with?: string[];
   /** Who made this run (a resumed directory can hold runs of several sessions). */
   normbench_version: string;
   backend: string;
@@ -169,6 +171,7 @@ export function manifestRun(record: RunRecord, session: number, backend: string)
     steps: record.steps,
     params: record.params,
     message: record.message,
+    stacked_with: record.stackedWith,
     normbench_version: VERSION,
     backend,
     session,

@@ -3,12 +3,14 @@
 // 1. Check everything before writing anything: the grid, the data, the backend, the output
 //    directory. Bad input is a UserError (exit 2) and leaves nothing behind.
 // 2. Open the results directory: fresh, resumed (finished runs are skipped) or refused.
-// 3. Train the planned cells (this shard's, not yet finished): in this process one after another,
-//    or in N worker processes (src/run/pool.ts). Finished runs are committed in the order they
+// 3. Train the planned cells (this shard's, not yet finished) unit by unit — a unit is one run,
+//    or with --stack the runs that differ only in seed and learning rate, trained as one stacked
+//    model (src/run/units.ts) — in this process one after another, or in N worker processes
+//    (src/run/pool.ts). Finished runs are committed in the order they
 //    finish; the results are put in grid order when the grid completes, so the files are the
 //    same either way. A diverged run is a result; a run that throws is recorded as `failed`, and
 //    the grid goes on.
-// 4. SIGINT / SIGTERM stop training at the next step: the run in progress is dropped, the
+// 4. SIGINT / SIGTERM stop training at the next step: the runs in progress are dropped, the
 //    finished ones are kept, the manifest says `interrupted`, and Interrupted is thrown.
 
 import {availableParallelism} from 'node:os';
@@ -19,16 +21,17 @@ import type {LoadedExperiment} from '../config/load.js';
 import type {Targets} from '../config/schema.js';
 import {loadDataset} from '../data/registry.js';
 import {Interrupted, UserError} from '../errors.js';
-import {buildModel, modelWidth} from '../models/registry.js';
-import {parameterCount} from '../models/types.js';
+import {modelWidth} from '../models/registry.js';
 import type {RunRecord} from '../results/columns.js';
 import {configHash, hostInfo, normbenchIdentity, repoState, RESULTS_FORMAT, type Manifest} from '../results/manifest.js';
 import {readResults, type Results} from '../results/read.js';
 import {ResultsStore, type OpenMode} from '../results/store.js';
-import {runMetrics} from '../train/metrics.js';
-import {train, type CurvePoint} from '../train/trainer.js';
+import type {CurvePoint} from '../train/trainer.js';
 import {checkInputDir, prepareOutDir} from './outdir.js';
 import {WorkerPool} from './pool.js';
+import {planUnits, runUnit} from './units.js';
+
+export {runOne} from './units.js';
 
 export interface GridStart {
   /** Runs this directory is to hold (the grid, or this shard's part). */
@@ -42,6 +45,10 @@ export interface GridStart {
   mode: OpenMode;
   /** Worker processes training the cells (1: this process). */
   workers: number;
+  /** With --stack: the size of each stack to train (stacks of 2 or more runs), in plan order. */
+  stacks?: number[];
+  /** With --stack: why runs train alone, and how many. */
+  unstacked?: Record<string, number>;
 }
 
 export interface ExperimentHooks {
@@ -73,6 +80,8 @@ export interface RunExperimentOptions {
   resume?: boolean;
   /** Worker processes (default: the cores available); 1 trains in this process. */
   workers?: number;
+  /** Train the runs that differ only in seed and learning rate as one stacked model (same results). */
+  stack?: boolean;
   hooks?: ExperimentHooks;
   /** The command line recorded in the manifest (default: this process's). */
   command?: string[];
@@ -120,35 +129,6 @@ export function defaultOutDir(name: string, shard?: Shard): string {
 /** The cells a shard trains: every N-th by grid index, so each shard gets a mix of the grid. */
 export function shardRuns(runs: RunSpec[], shard?: Shard): RunSpec[] {
   return shard ? runs.filter((r) => r.index % shard.count === shard.index - 1) : runs;
-}
-
-/** Train one grid cell. Never throws for a failed run (it becomes a record); only when interrupted. */
-export async function runOne(spec: RunSpec, targets: Targets, dataDir?: string, hooks: ExperimentHooks = {}, signal?: AbortSignal): Promise<RunRecord> {
-  let model;
-  try {
-    const data = loadDataset(spec.dataset, dataDir);
-    const sequence = data.inputs ? {inputs: data.inputs, steps: data.train.width / data.inputs} : undefined;
-    model = buildModel({...spec, inputs: data.features, classes: data.classes, sequence});
-    const params = parameterCount(model);
-    const result = await train(model, data, spec.train, spec.seed, {
-      onStep: (step, loss) => hooks.onStep?.(spec, step, loss),
-      onEval: (point) => hooks.onEval?.(spec, point),
-      signal,
-      probes: spec.probes,
-      activation: spec.activation,
-      evalModes: spec.eval_modes,
-    });
-    return {
-      spec, status: result.status, steps: result.steps, points: result.points, metrics: runMetrics(result, targets), params,
-      message: result.message, gradientFlow: result.gradientFlow, diagnostics: result.diagnostics, evalModes: result.evalModes,
-    };
-  } catch (error) {
-    if (error instanceof Interrupted) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    return {spec, status: 'failed', steps: 0, points: [], message};
-  } finally {
-    model?.dispose();
-  }
 }
 
 /** Stop on SIGINT / SIGTERM at the next training step; a second signal exits at once. */
@@ -232,7 +212,10 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   const manifest = draftManifest(loaded, expanded, backend, options.shard, planned.length, data, command);
   const store = ResultsStore.open(outDir, manifest, expanded, {force: options.force, resume: options.resume});
   const todo = planned.filter((r) => !store.done.has(r.run_id));
-  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), todo.length));
+  const requested = Math.max(1, Math.min(options.workers ?? availableParallelism(), todo.length));
+  const plan = options.stack ? planUnits(todo, backend, requested, dataDir) : undefined;
+  const units = plan?.units ?? todo.map((spec) => [spec]);
+  const workers = Math.max(1, Math.min(requested, units.length));
   const hooks = options.hooks ?? {};
   hooks.onGridStart?.({
     total: planned.length,
@@ -242,6 +225,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
     outDir,
     mode: store.mode,
     workers,
+    ...(plan && {stacks: units.filter((u) => u.length > 1).map((u) => u.length), unstacked: Object.fromEntries(plan.single)}),
   });
 
   // 3. Train, committing each run as it finishes; 4. or stop cleanly on a signal.
@@ -255,12 +239,16 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   const records: RunRecord[] = [];
   // By run id: a spec back from a worker process is a copy, not the same object.
   const inProgress = new Map<string, RunSpec>();
-  const positions = todo.map((_, i) => planned.length - todo.length + i + 1);
-  const finished = (record: RunRecord, position: number) => {
+  const position = new Map(todo.map((spec, i) => [spec.run_id, planned.length - todo.length + i + 1]));
+  const finished = (record: RunRecord) => {
     store.commit(record);
     records.push(record);
     inProgress.delete(record.spec.run_id);
-    hooks.onRunEnd?.(record, position, planned.length);
+    hooks.onRunEnd?.(record, position.get(record.spec.run_id)!, planned.length);
+  };
+  const started = (spec: RunSpec) => {
+    inProgress.set(spec.run_id, spec);
+    hooks.onRunStart?.(spec, position.get(spec.run_id)!, planned.length);
   };
   try {
     if (pool) {
@@ -270,17 +258,12 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
           reject(new Interrupted(controller.signal.reason as NodeJS.Signals));
         });
       });
-      const tracked = {...hooks, onRunStart: (spec: RunSpec, position: number, total: number) => {
-        inProgress.set(spec.run_id, spec);
-        hooks.onRunStart?.(spec, position, total);
-      }};
-      await Promise.race([pool.run(todo, config.targets, positions, planned.length, tracked, finished), interrupted]);
+      await Promise.race([pool.run(units, config.targets, {...hooks, started, finished}), interrupted]);
       await pool.close();
     } else {
-      for (const [i, spec] of todo.entries()) {
-        inProgress.set(spec.run_id, spec);
-        hooks.onRunStart?.(spec, positions[i]!, planned.length);
-        finished(await runOne(spec, config.targets, dataDir, hooks, controller.signal), positions[i]!);
+      for (const unit of units) {
+        for (const spec of unit) started(spec);
+        for (const record of await runUnit(unit, config.targets, dataDir, hooks, controller.signal)) finished(record);
       }
     }
   } catch (error) {

@@ -1,10 +1,10 @@
 // Grid cells trained in N worker processes (src/run/worker.ts), each with its own backend. The
-// parent hands out the cells as workers become free, the longest first by a rough estimate (so
-// that the grid does not end on one long run while the other workers idle), relays their
-// progress to the hooks, and gets back each finished run — which it alone commits to the results
-// directory, where the order of finishing leaves no trace.
-// A worker that dies takes only its current run with it: that run is recorded as failed, a new
-// worker takes its place, and the grid goes on. `stop` ends every worker at once (the runs in
+// parent hands out units (a run, or a stack of runs: src/run/units.ts) as workers become free,
+// the longest first by a rough estimate (so that the grid does not end on one long unit while the
+// other workers idle), relays their progress to the hooks, and gets back each finished run —
+// which it alone commits to the results directory, where the order of finishing leaves no trace.
+// A worker that dies takes only its current unit with it: those runs are recorded as failed, a
+// new worker takes its place, and the grid goes on. `stop` ends every worker at once (the runs in
 // progress are dropped, as with a single process).
 
 import {fork, type ChildProcess} from 'node:child_process';
@@ -27,10 +27,16 @@ export function estimatedCost(spec: RunSpec): number {
   return spec.train.steps * spec.train.batch_size * modelUnits(spec.model) * normRelativeCost(spec.norm.name);
 }
 
+/** What the pool reports besides the hooks' progress: a run handed out, a run finished. */
+export interface PoolEvents extends Pick<ExperimentHooks, 'onStep' | 'onEval'> {
+  started(spec: RunSpec): void;
+  finished(record: RunRecord): void;
+}
+
 interface Slot {
   child: ChildProcess;
-  spec?: RunSpec;
-  position?: number;
+  /** The runs of the unit it trains, by run id, until each is back. */
+  runs: Map<string, RunSpec>;
 }
 
 export class WorkerPool {
@@ -42,37 +48,32 @@ export class WorkerPool {
     private readonly options: WorkerOptions,
   ) {}
 
-  /**
-   * Train `specs` (positions are their numbers in the grid's plan, for progress). `onRecord` is
-   * called with each finished run, in the order they finish. Resolves when all are done.
-   */
-  run(specs: RunSpec[], targets: Targets, positions: number[], total: number, hooks: ExperimentHooks, onRecord: (record: RunRecord, position: number) => void): Promise<void> {
-    const queue = specs.map((spec, i) => ({spec, position: positions[i]!})).sort((a, b) => estimatedCost(b.spec) - estimatedCost(a.spec));
-    let pending = specs.length;
+  /** Train the units; `finished` is called with each run, in the order they finish. Resolves when all are done. */
+  run(units: RunSpec[][], targets: Targets, events: PoolEvents): Promise<void> {
+    const cost = (unit: RunSpec[]) => unit.reduce((sum, spec) => sum + estimatedCost(spec), 0);
+    const queue = [...units].sort((a, b) => cost(b) - cost(a));
+    let pending = units.reduce((n, unit) => n + unit.length, 0);
     return new Promise((resolve, reject) => {
       if (pending === 0) {
         resolve();
         return;
       }
       const dispatch = (slot: Slot) => {
-        const next = queue.shift();
-        if (!next) {
-          slot.spec = undefined;
-          return;
+        const unit = queue.shift();
+        if (!unit) return;
+        for (const spec of unit) {
+          slot.runs.set(spec.run_id, spec);
+          events.started(spec);
         }
-        slot.spec = next.spec;
-        slot.position = next.position;
-        hooks.onRunStart?.(next.spec, next.position, total);
-        slot.child.send({type: 'run', spec: next.spec, targets} satisfies ToWorker);
+        slot.child.send({type: 'run', specs: unit, targets} satisfies ToWorker);
       };
-      /** A run is over; a live worker takes the next one (a dead one is replaced instead). */
+      /** A run is over; when its unit is, a live worker takes the next (a dead one is replaced instead). */
       const finish = (slot: Slot, record: RunRecord, alive = true) => {
-        const position = slot.position!;
-        slot.spec = undefined;
-        onRecord(record, position);
+        slot.runs.delete(record.spec.run_id);
+        events.finished(record);
         pending--;
         if (pending === 0) resolve();
-        else if (alive) dispatch(slot);
+        else if (alive && slot.runs.size === 0) dispatch(slot);
       };
       const spawn = (): Slot => {
         const child = fork(WORKER, [], {
@@ -80,18 +81,18 @@ export class WorkerPool {
           env: {...process.env, NORMBENCH_WORKER: JSON.stringify(this.options)},
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         });
-        const slot: Slot = {child};
+        const slot: Slot = {child, runs: new Map()};
         child.on('message', (message: FromWorker) => {
-          const spec = slot.spec;
+          const spec = 'runId' in message ? slot.runs.get(message.runId) : undefined;
           switch (message.type) {
             case 'ready':
               dispatch(slot);
               break;
             case 'step':
-              if (spec) hooks.onStep?.(spec, message.step, message.loss);
+              if (spec) events.onStep?.(spec, message.step, message.loss);
               break;
             case 'eval':
-              if (spec) hooks.onEval?.(spec, message.point);
+              if (spec) events.onEval?.(spec, message.point);
               break;
             case 'done':
               finish(slot, message.record);
@@ -100,28 +101,25 @@ export class WorkerPool {
               this.stop();
               reject(new Error(`a worker process could not start: ${message.message}`));
               break;
-            case 'start':
-              break;
           }
         });
         child.on('exit', (code, signal) => {
           if (this.stopped) return;
-          // The run it held fails; a new worker takes over the rest.
+          // The runs it held fail; a new worker takes over the rest.
           const i = this.slots.indexOf(slot);
           if (i >= 0) this.slots.splice(i, 1);
-          if (slot.spec) {
-            const spec = slot.spec;
+          for (const spec of [...slot.runs.values()]) {
             finish(slot, {spec, status: 'failed', steps: 0, points: [], message: `its worker process died (${signal ?? `exit code ${code}`})`}, false);
           }
           if (pending > 0 && queue.length > 0) this.slots.push(spawn());
         });
         return slot;
       };
-      for (let i = 0; i < Math.min(this.size, specs.length); i++) this.slots.push(spawn());
+      for (let i = 0; i < Math.min(this.size, units.length); i++) this.slots.push(spawn());
     });
   }
 
-  /** End every worker now (an interruption): their runs in progress are dropped. */
+  /** End every worker now (an interruption): the runs in progress are dropped. */
   stop(): void {
     this.stopped = true;
     for (const slot of this.slots) {

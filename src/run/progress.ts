@@ -1,7 +1,7 @@
 // Progress on stderr, so stdout stays clean for the table or --json.
 //
 // On a terminal: live lines — the grid (runs done, steps/s, elapsed, ETA), and for every run in
-// progress (one, or one per worker process) its steps, steps/s, ETA and latest numbers — with
+// progress (one, one per worker process, or one per run of a stack) its steps, steps/s, ETA and latest numbers — with
 // a line per started and finished run above them. Training is a loop that rarely yields, so
 // the bars are drawn from the step callback itself, at most 10 times a second, rather than by
 // cli-progress's timer. The terminal's cursor and line wrapping are restored on every way out
@@ -50,6 +50,22 @@ function endLine(record: RunRecord): string {
   return `${record.status}${acc}${speed}${note}`;
 }
 
+/** The grid's first lines: what trains where, and with --stack how the runs were stacked. */
+function gridHeader(info: GridStart): string {
+  const resumed = info.done > 0 ? ` (resuming: ${info.done} already done)` : '';
+  const workers = info.workers > 1 ? ` · ${info.workers} worker processes` : '';
+  const lines = [`normbench: ${info.total} runs on backend ${info.backend}${workers} → ${info.outDir}${resumed}`];
+  if (info.stacks) {
+    const sizes = [...new Set(info.stacks)].sort((a, b) => b - a).join(' or ');
+    const stacked = info.stacks.reduce((a, b) => a + b, 0);
+    lines.push(info.stacks.length > 0
+      ? `  stacked: ${stacked} runs in ${info.stacks.length} stack${info.stacks.length === 1 ? '' : 's'} of ${sizes}`
+      : '  stacked: none');
+    for (const [reason, n] of Object.entries(info.unstacked ?? {})) lines.push(`  alone: ${n} run${n === 1 ? '' : 's'} — ${reason}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /** One run in progress: where it is, how fast, and its latest numbers. */
 class RunState {
   step = 0;
@@ -86,8 +102,8 @@ class Tracker {
   total = 0;
   done = 0;
   gridStepsLeft = 0;
-  /** Runs trained side by side: lines then name their run. */
-  workers = 1;
+  /** Runs trained side by side (workers, stacks): lines then name their run. */
+  sideBySide = false;
   readonly runs = new Map<string, RunState>();
   private gridStart = 0;
   private sessionSteps = 0;
@@ -96,7 +112,7 @@ class Tracker {
 
   startGrid(info: GridStart): void {
     this.total = info.total;
-    this.workers = info.workers;
+    this.sideBySide = info.workers > 1 || (info.stacks?.length ?? 0) > 0;
     this.done = info.done;
     this.gridStepsLeft = info.steps;
     this.gridStart = this.now();
@@ -160,9 +176,7 @@ function lineHooks(stream: NodeJS.WritableStream, t: Tracker): Progress {
   return {
     onGridStart: (info) => {
       t.startGrid(info);
-      const resumed = info.done > 0 ? ` (resuming: ${info.done} already done)` : '';
-      const workers = info.workers > 1 ? ` · ${info.workers} worker processes` : '';
-      stream.write(`normbench: ${info.total} runs on backend ${info.backend}${workers} → ${info.outDir}${resumed}\n`);
+      stream.write(gridHeader(info));
     },
     onRunStart: (spec, position, total) => {
       t.startRun(spec, position);
@@ -176,7 +190,7 @@ function lineHooks(stream: NodeJS.WritableStream, t: Tracker): Progress {
       if (q > (quarters.get(spec.run_id) ?? 0) && q < 4) {
         quarters.set(spec.run_id, q);
         const now = t.now();
-        const who = t.workers > 1 ? `[${run.position}/${t.total}] ` : '';
+        const who = t.sideBySide ? `[${run.position}/${t.total}] ` : '';
         stream.write(`  ${who}step ${step}/${run.steps} · ${run.numbers} · ${run.rate(now).toFixed(0)} steps/s · run eta ${run.eta(now)} · grid eta ${t.gridEta}\n`);
       }
     },
@@ -184,7 +198,7 @@ function lineHooks(stream: NodeJS.WritableStream, t: Tracker): Progress {
     onRunEnd: (record, position, total) => {
       t.endRun(record);
       quarters.delete(record.spec.run_id);
-      stream.write(`  ${t.workers > 1 ? `[${position}/${total}] ` : ''}${endLine(record)}\n`);
+      stream.write(`  ${t.sideBySide ? `[${position}/${total}] ` : ''}${endLine(record)}\n`);
     },
     stop() {},
   };
@@ -218,7 +232,7 @@ function barHooks(stream: NodeJS.WriteStream, t: Tracker): Progress {
     for (const [id, line] of lines) {
       const run = t.runs.get(id);
       if (!run) continue;
-      const label = t.workers > 1 ? `run ${run.position}` : 'run ';
+      const label = t.sideBySide ? `run ${run.position}` : 'run ';
       line.bar.update(run.step, {label, text: `${run.step}/${run.steps} steps · ${run.rate(at).toFixed(0)} steps/s · eta ${run.eta(at)}`});
       line.numbers.update(0, {label: ' '.repeat(label.length), text: run.numbers});
     }
@@ -228,9 +242,7 @@ function barHooks(stream: NodeJS.WriteStream, t: Tracker): Progress {
   return {
     onGridStart: (info) => {
       t.startGrid(info);
-      const resumed = info.done > 0 ? ` · resuming: ${info.done} already done` : '';
-      const workers = info.workers > 1 ? ` · ${info.workers} worker processes` : '';
-      multi.log(`normbench: ${info.total} runs on backend ${info.backend}${workers} → ${info.outDir}${resumed}\n`);
+      multi.log(gridHeader(info));
       grid = multi.create(Math.max(1, info.total), info.done, {label: 'grid', text: ''});
       refresh(true);
     },
@@ -255,7 +267,7 @@ function barHooks(stream: NodeJS.WriteStream, t: Tracker): Progress {
         multi.remove(line.numbers);
         lines.delete(record.spec.run_id);
       }
-      multi.log(`  ${t.workers > 1 ? `[${position}/${total}] ` : ''}${endLine(record)}\n`);
+      multi.log(`  ${t.sideBySide ? `[${position}/${total}] ` : ''}${endLine(record)}\n`);
       refresh(true);
     },
     onInterrupt() {

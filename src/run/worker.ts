@@ -1,10 +1,10 @@
-// A worker process: trains the grid cells the parent sends it, one at a time, and reports
-// progress and each finished run back. It writes nothing: the parent owns the results directory.
+// A worker process: trains the units the parent sends it (a run, or a stack of runs:
+// src/run/units.ts), one at a time, and reports progress and each finished run back. It writes nothing: the parent owns the results directory.
 //
 // Messages (structured clone over IPC, so NaN, ∞ and typed arrays survive):
-//   parent → worker: {type: 'run', spec, targets} · {type: 'stop'}
-//   worker → parent: {type: 'ready'} · {type: 'start', runId} · {type: 'step', runId, step, loss}
-//                    (at most every STEP_MS) · {type: 'eval', runId, point} · {type: 'done', record}
+//   parent → worker: {type: 'run', specs, targets} · {type: 'stop'}
+//   worker → parent: {type: 'ready'} · {type: 'step', runId, step, loss} (at most every STEP_MS
+//                    per run) · {type: 'eval', runId, point} · {type: 'done', record}
 // Ctrl-C in a terminal reaches every process of the group; a worker ignores it and lets the
 // parent decide (it stops the workers). A worker whose parent is gone exits at once.
 
@@ -14,12 +14,11 @@ import type {Targets} from '../config/schema.js';
 import {Interrupted} from '../errors.js';
 import type {RunRecord} from '../results/columns.js';
 import type {CurvePoint} from '../train/trainer.js';
-import {runOne} from './experiment.js';
+import {runUnit} from './units.js';
 
-export type ToWorker = {type: 'run'; spec: RunSpec; targets: Targets} | {type: 'stop'};
+export type ToWorker = {type: 'run'; specs: RunSpec[]; targets: Targets} | {type: 'stop'};
 export type FromWorker =
   | {type: 'ready'}
-  | {type: 'start'; runId: string}
   | {type: 'step'; runId: string; step: number; loss: number}
   | {type: 'eval'; runId: string; point: CurvePoint}
   | {type: 'done'; record: RunRecord}
@@ -35,7 +34,14 @@ export interface WorkerOptions {
 
 async function main(): Promise<void> {
   const options = JSON.parse(process.env.NORMBENCH_WORKER ?? '{}') as WorkerOptions;
-  const send = (message: FromWorker) => process.send?.(message);
+  // A parent that is gone (its grid done before this worker was ready, or killed) cannot be
+  // written to: the worker then exits quietly rather than die of EPIPE on stderr.
+  const send = (message: FromWorker) => {
+    if (!process.connected) process.exit(0);
+    process.send?.(message, undefined, {}, (error: Error | null) => {
+      if (error) process.exit(0);
+    });
+  };
   process.on('SIGINT', () => {});
   process.on('disconnect', () => process.exit(0));
   let controller: AbortController | undefined;
@@ -52,21 +58,20 @@ async function main(): Promise<void> {
     const message = queue.shift();
     if (!message || message.type !== 'run') return;
     busy = true;
-    const {spec, targets} = message;
+    const {specs, targets} = message;
     controller = new AbortController();
-    let lastStep = 0;
-    send({type: 'start', runId: spec.run_id});
+    const lastStep = new Map<string, number>();
     try {
-      const record = await runOne(spec, targets, options.dataDir, {
-        onStep: (_s, step, loss) => {
+      const records = await runUnit(specs, targets, options.dataDir, {
+        onStep: (spec, step, loss) => {
           const now = performance.now();
-          if (now - lastStep < STEP_MS && step !== spec.train.steps) return;
-          lastStep = now;
+          if (now - (lastStep.get(spec.run_id) ?? 0) < STEP_MS && step !== spec.train.steps) return;
+          lastStep.set(spec.run_id, now);
           send({type: 'step', runId: spec.run_id, step, loss});
         },
-        onEval: (_s, point) => send({type: 'eval', runId: spec.run_id, point}),
+        onEval: (spec, point) => send({type: 'eval', runId: spec.run_id, point}),
       }, controller.signal);
-      send({type: 'done', record});
+      for (const record of records) send({type: 'done', record});
     } catch (error) {
       if (!(error instanceof Interrupted)) throw error;
     }

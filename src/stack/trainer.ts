@@ -14,9 +14,8 @@ import * as tf from '../tf.js';
 import type {TrainSpec} from '../config/schema.js';
 import {Batcher, gatherBatch} from '../data/batcher.js';
 import type {Dataset} from '../data/types.js';
-import {Interrupted} from '../errors.js';
 import type {Mlp} from '../models/mlp.js';
-import {evaluate, type CurvePoint, type EvalResult, type RunStatus, type TrainResult, type TrainerHooks} from '../train/trainer.js';
+import {RunJournal, Turns, type TrainResult, type TrainerHooks} from '../train/trainer.js';
 import {stackedSoftmaxCrossEntropyWithAccuracy} from './loss.js';
 import {STACKED_NORMS, StackedMlp} from './mlp.js';
 
@@ -25,7 +24,7 @@ export interface Replicate {
   model: Mlp;
   seed: number;
   spec: TrainSpec;
-  hooks?: Pick<TrainerHooks, 'onBatch' | 'onStep' | 'onEval'>;
+  hooks?: Omit<TrainerHooks, 'signal'>;
 }
 
 /** The backends whose stacked arithmetic is bit for bit the unstacked one (measured: scripts/stack-bitwise.mjs). */
@@ -51,37 +50,6 @@ export function stackRefusal(replicates: readonly Replicate[], data: Dataset, ba
   if (!replicates.every(same)) return 'the replicates differ in more than seed and learning rate';
   return undefined;
 }
-
-/** One replicate's bookkeeping, as the unstacked loop keeps it. */
-class RunLog {
-  readonly points: CurvePoint[] = [];
-  status: RunStatus = 'ok';
-  message?: string;
-  steps = 0;
-  lossTotal = 0;
-  windowLoss = 0;
-  windowCorrect = 0;
-  windowSteps = 0;
-  active = true;
-
-  constructor(
-    readonly replicate: Replicate,
-    readonly batcher: Batcher,
-  ) {}
-
-  resetWindow(): void {
-    this.windowLoss = 0;
-    this.windowCorrect = 0;
-    this.windowSteps = 0;
-  }
-}
-
-const YIELD_MS = 50;
-
-function checkAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new Interrupted((signal.reason as NodeJS.Signals | undefined) ?? 'SIGINT');
-}
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The SGD step of tfjs (θ ← θ + c·g, c = −lr as float32) with c [S, 1, 1]: one lr per replicate. */
 class StackedSgd {
@@ -135,89 +103,38 @@ function stackedStep(model: StackedMlp, sgd: StackedSgd, data: Dataset, batches:
 
 /**
  * Train the replicates as one stack; one TrainResult per replicate, in order, each its unstacked
- * `train` result (timing aside). The replicas end holding their trained weights. Throws when
+ * `train` result (timing aside: `steps_per_s` is the stack's steps per second, the rate at which
+ * each replicate advanced). The replicas end holding their trained weights. Throws when
  * `stackRefusal` gives a reason.
  */
 export async function trainStacked(replicates: Replicate[], data: Dataset, signal?: AbortSignal): Promise<TrainResult[]> {
   const refusal = stackRefusal(replicates, data);
   if (refusal) throw new Error(refusal);
   const started = performance.now();
+  const turns = new Turns(signal);
   const spec = replicates[0]!.spec;
-  const logs = replicates.map((r) => new RunLog(r, new Batcher(data.train.n, spec.batch_size, r.seed)));
+  const batchers = replicates.map((r) => new Batcher(data.train.n, spec.batch_size, r.seed));
   const stack = new StackedMlp(replicates.map((r) => r.model));
   const sgd = new StackedSgd(replicates.map((r) => r.spec.lr));
-  const evaluateTest = (s: number) => evaluate(replicates[s]!.model, data.test, data.task, data.classes);
-  const evaluateNow = (s: number) => {
-    stack.sync(s);
-    return evaluateTest(s);
-  };
-  const record = (log: RunLog, step: number, test: EvalResult) => {
-    const point: CurvePoint = {
-      step,
-      epoch: (step * spec.batch_size) / data.train.n,
-      train_loss: log.windowLoss / log.windowSteps,
-      train_accuracy: log.windowCorrect / (log.windowSteps * spec.batch_size),
-      test_loss: test.loss,
-      test_accuracy: test.accuracy,
-      wall_ms: performance.now() - started,
-    };
-    log.points.push(point);
-    log.replicate.hooks?.onEval?.(point);
-  };
+  // Each replicate's bookkeeping is the unstacked loop's; it reads the replica, synced on demand.
+  const journals = replicates.map((r, s) => new RunJournal(r.model, data, r.spec, r.hooks ?? {}, started, () => stack.sync(s)));
   let trainMs = 0;
   let step = 0;
   try {
-    checkAborted(signal);
-    const initial = replicates.map((_, s) => evaluateTest(s));
-    // The unstacked loop's bookkeeping after a step, for one replicate.
-    const afterStep = (log: RunLog, s: number, loss: number, correct: number): void => {
-      log.steps = step;
-      log.lossTotal += loss;
-      log.windowLoss += loss;
-      log.windowCorrect += correct;
-      log.windowSteps++;
-      log.replicate.hooks?.onStep?.(step, loss);
-      // Step 0's point: the test metrics from before any update, the first batch's loss.
-      if (step === 1) record(log, 0, initial[s]!);
-      if (!Number.isFinite(loss)) {
-        log.status = 'diverged';
-        log.message = `training loss became ${loss} at step ${step}`;
-        record(log, step, evaluateNow(s));
-        log.active = false;
-      } else if (step % spec.eval_every === 0 || step === spec.steps) {
-        record(log, step, evaluateNow(s));
-        log.resetWindow();
-      }
-    };
-    let lastTurn = performance.now();
-    while (step < spec.steps && logs.some((l) => l.active)) {
-      if (performance.now() - lastTurn > YIELD_MS) {
-        await nextTurn();
-        lastTurn = performance.now();
-      }
-      checkAborted(signal);
+    for (const journal of journals) journal.begin();
+    while (step < spec.steps && journals.some((j) => j.active)) {
+      await turns.take();
       const t0 = performance.now();
-      const batches = logs.map((l) => l.batcher.next());
+      const batches = batchers.map((b) => b.next());
       step++;
-      logs.forEach((l, s) => l.active && l.replicate.hooks?.onBatch?.(step, batches[s]!));
+      journals.forEach((j, s) => j.active && replicates[s]!.hooks?.onBatch?.(step, batches[s]!));
       const {loss, correct} = stackedStep(stack, sgd, data, batches, spec.batch_size);
       trainMs += performance.now() - t0;
-      logs.forEach((log, s) => log.active && afterStep(log, s, loss[s]!, correct[s]!));
+      journals.forEach((j, s) => j.active && j.afterStep(step, loss[s]!, correct[s]!));
     }
+    return journals.map((j) => j.result(step, trainMs));
   } finally {
     sgd.dispose();
     stack.dispose();
   }
-  return logs.map((log) => ({
-    status: log.status,
-    steps: log.steps,
-    points: log.points,
-    gradientFlow: [],
-    diagnostics: [],
-    train_loss_auc: log.lossTotal / Math.max(1, log.steps),
-    evalModes: {},
-    steps_per_s: step / Math.max(trainMs / 1000, 1e-9),
-    wall_ms: performance.now() - started,
-    message: log.message,
-  }));
 }

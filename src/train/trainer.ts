@@ -95,7 +95,6 @@ export interface EvalResult {
   accuracy?: number;
 }
 
-/** Targets as a tensor: class indices (int32), or regression targets as a column [B, 1]. */
 /** Per-example losses [B] of outputs against targets. */
 function exampleLosses(output: tf.Tensor2D, y: tf.Tensor, task: Task, classes: number): tf.Tensor1D {
   if (task === 'regression') return tf.reshape(tf.square(tf.sub(output, y)), [-1]) as tf.Tensor1D;
@@ -155,110 +154,180 @@ function gradientFlow(model: Model, data: Dataset, batch: number): number[] {
   });
 }
 
+/**
+ * One run's bookkeeping, the same whether it trains alone (`train`) or in a stack
+ * (src/stack/trainer.ts): the step-0 point, the loss windows between evaluation points, the test
+ * evaluations and probes at those points, divergence, and the result. `current`, when given,
+ * brings the model's weights up to date before anything reads them (a stack keeps them elsewhere).
+ */
+export class RunJournal {
+  readonly points: CurvePoint[] = [];
+  private readonly flow: GradientFlowPoint[] = [];
+  private readonly diagnostics: TrainResult['diagnostics'] = [];
+  private readonly probeFlow: boolean;
+  private readonly otherProbes: ProbeName[];
+  status: RunStatus = 'ok';
+  message?: string;
+  steps = 0;
+  private lossTotal = 0;
+  private windowLoss = 0;
+  private windowCorrect = 0;
+  private windowSteps = 0;
+  private initialTest?: EvalResult;
+  private stale = false;
+
+  constructor(
+    readonly model: Model,
+    private readonly data: Dataset,
+    private readonly spec: TrainSpec,
+    private readonly hooks: TrainerHooks,
+    private readonly started: number,
+    private readonly current: () => void = () => {},
+  ) {
+    this.probeFlow = (hooks.probes ?? []).includes('gradient_flow') && model.gradientFlow !== undefined;
+    this.otherProbes = (hooks.probes ?? []).filter((p) => p !== 'gradient_flow');
+  }
+
+  /** True until the run diverges. */
+  get active(): boolean {
+    return this.status === 'ok';
+  }
+
+  /** Before the first step: the test metrics and probes at the initial weights. */
+  begin(): void {
+    this.initialTest = this.evaluateTest();
+    this.probe(0);
+  }
+
+  /** After step `step` with its minibatch loss and correct count. */
+  afterStep(step: number, loss: number, correct: number): void {
+    this.stale = true;
+    this.steps = step;
+    this.lossTotal += loss;
+    this.windowLoss += loss;
+    this.windowCorrect += correct;
+    this.windowSteps++;
+    this.hooks.onStep?.(step, loss);
+    // Step 0's point: the test metrics before any update, and the first batch's loss (its
+    // forward pass ran at θ₀ too). That batch stays in the first window as well.
+    if (step === 1) this.record(0, this.initialTest!);
+    if (!Number.isFinite(loss)) {
+      this.status = 'diverged';
+      this.message = `training loss became ${loss} at step ${step}`;
+      this.record(step, this.evaluateTest());
+    } else if (step % this.spec.eval_every === 0 || step === this.spec.steps) {
+      this.record(step, this.evaluateTest());
+      this.probe(step);
+      this.windowLoss = 0;
+      this.windowCorrect = 0;
+      this.windowSteps = 0;
+    }
+  }
+
+  /** The run's result; `steps` and `trainMs` time the training (evaluation excluded). */
+  result(steps: number, trainMs: number): TrainResult {
+    const last = this.points[this.points.length - 1];
+    const evalModes = this.status === 'ok' && last && this.hooks.evalModes?.length
+      ? evaluateModes(this.weights(), this.data, this.hooks.evalModes, this.spec.batch_size, {loss: last.test_loss, accuracy: last.test_accuracy})
+      : {};
+    return {
+      evalModes,
+      status: this.status,
+      steps: this.steps,
+      points: this.points,
+      gradientFlow: this.flow,
+      diagnostics: this.diagnostics,
+      train_loss_auc: this.lossTotal / Math.max(1, this.steps),
+      steps_per_s: steps / Math.max(trainMs / 1000, 1e-9),
+      wall_ms: performance.now() - this.started,
+      message: this.message,
+    };
+  }
+
+  /** The model, its weights up to date. */
+  private weights(): Model {
+    if (this.stale) this.current();
+    this.stale = false;
+    return this.model;
+  }
+
+  private evaluateTest(): EvalResult {
+    return evaluate(this.weights(), this.data.test, this.data.task, this.data.classes);
+  }
+
+  private probe(at: number): void {
+    const model = this.weights();
+    if (this.probeFlow) this.flow.push({step: at, grad_norms: gradientFlow(model, this.data, this.spec.batch_size)});
+    if (this.otherProbes.length) {
+      const options = {activation: this.hooks.activation ?? 'relu', batch: this.spec.batch_size, loss: batchLoss};
+      for (const v of runProbes(model, this.data, this.otherProbes, options)) this.diagnostics.push({step: at, ...v});
+    }
+  }
+
+  private record(step: number, test: EvalResult): void {
+    const {spec, data} = this;
+    const point: CurvePoint = {
+      step,
+      epoch: (step * spec.batch_size) / data.train.n,
+      train_loss: this.windowLoss / this.windowSteps,
+      train_accuracy: data.task === 'classification' ? this.windowCorrect / (this.windowSteps * spec.batch_size) : undefined,
+      test_loss: test.loss,
+      test_accuracy: test.accuracy,
+      wall_ms: performance.now() - this.started,
+    };
+    this.points.push(point);
+    this.hooks.onEval?.(point);
+  }
+}
+
+/** Give the event loop a turn when the loop has held it for YIELD_MS; then honour an abort. */
+export class Turns {
+  private last = performance.now();
+
+  constructor(private readonly signal?: AbortSignal) {
+    checkAborted(signal);
+  }
+
+  async take(): Promise<void> {
+    if (performance.now() - this.last > YIELD_MS) {
+      await nextTurn();
+      this.last = performance.now();
+    }
+    checkAborted(this.signal);
+  }
+}
+
 export async function train(model: Model, data: Dataset, spec: TrainSpec, seed: number, hooks: TrainerHooks = {}): Promise<TrainResult> {
   const started = performance.now();
+  const turns = new Turns(hooks.signal);
   const batcher = new Batcher(data.train.n, spec.batch_size, seed);
   const optimizer = createOptimizer(spec);
   const vars = [...model.params.values()];
-  const points: CurvePoint[] = [];
-  const flow: GradientFlowPoint[] = [];
-  const probeFlow = (hooks.probes ?? []).includes('gradient_flow') && model.gradientFlow !== undefined;
-  const otherProbes = (hooks.probes ?? []).filter((p) => p !== 'gradient_flow');
-  const diagnostics: TrainResult['diagnostics'] = [];
+  const journal = new RunJournal(model, data, spec, hooks, started);
   let trainMs = 0;
-  let lossTotal = 0;
-  let windowLoss = 0;
-  let windowCorrect = 0;
-  let windowSteps = 0;
-  let status: RunStatus = 'ok';
-  let message: string | undefined;
   let step = 0;
-  let lastTurn = performance.now();
-  checkAborted(hooks.signal);
-  const evaluateTest = () => evaluate(model, data.test, data.task, data.classes);
-  const probe = (at: number) => {
-    if (probeFlow) flow.push({step: at, grad_norms: gradientFlow(model, data, spec.batch_size)});
-    if (otherProbes.length) {
-      for (const v of runProbes(model, data, otherProbes, {activation: hooks.activation ?? 'relu', batch: spec.batch_size, loss: batchLoss})) diagnostics.push({step: at, ...v});
-    }
-  };
   // Data-dependent initialisation (weight norm's init: data) on the first training batch, which
   // a fresh batcher with the run's seed gives without disturbing the training order.
   if (model.needsDataInit && model.initFromData) {
     const first = gatherBatch(data.train, new Batcher(data.train.n, spec.batch_size, seed).next());
     tf.tidy(() => model.initFromData!(tf.tensor2d(first.x, [spec.batch_size, data.train.width])));
   }
-  const initialTest = evaluateTest();
-  probe(0);
-
-  const record = (pointStep: number, test: EvalResult): void => {
-    const point: CurvePoint = {
-      step: pointStep,
-      epoch: (pointStep * spec.batch_size) / data.train.n,
-      train_loss: windowLoss / windowSteps,
-      train_accuracy: data.task === 'classification' ? windowCorrect / (windowSteps * spec.batch_size) : undefined,
-      test_loss: test.loss,
-      test_accuracy: test.accuracy,
-      wall_ms: performance.now() - started,
-    };
-    points.push(point);
-    hooks.onEval?.(point);
-  };
-
+  journal.begin();
   try {
-    while (step < spec.steps) {
-      if (performance.now() - lastTurn > YIELD_MS) {
-        await nextTurn();
-        lastTurn = performance.now();
-      }
-      checkAborted(hooks.signal);
+    while (step < spec.steps && journal.active) {
+      await turns.take();
       const t0 = performance.now();
       const indices = batcher.next();
       hooks.onBatch?.(step + 1, indices);
       const {loss, correct} = trainStep(model, optimizer, vars, data, indices, spec);
       trainMs += performance.now() - t0;
       step++;
-      lossTotal += loss;
-      windowLoss += loss;
-      windowCorrect += correct;
-      windowSteps++;
-      hooks.onStep?.(step, loss);
-      // Step 0's point: the test metrics before any update, and the first batch's loss (its
-      // forward pass ran at θ₀ too). That batch stays in the first window as well.
-      if (step === 1) record(0, initialTest);
-      if (!Number.isFinite(loss)) {
-        status = 'diverged';
-        message = `training loss became ${loss} at step ${step}`;
-        record(step, evaluateTest());
-        break;
-      }
-      if (step % spec.eval_every === 0 || step === spec.steps) {
-        record(step, evaluateTest());
-        probe(step);
-        windowLoss = 0;
-        windowCorrect = 0;
-        windowSteps = 0;
-      }
+      journal.afterStep(step, loss, correct);
     }
   } finally {
     optimizer.dispose();
   }
-  const last = points[points.length - 1];
-  const evalModes = status === 'ok' && last && hooks.evalModes?.length
-    ? evaluateModes(model, data, hooks.evalModes, spec.batch_size, {loss: last.test_loss, accuracy: last.test_accuracy})
-    : {};
-  return {
-    evalModes,
-    status,
-    steps: step,
-    points,
-    gradientFlow: flow,
-    diagnostics,
-    train_loss_auc: lossTotal / Math.max(1, step),
-    steps_per_s: step / Math.max(trainMs / 1000, 1e-9),
-    wall_ms: performance.now() - started,
-    message,
-  };
+  return journal.result(step, trainMs);
 }
 
 function trainStep(

@@ -1,0 +1,140 @@
+// `normbench run --stack`: the runs that differ only in seed and learning rate train as one
+// stacked model, and every file says the same as without it — in one process, in workers, and
+// resumed after an interruption. Which runs share a stack, and why the others train alone.
+
+import {spawn} from 'node:child_process';
+import {readFileSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import test from 'ava';
+import {parse} from 'csv-parse/sync';
+import {expandExperiment, type RunSpec} from '../../src/config/expand.js';
+import {loadExperiment} from '../../src/config/load.js';
+import {isTimingColumn} from '../../src/results/columns.js';
+import {planUnits} from '../../src/run/units.js';
+import {BIN, cli, tempDir} from '../helpers.js';
+
+// 3 norms × 2 learning rates × 3 seeds: none and batch stack (6 runs each), weight trains alone.
+// Probes and evaluation modes ride along: they read each replicate's weights at its points.
+const GRID = `name: stacked
+question: Does a stack train each run as it trains alone?
+dataset: {name: synthetic, features: 8, classes: 3, train_size: 120, test_size: 60}
+model: {kind: mlp, hidden: [8, 8]}
+train: {optimizer: sgd, lr: 0.1, batch_size: 12, steps: 200, eval_every: 50}
+probes: [dead_units, param_norms]
+eval_modes: [ema, batch]
+grid:
+  norm: [none, batch, weight]
+  activation: [relu]
+  seed: [1, 2, 3]
+  train.lr: [0.1, 0.5]
+`;
+
+type Row = Record<string, string>;
+const readCsv = (file: string): Row[] => parse(readFileSync(file, 'utf8'), {columns: true}) as Row[];
+const untimed = (rows: Row[]) => rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !isTimingColumn(k))));
+const FILES = ['curves.csv', 'summary.csv', 'diagnostics.csv'];
+const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {runs: Array<{run_id: string; norm: string; stacked_with?: string[]}>; state: string};
+
+test('--stack writes exactly what a run without it writes, in one process and in two workers', (t) => {
+  const dir = tempDir('normbench-stack-');
+  writeFileSync(join(dir, 'g.yaml'), GRID);
+  const plain = cli(['run', 'g.yaml', '--out', 'plain', '--workers', '1', '--quiet', '--backend', 'wasm'], dir);
+  const one = cli(['run', 'g.yaml', '--out', 'one', '--workers', '1', '--stack', '--backend', 'wasm'], dir);
+  const two = cli(['run', 'g.yaml', '--out', 'two', '--workers', '2', '--stack', '--backend', 'wasm'], dir);
+  for (const r of [plain, one, two]) t.is(r.code, 0, r.stderr);
+  for (const file of FILES) {
+    const expected = untimed(readCsv(join(dir, 'plain', file)));
+    t.true(expected.length >= 18, file);
+    t.deepEqual(untimed(readCsv(join(dir, 'one', file))), expected, `one process: ${file}`);
+    t.deepEqual(untimed(readCsv(join(dir, 'two', file))), expected, `two workers: ${file}`);
+  }
+  for (const r of [one, two]) {
+    t.regex(r.stderr, /^ {2}stacked: 12 runs in 2 stacks of 6$/m);
+    t.regex(r.stderr, /^ {2}alone: 6 runs — norm weight cannot be stacked \(none, batch, layer only\)$/m);
+  }
+  // The manifest names each run's stack mates; the runs trained alone have none.
+  const runs = manifest(join(dir, 'one')).runs;
+  const none = runs.filter((r) => r.norm === 'none').map((r) => r.run_id);
+  t.deepEqual(runs.find((r) => r.run_id === none[0])!.stacked_with, none.slice(1));
+  t.true(runs.filter((r) => r.norm.startsWith('weight')).every((r) => r.stacked_with === undefined));
+  t.true(manifest(join(dir, 'plain')).runs.every((r) => r.stacked_with === undefined));
+});
+
+test('a stacked grid interrupted mid-stack resumes to the files of an uninterrupted run', async (t) => {
+  const dir = tempDir('normbench-stack-');
+  const grid = GRID.replace('steps: 200', 'steps: 1500').replace('norm: [none, batch, weight]', 'norm: [none, batch]').replace('train.lr: [0.1, 0.5]', 'train.lr: [0.1]');
+  writeFileSync(join(dir, 'g.yaml'), grid);
+  const child = spawn(process.execPath, [BIN, 'run', 'g.yaml', '--out', 'o', '--workers', '1', '--stack', '--backend', 'wasm'], {cwd: dir, stdio: ['ignore', 'pipe', 'pipe']});
+  let stderr = '';
+  let stopped = false;
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString();
+    // The first stack (none, 3 seeds) is done and the second has started: stop it (once: a
+    // second Ctrl-C would exit at once).
+    if (!stopped && (stderr.match(/^ {2}\[\d\/6\] ok /gm) ?? []).length === 3 && /^ {2}\[[456]\/6\] step /m.test(stderr)) {
+      stopped = true;
+      child.kill('SIGINT');
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  t.is(code, 130, stderr);
+  t.regex(stderr, /kept 3 finished runs of 6 in \S+\. The 3 runs in progress were dropped\./);
+  t.is(manifest(join(dir, 'o')).state, 'interrupted');
+  const resumed = cli(['run', 'g.yaml', '--out', 'o', '--resume', '--workers', '1', '--stack', '--backend', 'wasm'], dir);
+  t.is(resumed.code, 0, resumed.stderr);
+  t.regex(resumed.stderr, /stacked: 3 runs in 1 stack of 3/);
+  const plain = cli(['run', 'g.yaml', '--out', 'plain', '--workers', '1', '--quiet', '--backend', 'wasm'], dir);
+  t.is(plain.code, 0, plain.stderr);
+  for (const file of FILES) t.deepEqual(untimed(readCsv(join(dir, 'o', file))), untimed(readCsv(join(dir, 'plain', file))), file);
+});
+
+const PLANS = tempDir('normbench-stack-plan-');
+
+function plan(yaml: string, backend = 'wasm', workers = 1) {
+  const file = join(PLANS, 'g.yaml');
+  writeFileSync(file, yaml);
+  const runs: RunSpec[] = expandExperiment(loadExperiment(file)).runs;
+  const {units, single} = planUnits(runs, backend, workers);
+  return {units: units.map((u) => u.map((s) => s.index)), single: Object.fromEntries(single)};
+}
+
+test('which runs share a stack: everything equal but seed and learning rate', (t) => {
+  t.deepEqual(plan(GRID), {
+    units: [[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11], [12], [13], [14], [15], [16], [17]],
+    single: {'norm weight cannot be stacked (none, batch, layer only)': 6},
+  });
+  // Other factors (here the activation and the batch size) part stacks.
+  const mixed = GRID.replace('norm: [none, batch, weight]', 'norm: [layer]').replace('activation: [relu]', 'activation: [relu, tanh]')
+    .replace('train.lr: [0.1, 0.5]', 'train.batch_size: [6, 12]');
+  t.deepEqual(plan(mixed).units, [[0, 2, 4], [1, 3, 5], [6, 8, 10], [7, 9, 11]]);
+  // Other optimizers, clipping, recurrent models and regression train alone, each with its reason.
+  const nb = GRID.replace('norm: [none, batch, weight]', 'norm: [none, batch]');
+  t.deepEqual(plan(nb.replace('optimizer: sgd', 'optimizer: adam')).single, {'only plain SGD without clipping can be stacked': 12});
+  t.deepEqual(plan(nb.replace('eval_every: 50', 'eval_every: 50, clip_norm: 1')).single, {'only plain SGD without clipping can be stacked': 12});
+  const regression = GRID.replace(/dataset: .*/, 'dataset: {name: adding, length: 4, train_size: 100, test_size: 50}').replace('norm: [none, batch, weight]', 'norm: [none]');
+  t.deepEqual(plan(regression).single, {'only classification can be stacked': 6});
+  const lstm = `name: l
+question: q
+dataset: {name: fashion-mnist-mini-rows, train_limit: 100, test_limit: 50}
+model: {kind: lstm, hidden: 8}
+train: {optimizer: sgd, lr: 0.1, batch_size: 10, steps: 10, eval_every: 5}
+grid: {norm: [none], seed: [1, 2]}
+`;
+  t.deepEqual(plan(lstm).single, {'model lstm cannot be stacked (mlp only)': 2});
+  t.deepEqual(plan(GRID.replace('norm: [none, batch, weight]', 'norm: [none]').replace('seed: [1, 2, 3]', 'seed: [1]').replace('train.lr: [0.1, 0.5]', 'train.lr: [0.1]')).single,
+    {'no other run to stack with (same cell, another seed or learning rate)': 1});
+});
+
+test('on tensorflow every run trains alone, and says why', (t) => {
+  const {units, single} = plan(GRID, 'tensorflow');
+  t.is(units.length, 18);
+  t.deepEqual(single, {'stacking is off on the tensorflow backend (its stacked arithmetic is not bit for bit the unstacked one)': 18});
+});
+
+test('fewer stacks than workers: each is split so that every worker has one', (t) => {
+  const one = GRID.replace('norm: [none, batch, weight]', 'norm: [batch]').replace('train.lr: [0.1, 0.5]', 'train.lr: [0.1]').replace('seed: [1, 2, 3]', 'seed: [1, 2, 3, 4, 5]');
+  t.deepEqual(plan(one, 'wasm', 1).units, [[0, 1, 2, 3, 4]]);
+  t.deepEqual(plan(one, 'wasm', 2).units, [[0, 1], [2, 3, 4]]);
+  t.deepEqual(plan(one, 'wasm', 3).units, [[0], [1, 2], [3, 4]]);
+  t.deepEqual(plan(GRID, 'wasm', 2).units.length, 8);
+});
