@@ -6,9 +6,8 @@
 // 3. Train the planned cells (this shard's, not yet finished) unit by unit — a unit is one run,
 //    or with --stack the runs that differ only in seed and learning rate, trained as one stacked
 //    model (src/run/units.ts) — in this process one after another, or in N worker processes
-//    (src/run/pool.ts). Finished runs are committed in the order they
-//    finish; the results are put in grid order when the grid completes, so the files are the
-//    same either way. A diverged run is a result; a run that throws is recorded as `failed`, and
+//    (src/run/pool.ts). Finished runs are committed in the order they finish; the results are
+//    put in grid order when the grid completes, so the files are the same either way. A diverged run is a result; a run that throws is recorded as `failed`, and
 //    the grid goes on.
 // 4. SIGINT / SIGTERM stop training at the next step: the runs in progress are dropped, the
 //    finished ones are kept, the manifest says `interrupted`, and Interrupted is thrown.
@@ -18,7 +17,6 @@ import {basename, join, relative, resolve} from 'node:path';
 import {useBackend, TFJS_VERSION} from '../backend.js';
 import {expandExperiment, type ExpandedExperiment, type RunSpec} from '../config/expand.js';
 import type {LoadedExperiment} from '../config/load.js';
-import type {Targets} from '../config/schema.js';
 import {loadDataset} from '../data/registry.js';
 import {Interrupted, UserError} from '../errors.js';
 import {modelWidth} from '../models/registry.js';

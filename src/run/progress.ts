@@ -1,8 +1,8 @@
 // Progress on stderr, so stdout stays clean for the table or --json.
 //
 // On a terminal: live lines — the grid (runs done, steps/s, elapsed, ETA), and for every run in
-// progress (one, one per worker process, or one per run of a stack) its steps, steps/s, ETA and latest numbers — with
-// a line per started and finished run above them. Training is a loop that rarely yields, so
+// progress (one, one per worker process, or one per run of a stack) its steps, steps/s, ETA and
+// latest numbers — with a line per started and finished run above them. Training is a loop that rarely yields, so
 // the bars are drawn from the step callback itself, at most 10 times a second, rather than by
 // cli-progress's timer. The terminal's cursor and line wrapping are restored on every way out
 // (end, error, signal).

@@ -14,7 +14,7 @@ import type {Mlp} from '../models/mlp.js';
 import {parameterCount, type Model} from '../models/types.js';
 import type {RunRecord} from '../results/columns.js';
 import {STACKED_NORMS} from '../stack/mlp.js';
-import {stackKey, STACKING_BACKENDS, trainStacked, type Replicate} from '../stack/trainer.js';
+import {stackKey, stackRefusal, STACKING_BACKENDS, trainStacked, type Replicate} from '../stack/trainer.js';
 import {runMetrics} from '../train/metrics.js';
 import {train, type TrainerHooks, type TrainResult} from '../train/trainer.js';
 import type {ExperimentHooks} from './experiment.js';
@@ -80,6 +80,14 @@ export async function runStack(specs: RunSpec[], targets: Targets, dataDir?: str
       models.push(model);
       return {model, seed: spec.seed, spec: spec.train, hooks: runHooks(spec, hooks)};
     });
+    // The plan and the stack's own check agree (the plan decides from the specs, the stack from
+    // the models); should they not, the runs train alone rather than fail.
+    if (stackRefusal(replicates, data)) {
+      for (const model of models.splice(0)) model.dispose();
+      const records: RunRecord[] = [];
+      for (const spec of specs) records.push(await runOne(spec, targets, dataDir, hooks, signal));
+      return records;
+    }
     const params = parameterCount(models[0]!);
     const results = await trainStacked(replicates, data, signal);
     const ids = specs.map((s) => s.run_id);
@@ -120,17 +128,19 @@ export interface UnitPlan {
 
 /**
  * Group the runs to train into units: runs that share everything but seed and learning rate form
- * one stack. When there are fewer units than workers, each stack is split into near-equal parts
- * so that the workers have something to do (a part of one run trains alone).
+ * one stack. So that the workers share the work, no stack holds more than its share of the
+ * stackable runs (⌈stackable ÷ workers⌉): a larger one is split into near-equal parts, and a
+ * part of one run trains alone.
  */
 export function planUnits(specs: readonly RunSpec[], backend: string, workers: number, dataDir?: string): UnitPlan {
   const single = new Map<string, number>();
+  const count = (reason: string, n = 1) => single.set(reason, (single.get(reason) ?? 0) + n);
   const groups = new Map<string, RunSpec[]>();
   const units: RunSpec[][] = [];
   for (const spec of specs) {
     const reason = unstackable(spec, backend, dataDir);
     const group = reason ? undefined : groups.get(shareKey(spec));
-    if (reason) single.set(reason, (single.get(reason) ?? 0) + 1);
+    if (reason) count(reason);
     if (group) group.push(spec);
     else {
       const unit = [spec];
@@ -138,12 +148,17 @@ export function planUnits(specs: readonly RunSpec[], backend: string, workers: n
       units.push(unit);
     }
   }
-  const parts = units.length < workers ? Math.ceil(workers / units.length) : 1;
+  const stacks = new Set(groups.values());
+  const stackable = [...stacks].reduce((n, group) => n + group.length, 0);
+  const share = Math.max(1, Math.ceil(stackable / workers));
   const planned = units.flatMap((unit) => {
-    const n = Math.min(parts, unit.length);
-    return Array.from({length: n}, (_, i) => unit.slice(Math.floor((i * unit.length) / n), Math.floor(((i + 1) * unit.length) / n)));
+    if (!stacks.has(unit)) return [unit];
+    if (unit.length === 1) count('no other run to stack with (same cell, another seed or learning rate)');
+    const n = Math.ceil(unit.length / share);
+    const parts = Array.from({length: n}, (_, i) => unit.slice(Math.floor((i * unit.length) / n), Math.floor(((i + 1) * unit.length) / n)));
+    const alone = unit.length > 1 ? parts.filter((p) => p.length === 1).length : 0;
+    if (alone > 0) count('split off a stack so that every worker has a share', alone);
+    return parts;
   });
-  const lone = planned.filter((u) => u.length === 1).length - [...single.values()].reduce((a, b) => a + b, 0);
-  if (lone > 0) single.set('no other run to stack with (same cell, another seed or learning rate)', lone);
   return {units: planned, single};
 }

@@ -1,5 +1,6 @@
 // A worker process: trains the units the parent sends it (a run, or a stack of runs:
-// src/run/units.ts), one at a time, and reports progress and each finished run back. It writes nothing: the parent owns the results directory.
+// src/run/units.ts), one at a time, and reports progress and each finished run back. It writes
+// nothing: the parent owns the results directory.
 //
 // Messages (structured clone over IPC, so NaN, ∞ and typed arrays survive):
 //   parent → worker: {type: 'run', specs, targets} · {type: 'stop'}
@@ -35,11 +36,14 @@ export interface WorkerOptions {
 async function main(): Promise<void> {
   const options = JSON.parse(process.env.NORMBENCH_WORKER ?? '{}') as WorkerOptions;
   // A parent that is gone (its grid done before this worker was ready, or killed) cannot be
-  // written to: the worker then exits quietly rather than die of EPIPE on stderr.
+  // written to: the worker then exits quietly rather than die of EPIPE on stderr. Any other
+  // failure to write is reported and fails the worker.
+  const gone = new Set(['EPIPE', 'ECONNRESET', 'ERR_IPC_CHANNEL_CLOSED']);
   const send = (message: FromWorker) => {
-    if (!process.connected) process.exit(0);
-    process.send?.(message, undefined, {}, (error: Error | null) => {
-      if (error) process.exit(0);
+    process.send?.(message, undefined, {}, (error: (Error & {code?: string}) | null) => {
+      if (!error) return;
+      if (!gone.has(error.code ?? '')) console.error(`normbench worker: ${error.message}`);
+      process.exit(gone.has(error.code ?? '') ? 0 : 1);
     });
   };
   process.on('SIGINT', () => {});

@@ -8,6 +8,8 @@
 // and the probes asked for are recorded. A non-finite training loss marks the run `diverged`.
 // The loop gives the event loop a turn every few tens of milliseconds, so that signals (Ctrl-C)
 // are handled while it trains; an aborted signal stops it at the next step (Interrupted).
+// What a run records — points, probes, divergence, the result — is kept by a RunJournal, and the
+// turns by Turns; the stacked loop (src/stack/trainer.ts) uses both, one journal per replicate.
 
 import * as tf from '../tf.js';
 import type {EvalMode, ProbeName, TrainSpec} from '../config/schema.js';
@@ -224,8 +226,8 @@ export class RunJournal {
     }
   }
 
-  /** The run's result; `steps` and `trainMs` time the training (evaluation excluded). */
-  result(steps: number, trainMs: number): TrainResult {
+  /** The run's result; `timedSteps` in `trainMs` give its speed (evaluation excluded). */
+  result(timedSteps: number, trainMs: number): TrainResult {
     const last = this.points[this.points.length - 1];
     const evalModes = this.status === 'ok' && last && this.hooks.evalModes?.length
       ? evaluateModes(this.weights(), this.data, this.hooks.evalModes, this.spec.batch_size, {loss: last.test_loss, accuracy: last.test_accuracy})
@@ -238,7 +240,7 @@ export class RunJournal {
       gradientFlow: this.flow,
       diagnostics: this.diagnostics,
       train_loss_auc: this.lossTotal / Math.max(1, this.steps),
-      steps_per_s: steps / Math.max(trainMs / 1000, 1e-9),
+      steps_per_s: timedSteps / Math.max(trainMs / 1000, 1e-9),
       wall_ms: performance.now() - this.started,
       message: this.message,
     };

@@ -14,7 +14,8 @@ import {planUnits} from '../../src/run/units.js';
 import {BIN, cli, tempDir} from '../helpers.js';
 
 // 3 norms × 2 learning rates × 3 seeds: none and batch stack (6 runs each), weight trains alone.
-// Probes and evaluation modes ride along: they read each replicate's weights at its points.
+// Probes and evaluation modes ride along: they read each replicate's weights at its points. At
+// lr 1e9, two of none's seeds diverge while the rest of their stack trains on.
 const GRID = `name: stacked
 question: Does a stack train each run as it trains alone?
 dataset: {name: synthetic, features: 8, classes: 3, train_size: 120, test_size: 60}
@@ -26,7 +27,7 @@ grid:
   norm: [none, batch, weight]
   activation: [relu]
   seed: [1, 2, 3]
-  train.lr: [0.1, 0.5]
+  train.lr: [0.1, 1e9]
 `;
 
 type Row = Record<string, string>;
@@ -48,6 +49,8 @@ test('--stack writes exactly what a run without it writes, in one process and in
     t.deepEqual(untimed(readCsv(join(dir, 'one', file))), expected, `one process: ${file}`);
     t.deepEqual(untimed(readCsv(join(dir, 'two', file))), expected, `two workers: ${file}`);
   }
+  const statuses = readCsv(join(dir, 'one', 'summary.csv')).filter((r) => r.norm === 'none').map((r) => r.status);
+  t.deepEqual(statuses.filter((s) => s === 'diverged').length, 2, statuses.join(' '));
   for (const r of [one, two]) {
     t.regex(r.stderr, /^ {2}stacked: 12 runs in 2 stacks of 6$/m);
     t.regex(r.stderr, /^ {2}alone: 6 runs — norm weight cannot be stacked \(none, batch, layer only\)$/m);
@@ -62,7 +65,7 @@ test('--stack writes exactly what a run without it writes, in one process and in
 
 test('a stacked grid interrupted mid-stack resumes to the files of an uninterrupted run', async (t) => {
   const dir = tempDir('normbench-stack-');
-  const grid = GRID.replace('steps: 200', 'steps: 1500').replace('norm: [none, batch, weight]', 'norm: [none, batch]').replace('train.lr: [0.1, 0.5]', 'train.lr: [0.1]');
+  const grid = GRID.replace('steps: 200', 'steps: 1500').replace('norm: [none, batch, weight]', 'norm: [none, batch]').replace('train.lr: [0.1, 1e9]', 'train.lr: [0.1]');
   writeFileSync(join(dir, 'g.yaml'), grid);
   const child = spawn(process.execPath, [BIN, 'run', 'g.yaml', '--out', 'o', '--workers', '1', '--stack', '--backend', 'wasm'], {cwd: dir, stdio: ['ignore', 'pipe', 'pipe']});
   let stderr = '';
@@ -105,7 +108,7 @@ test('which runs share a stack: everything equal but seed and learning rate', (t
   });
   // Other factors (here the activation and the batch size) part stacks.
   const mixed = GRID.replace('norm: [none, batch, weight]', 'norm: [layer]').replace('activation: [relu]', 'activation: [relu, tanh]')
-    .replace('train.lr: [0.1, 0.5]', 'train.batch_size: [6, 12]');
+    .replace('train.lr: [0.1, 1e9]', 'train.batch_size: [6, 12]');
   t.deepEqual(plan(mixed).units, [[0, 2, 4], [1, 3, 5], [6, 8, 10], [7, 9, 11]]);
   // Other optimizers, clipping, recurrent models and regression train alone, each with its reason.
   const nb = GRID.replace('norm: [none, batch, weight]', 'norm: [none, batch]');
@@ -121,7 +124,7 @@ train: {optimizer: sgd, lr: 0.1, batch_size: 10, steps: 10, eval_every: 5}
 grid: {norm: [none], seed: [1, 2]}
 `;
   t.deepEqual(plan(lstm).single, {'model lstm cannot be stacked (mlp only)': 2});
-  t.deepEqual(plan(GRID.replace('norm: [none, batch, weight]', 'norm: [none]').replace('seed: [1, 2, 3]', 'seed: [1]').replace('train.lr: [0.1, 0.5]', 'train.lr: [0.1]')).single,
+  t.deepEqual(plan(GRID.replace('norm: [none, batch, weight]', 'norm: [none]').replace('seed: [1, 2, 3]', 'seed: [1]').replace('train.lr: [0.1, 1e9]', 'train.lr: [0.1]')).single,
     {'no other run to stack with (same cell, another seed or learning rate)': 1});
 });
 
@@ -131,10 +134,16 @@ test('on tensorflow every run trains alone, and says why', (t) => {
   t.deepEqual(single, {'stacking is off on the tensorflow backend (its stacked arithmetic is not bit for bit the unstacked one)': 18});
 });
 
-test('fewer stacks than workers: each is split so that every worker has one', (t) => {
-  const one = GRID.replace('norm: [none, batch, weight]', 'norm: [batch]').replace('train.lr: [0.1, 0.5]', 'train.lr: [0.1]').replace('seed: [1, 2, 3]', 'seed: [1, 2, 3, 4, 5]');
-  t.deepEqual(plan(one, 'wasm', 1).units, [[0, 1, 2, 3, 4]]);
-  t.deepEqual(plan(one, 'wasm', 2).units, [[0, 1], [2, 3, 4]]);
-  t.deepEqual(plan(one, 'wasm', 3).units, [[0], [1, 2], [3, 4]]);
+test('no stack holds more than its share of the stackable runs, so that the workers share the work', (t) => {
+  const one = GRID.replace('norm: [none, batch, weight]', 'norm: [batch]').replace('train.lr: [0.1, 1e9]', 'train.lr: [0.1]').replace('seed: [1, 2, 3]', 'seed: [1, 2, 3, 4, 5]');
+  t.deepEqual(plan(one, 'wasm', 1), {units: [[0, 1, 2, 3, 4]], single: {}});
+  t.deepEqual(plan(one, 'wasm', 2), {units: [[0, 1], [2, 3, 4]], single: {}});
+  t.deepEqual(plan(one, 'wasm', 3), {units: [[0], [1, 2], [3, 4]], single: {'split off a stack so that every worker has a share': 1}});
+  // 12 stackable runs in two stacks of 6 fill two workers; with 4, each stack is halved.
   t.deepEqual(plan(GRID, 'wasm', 2).units.length, 8);
+  t.deepEqual(plan(GRID, 'wasm', 4).units.slice(0, 4), [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]);
+  // One big stack and one run that cannot stack: the stack no longer keeps one worker busy alone.
+  const lopsided = GRID.replace('norm: [none, batch, weight]', 'norm: [batch]').replace('seed: [1, 2, 3]', 'seed: [1, 2, 3, 4, 5]')
+    .replace('train.lr: [0.1, 1e9]', 'train.lr: [0.1]').replace('grid:', 'grid:\n  train.optimizer: [sgd, adam]');
+  t.deepEqual(plan(lopsided, 'wasm', 2).units.map((u) => u.length), [2, 3, 1, 1, 1, 1, 1]);
 });
