@@ -7,8 +7,8 @@
 //    or with --stack the runs that differ only in seed and learning rate, trained as one stacked
 //    model (src/run/units.ts) — in this process one after another, or in N worker processes
 //    (src/run/pool.ts). Finished runs are committed in the order they finish; the results are
-//    put in grid order when the grid completes, so the files are the same either way. A diverged run is a result; a run that throws is recorded as `failed`, and
-//    the grid goes on.
+//    put in grid order when the grid completes, so the files are the same either way. A
+//    diverged run is a result; a run that throws is recorded as `failed`, and the grid goes on.
 // 4. SIGINT / SIGTERM stop training at the next step: the runs in progress are dropped, the
 //    finished ones are kept, the manifest says `interrupted`, and Interrupted is thrown.
 
