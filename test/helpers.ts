@@ -1,5 +1,5 @@
-import {spawnSync} from 'node:child_process';
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {spawn, spawnSync} from 'node:child_process';
+import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import type {ExecutionContext} from 'ava';
@@ -75,4 +75,41 @@ export function cli(args: string[], cwd: string, options: {uid?: number; timeout
     ...(options.uid === undefined ? {} : {uid: options.uid, gid: options.uid}),
   });
   return {code: r.status, stdout: r.stdout, stderr: r.stderr};
+}
+
+// Processes of the CLI under test: started with a mark in their environment, so that a test can
+// find the CLI and the workers it forked, signal them, and wait for them.
+
+/** Processes whose environment carries `mark` (the CLI and the workers it forked). */
+export function marked(mark: string): Array<{pid: number; worker: boolean}> {
+  const found: Array<{pid: number; worker: boolean}> = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`NORMBENCH_TEST_MARK=${mark}`)) continue;
+      found.push({pid: Number(pid), worker: readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker.js')});
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+export const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll `check` every 20 ms until it holds; throws after `ms`. */
+export async function until(check: () => boolean, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await wait(20);
+  }
+}
+
+/** Start the CLI in the background, marked; `done` gives its exit code once its output is all read. */
+export function start(args: string[], cwd: string, mark: string) {
+  const child = spawn(process.execPath, [BIN, ...args], {cwd, env: {...process.env, NORMBENCH_TEST_MARK: mark}, stdio: ['ignore', 'pipe', 'pipe']});
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return {child, done, stderr: () => stderr};
 }

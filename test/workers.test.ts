@@ -1,15 +1,14 @@
 // Grid cells in worker processes (--workers N): the same files as one process, failures of a
 // worker contained, and no worker left behind by Ctrl-C or by a parent killed with -9.
 
-import {spawn} from 'node:child_process';
-import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
 import {parse} from 'csv-parse/sync';
 import type {RunSpec} from '../src/config/expand.js';
 import {isTimingColumn} from '../src/results/columns.js';
 import {estimatedCost} from '../src/run/pool.js';
-import {BIN, cli, tempDir} from './helpers.js';
+import {cli, marked, start, tempDir, until, wait} from './helpers.js';
 
 const GRID = `name: grid
 question: Do worker processes give the same results?
@@ -25,40 +24,8 @@ type Row = Record<string, string>;
 const readCsv = (file: string): Row[] => parse(readFileSync(file, 'utf8'), {columns: true}) as Row[];
 const untimed = (rows: Row[]) => rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !isTimingColumn(k))));
 
-/** Processes whose environment carries `mark` (the CLI and the workers it forked). */
-function marked(mark: string): Array<{pid: number; worker: boolean}> {
-  const found: Array<{pid: number; worker: boolean}> = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`NORMBENCH_TEST_MARK=${mark}`)) continue;
-      found.push({pid: Number(pid), worker: readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker.js')});
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
-
 /** How many runs a grid's plain progress says have started (lines `[n/6] norm · …`). */
 const startedRuns = (stderr: string) => (stderr.match(/^\[\d\/6\] \w+ · /gm) ?? []).length;
-
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await wait(20);
-  }
-}
-
-function start(args: string[], cwd: string, mark: string) {
-  const child = spawn(process.execPath, [BIN, ...args], {cwd, env: {...process.env, NORMBENCH_TEST_MARK: mark}, stdio: ['ignore', 'pipe', 'pipe']});
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {child, done, stderr: () => stderr};
-}
 
 test('--workers 2 writes exactly what --workers 1 writes (timing aside)', (t) => {
   const dir = tempDir('normbench-workers-');

@@ -83,6 +83,9 @@ export class WorkerPool {
         });
         const slot: Slot = {child, runs: new Map()};
         child.on('message', (message: FromWorker) => {
+          // After stop (an interruption) nothing more is committed: a run that finished while
+          // the workers were being stopped is dropped with the others in progress.
+          if (this.stopped) return;
           const spec = 'runId' in message ? slot.runs.get(message.runId) : undefined;
           switch (message.type) {
             case 'ready':

@@ -2,7 +2,6 @@
 // stacked model, and every file says the same as without it — in one process, in workers, and
 // resumed after an interruption. Which runs share a stack, and why the others train alone.
 
-import {spawn} from 'node:child_process';
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
@@ -11,7 +10,7 @@ import {expandExperiment, type RunSpec} from '../../src/config/expand.js';
 import {loadExperiment} from '../../src/config/load.js';
 import {isTimingColumn} from '../../src/results/columns.js';
 import {planUnits} from '../../src/run/units.js';
-import {BIN, cli, tempDir} from '../helpers.js';
+import {cli, marked, start, tempDir, until, wait} from '../helpers.js';
 
 // 3 norms × 2 learning rates × 3 seeds: none and batch stack (6 runs each), weight trains alone.
 // Probes and evaluation modes ride along: they read each replicate's weights at its points. At
@@ -63,25 +62,20 @@ test('--stack writes exactly what a run without it writes, in one process and in
   t.true(manifest(join(dir, 'plain')).runs.every((r) => r.stacked_with === undefined));
 });
 
+// none and batch × 3 seeds: two stacks of 3.
+const TWO_STACKS = (steps: number) => GRID.replace('steps: 200', `steps: ${steps}`).replace('norm: [none, batch, weight]', 'norm: [none, batch]').replace('train.lr: [0.1, 1e9]', 'train.lr: [0.1]');
+const startedRuns = (stderr: string) => (stderr.match(/^\[\d\/6\] \w+ · /gm) ?? []).length;
+
 test('a stacked grid interrupted mid-stack resumes to the files of an uninterrupted run', async (t) => {
   const dir = tempDir('normbench-stack-');
-  const grid = GRID.replace('steps: 200', 'steps: 1500').replace('norm: [none, batch, weight]', 'norm: [none, batch]').replace('train.lr: [0.1, 1e9]', 'train.lr: [0.1]');
-  writeFileSync(join(dir, 'g.yaml'), grid);
-  const child = spawn(process.execPath, [BIN, 'run', 'g.yaml', '--out', 'o', '--workers', '1', '--stack', '--backend', 'wasm'], {cwd: dir, stdio: ['ignore', 'pipe', 'pipe']});
-  let stderr = '';
-  let stopped = false;
-  child.stderr.on('data', (b: Buffer) => {
-    stderr += b.toString();
-    // The first stack (none, 3 seeds) is done and the second has started: stop it (once: a
-    // second Ctrl-C would exit at once).
-    if (!stopped && (stderr.match(/^ {2}\[\d\/6\] ok /gm) ?? []).length === 3 && /^ {2}\[[456]\/6\] step /m.test(stderr)) {
-      stopped = true;
-      child.kill('SIGINT');
-    }
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  t.is(code, 130, stderr);
-  t.regex(stderr, /kept 3 finished runs of 6 in \S+\. The 3 runs in progress were dropped\./);
+  writeFileSync(join(dir, 'g.yaml'), TWO_STACKS(1500));
+  const run = start(['run', 'g.yaml', '--out', 'o', '--workers', '1', '--stack', '--backend', 'wasm'], dir, `stack-int-${process.pid}`);
+  // The first stack (none, 3 seeds) is done and the second has started: stop it, once (a
+  // second Ctrl-C would exit at once).
+  await until(() => (run.stderr().match(/^ {2}\[\d\/6\] ok /gm) ?? []).length === 3 && /^ {2}\[[456]\/6\] step /m.test(run.stderr()));
+  run.child.kill('SIGINT');
+  t.is(await run.done, 130, run.stderr());
+  t.regex(run.stderr(), /kept 3 finished runs of 6 in \S+\. The 3 runs in progress were dropped\./);
   t.is(manifest(join(dir, 'o')).state, 'interrupted');
   const resumed = cli(['run', 'g.yaml', '--out', 'o', '--resume', '--workers', '1', '--stack', '--backend', 'wasm'], dir);
   t.is(resumed.code, 0, resumed.stderr);
@@ -89,6 +83,24 @@ test('a stacked grid interrupted mid-stack resumes to the files of an uninterrup
   const plain = cli(['run', 'g.yaml', '--out', 'plain', '--workers', '1', '--quiet', '--backend', 'wasm'], dir);
   t.is(plain.code, 0, plain.stderr);
   for (const file of FILES) t.deepEqual(untimed(readCsv(join(dir, 'o', file))), untimed(readCsv(join(dir, 'plain', file))), file);
+});
+
+test('a worker that dies in the middle of a stack fails that stack’s runs only; the other stack finishes', async (t) => {
+  const dir = tempDir('normbench-stack-');
+  writeFileSync(join(dir, 'g.yaml'), TWO_STACKS(4000));
+  const mark = `stack-die-${process.pid}`;
+  const run = start(['run', 'g.yaml', '--out', 'o', '--workers', '2', '--stack', '--backend', 'wasm'], dir, mark);
+  await until(() => startedRuns(run.stderr()) === 6);
+  await wait(500);
+  process.kill(marked(mark).find((p) => p.worker)!.pid, 'SIGKILL');
+  t.is(await run.done, 1, run.stderr());
+  const rows = readCsv(join(dir, 'o', 'summary.csv'));
+  t.is(rows.length, 6);
+  const failed = rows.filter((r) => r.status === 'failed');
+  t.is(failed.length, 3, JSON.stringify(rows.map((r) => `${r.norm} ${r.status}`)));
+  t.is(new Set(failed.map((r) => r.norm)).size, 1, 'the three failed runs are one stack');
+  t.true(failed.every((r) => /its worker process died \(SIGKILL\)/.test(r.message!)));
+  t.true(rows.filter((r) => r.status !== 'failed').every((r) => r.status === 'ok' && r.norm !== failed[0]!.norm));
 });
 
 const PLANS = tempDir('normbench-stack-plan-');
