@@ -4,8 +4,7 @@ import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
 import {parse} from 'csv-parse/sync';
-import {isTimingColumn} from '../src/results/columns.js';
-import {cli, REPO, tempDir} from './helpers.js';
+import {cli, readCsv, REPO, tempDir, untimed, type Row} from './helpers.js';
 
 const TINY = `name: tiny
 question: Does the harness run end to end?
@@ -24,10 +23,7 @@ function workdir(files: Record<string, string> = {'tiny.yaml': TINY}): string {
   return dir;
 }
 
-type Row = Record<string, string>;
-const readCsv = (file: string): Row[] => parse(readFileSync(file, 'utf8'), {columns: true}) as Row[];
 const header = (file: string): string[] => readFileSync(file, 'utf8').split('\n')[0]!.split(',');
-const withoutTiming = (rows: Row[]) => rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !isTimingColumn(k))));
 
 test('run writes curves.csv, summary.csv and manifest.json with the contract columns; a rerun gives identical results', (t) => {
   const dir = workdir();
@@ -55,7 +51,7 @@ test('run writes curves.csv, summary.csv and manifest.json with the contract col
   const second = cli(['run', 'tiny.yaml', '--out', 'b', '--quiet', '--backend', 'wasm'], dir);
   t.is(second.code, 0, second.stderr);
   for (const file of ['curves.csv', 'summary.csv']) {
-    t.deepEqual(withoutTiming(readCsv(join(dir, 'b', file))), withoutTiming(readCsv(join(dir, 'a', file))), file);
+    t.deepEqual(untimed(readCsv(join(dir, 'b', file))), untimed(readCsv(join(dir, 'a', file))), file);
   }
 });
 

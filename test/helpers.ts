@@ -3,6 +3,8 @@ import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import type {ExecutionContext} from 'ava';
+import {parse} from 'csv-parse/sync';
+import {isTimingColumn} from '../src/results/columns.js';
 import {useBackend} from '../src/backend.js';
 import * as tf from '../src/tf.js';
 import {PACKAGE_ROOT} from '../src/version.js';
@@ -62,6 +64,14 @@ export function assertClose(
 
 export const BIN = join(PACKAGE_ROOT, 'bin', 'run.js');
 
+export type Row = Record<string, string>;
+
+/** A results CSV as rows keyed by column. */
+export const readCsv = (file: string): Row[] => parse(readFileSync(file, 'utf8'), {columns: true}) as Row[];
+
+/** The rows without their timing columns: what must be identical between two runs. */
+export const untimed = (rows: Row[]): Row[] => rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !isTimingColumn(k))));
+
 export interface CliResult {
   code: number | null;
   stdout: string;
@@ -95,6 +105,11 @@ export function marked(mark: string): Array<{pid: number; worker: boolean}> {
 }
 
 export const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** SIGKILL one of the worker processes of the marked CLI. */
+export function killWorker(mark: string): void {
+  process.kill(marked(mark).find((p) => p.worker)!.pid, 'SIGKILL');
+}
 
 /** Poll `check` every 20 ms until it holds; throws after `ms`. */
 export async function until(check: () => boolean, ms = 60_000): Promise<void> {

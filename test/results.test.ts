@@ -6,8 +6,7 @@ import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node
 import {join} from 'node:path';
 import test from 'ava';
 import {parse} from 'csv-parse/sync';
-import {isTimingColumn} from '../src/results/columns.js';
-import {BIN, cli, tempDir} from './helpers.js';
+import {BIN, cli, readCsv, tempDir, untimed} from './helpers.js';
 
 const GRID = `name: grid
 question: Do resumed, sharded and merged grids give the same results?
@@ -27,9 +26,6 @@ function workdir(): string {
   return dir;
 }
 
-type Row = Record<string, string>;
-const readCsv = (file: string): Row[] => parse(readFileSync(file, 'utf8'), {columns: true}) as Row[];
-const untimed = (rows: Row[]) => rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !isTimingColumn(k))));
 const manifestOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
 
 function sameResults(t: import('ava').ExecutionContext, a: string, b: string): void {

@@ -6,9 +6,8 @@ import {join} from 'node:path';
 import test from 'ava';
 import {parse} from 'csv-parse/sync';
 import type {RunSpec} from '../src/config/expand.js';
-import {isTimingColumn} from '../src/results/columns.js';
 import {estimatedCost} from '../src/run/pool.js';
-import {cli, marked, start, tempDir, until, wait} from './helpers.js';
+import {cli, killWorker, marked, readCsv, start, tempDir, untimed, until, wait} from './helpers.js';
 
 const GRID = `name: grid
 question: Do worker processes give the same results?
@@ -20,9 +19,6 @@ grid:
   activation: [relu, tanh]
 `;
 
-type Row = Record<string, string>;
-const readCsv = (file: string): Row[] => parse(readFileSync(file, 'utf8'), {columns: true}) as Row[];
-const untimed = (rows: Row[]) => rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !isTimingColumn(k))));
 
 /** How many runs a grid's plain progress says have started (lines `[n/6] norm · …`). */
 const startedRuns = (stderr: string) => (stderr.match(/^\[\d\/6\] \w+ · /gm) ?? []).length;
@@ -62,7 +58,7 @@ test('a worker that dies fails only its run: the grid goes on with a new worker'
   // Both workers busy with a run (a worker killed before its first run is simply replaced).
   await until(() => startedRuns(run.stderr()) >= 2);
   await wait(500);
-  process.kill(marked(mark).find((p) => p.worker)!.pid, 'SIGKILL');
+  killWorker(mark);
   t.is(await run.done, 1, run.stderr());
   const rows = readCsv(join(dir, 'o', 'summary.csv'));
   t.is(rows.length, 6);

@@ -23,34 +23,43 @@ const FORWARD = 'NormbenchSoftmaxXentAccuracy';
 const BACKWARD = 'NormbenchSoftmaxXentAccuracyGrad';
 let gradientRegistered = false;
 
+// One pair of kernels for logits [n, classes] and for a stack of replicates, [S, n, classes]
+// (src/stack/): the class axis is the last, the loss and the count are over the batch, all of it
+// or per replicate. The stacked case runs the same kernels in the same order on every replicate.
 function register(): void {
   ensureFusedKernel(FORWARD, (k, {logits, labels}) => {
-    const [n, classes] = logits!.shape as [number, number];
-    // logSumExp(logits, [1], keepDims) as tfjs computes it.
-    const max = k.run(tf.Max, {x: logits!}, {reductionIndices: [1], keepDims: true});
+    const shape = logits!.shape;
+    const c = shape.length - 1;
+    const rows = shape.slice(0, c);
+    const n = rows[rows.length - 1]!;
+    const overBatch = rows.length === 1 ? null : [1];
+    // logSumExp(logits, [c], keepDims) as tfjs computes it.
+    const max = k.run(tf.Max, {x: logits!}, {reductionIndices: [c], keepDims: true});
     const shifted = k.run(tf.Sub, {a: logits!, b: max});
     const exps = k.run(tf.Exp, {x: shifted});
-    const sums = k.run(tf.Sum, {x: exps}, {axis: [1], keepDims: false});
+    const sums = k.run(tf.Sum, {x: exps}, {axis: [c], keepDims: false});
     const logs = k.run(tf.Log, {x: sums});
-    const lse = k.run(tf.Add, {a: k.reshaped(max, [n]), b: logs});
-    const logResult = k.run(tf.Sub, {a: logits!, b: k.reshaped(lse, [n, 1])});
+    const lse = k.run(tf.Add, {a: k.reshaped(max, rows), b: logs});
+    const logResult = k.run(tf.Sub, {a: logits!, b: k.reshaped(lse, [...rows, 1])});
     // oneHot is int32 (the wasm kernel makes int32 whatever the dtype asked), cast as tfjs does.
-    const onehotInt = k.run(tf.OneHot, {indices: labels!}, {dtype: 'int32', depth: classes, onValue: 1, offValue: 0});
+    const onehotInt = k.run(tf.OneHot, {indices: labels!}, {dtype: 'int32', depth: shape[c]!, onValue: 1, offValue: 0});
     const onehot = k.run(tf.Cast, {x: onehotInt}, {dtype: 'float32'});
     const cost = k.run(tf.Neg, {x: k.run(tf.Multiply, {a: logResult, b: onehot})});
-    const perExample = k.run(tf.Sum, {x: cost}, {axis: [1], keepDims: false});
-    const total = k.run(tf.Sum, {x: perExample}, {axis: null, keepDims: false});
+    const perExample = k.run(tf.Sum, {x: cost}, {axis: [c], keepDims: false});
+    const total = k.run(tf.Sum, {x: perExample}, {axis: overBatch, keepDims: false});
     const loss = k.run(tf.RealDiv, {a: total, b: k.constant([n], [])});
     // What the gradient needs: exp(ℓ) − onehot.
     const g = k.run(tf.Sub, {a: k.run(tf.Exp, {x: logResult}), b: onehot});
     // Correct predictions.
-    const hits = k.run(tf.Equal, {a: k.run(tf.ArgMax, {x: logits!}, {axis: 1}), b: labels!});
-    const correct = k.run(tf.Sum, {x: k.run(tf.Cast, {x: hits}, {dtype: 'int32'})}, {axis: null, keepDims: false});
+    const hits = k.run(tf.Equal, {a: k.run(tf.ArgMax, {x: logits!}, {axis: c}), b: labels!});
+    const correct = k.run(tf.Sum, {x: k.run(tf.Cast, {x: hits}, {dtype: 'int32'})}, {axis: overBatch, keepDims: false});
     return k.done([loss, correct, g]);
   });
   ensureFusedKernel(BACKWARD, (k, {dy, g}) => {
-    const n = g!.shape[0]!;
-    const scale = k.run(tf.RealDiv, {a: dy!, b: k.constant([n], [])});
+    // dy: the loss's gradient, a scalar, or [S] (one per replicate) broadcast over its [n, classes].
+    const stacked = g!.shape.length === 3;
+    const n = g!.shape[g!.shape.length - 2]!;
+    const scale = k.run(tf.RealDiv, {a: stacked ? k.reshaped(dy!, [g!.shape[0]!, 1, 1]) : dy!, b: k.constant([n], [])});
     return k.done(k.run(tf.Multiply, {a: g!, b: scale}));
   });
   if (!gradientRegistered) {
@@ -75,4 +84,14 @@ export function softmaxCrossEntropyWithAccuracy(logits: tf.Tensor2D, labels: tf.
   register();
   const [loss, correct] = tf.engine().runKernel(FORWARD, {logits, labels}) as tf.Tensor[];
   return {loss: loss as tf.Scalar, correct: correct as tf.Scalar};
+}
+
+/**
+ * Per replicate of a stack: mean softmax cross-entropy [S] of logits [S, n, classes] against
+ * labels [S, n], and the correct count [S] (int32); the same kernels as the unstacked op.
+ */
+export function stackedSoftmaxCrossEntropyWithAccuracy(logits: tf.Tensor3D, labels: tf.Tensor2D): {loss: tf.Tensor1D; correct: tf.Tensor1D} {
+  register();
+  const [loss, correct] = tf.engine().runKernel(FORWARD, {logits, labels}) as tf.Tensor[];
+  return {loss: loss as tf.Tensor1D, correct: correct as tf.Tensor1D};
 }

@@ -10,7 +10,7 @@
 // For batch norm (statistics over the batch) Σ_n dx̂ = γ·∂L/∂β and Σ_n dx̂·x̂ = γ·∂L/∂γ.
 
 import * as tf from '../tf.js';
-import {ensureFusedKernel} from '../nn/fused.js';
+import {ensureFusedKernel, type KernelCalls} from '../nn/fused.js';
 
 /** y = γ · (x − μ) / sqrt(σ² + ε) + β, with the statistics given; γ, β optional. */
 export function normalise<T extends tf.Tensor>(
@@ -63,57 +63,85 @@ export function blendMovingAverages(
 const FORWARD = 'NormbenchStandardise';
 const BACKWARD = 'NormbenchStandardiseGrad';
 
+type Info = tf.TensorInfo;
+
+/**
+ * The training-mode forward pass as backend kernels, for the unstacked op below and the stacked
+ * one (src/stack/standardise.ts), which has every axis one further along: statistics over
+ * `axis` (kept as `statShape` when given), x̂, y = γ·x̂ + β, and the moving averages blended with
+ * the batch statistics of `batch` values each (their variance made unbiased).
+ */
+export function standardiseKernels(
+  k: KernelCalls,
+  {x, gamma, beta, movingMean, movingVariance}: Record<string, Info | undefined>,
+  {axis, epsilon, momentum, batch, statShape}: {axis: number; epsilon: number; momentum: number; batch: number; statShape?: number[]},
+): {y: Info; xhat: Info; r: Info; mean: Info; variance: Info; moving: Info[]} {
+  // tf.moments(x, axis, keepDims = true)
+  const mean = k.run(tf.Mean, {x: x!}, {axis: [axis], keepDims: true});
+  const centred = k.run(tf.Sub, {a: x!, b: mean});
+  const variance = k.run(tf.Mean, {x: k.run(tf.Square, {x: centred})}, {axis: [axis], keepDims: true});
+  const stats = statShape ? [k.reshaped(mean, statShape), k.reshaped(variance, statShape)] : [mean, variance];
+  const moving: Info[] = [];
+  if (movingMean && movingVariance) {
+    const unbiased = batch > 1 ? k.run(tf.Multiply, {a: stats[1]!, b: k.constant([batch / (batch - 1)], [])}) : stats[1]!;
+    const keep = k.constant([momentum], []);
+    const take = k.constant([1 - momentum], []);
+    const blend = (old: Info, fresh: Info) =>
+      k.run(tf.Add, {a: k.run(tf.Multiply, {a: old, b: keep}), b: k.run(tf.Multiply, {a: fresh, b: take})});
+    moving.push(blend(movingMean, stats[0]!), blend(movingVariance, unbiased));
+  }
+  const r = k.run(tf.Rsqrt, {x: k.run(tf.Add, {a: variance, b: k.constant([epsilon], [])})});
+  // (x − μ) is the same kernel on the same operands as in the moments: reused.
+  const xhat = k.run(tf.Multiply, {a: centred, b: r});
+  const y = k.run(tf.Add, {a: k.run(tf.Multiply, {a: xhat, b: gamma!}), b: beta!});
+  return {y, xhat, r, mean: stats[0]!, variance: stats[1]!, moving};
+}
+
+/**
+ * The closed-form gradient as backend kernels, [dx, dγ, dβ]: statistics over `axis`, γ and β
+ * summed over the batch axis `batchAxis` (keeping it when `keepDims`, as the stacked op's
+ * [S, 1, U] parameters do). When the statistics are over the batch (batch norm), Σ_n dx̂ and
+ * Σ_n dx̂·x̂ are γ·dβ and γ·dγ.
+ */
+export function standardiseGradKernels(
+  k: KernelCalls,
+  {dy, xhat, r, gamma}: Record<string, Info | undefined>,
+  {axis, batchAxis, keepDims}: {axis: number; batchAxis: number; keepDims: boolean},
+): Info[] {
+  const count = k.constant([xhat!.shape[axis]!], []);
+  const dbeta = k.run(tf.Sum, {x: dy!}, {axis: batchAxis, keepDims});
+  const dgamma = k.run(tf.Sum, {x: k.run(tf.Multiply, {a: dy!, b: xhat!})}, {axis: batchAxis, keepDims});
+  let dx: Info;
+  if (axis === batchAxis) {
+    const scale = k.run(tf.Multiply, {a: gamma!, b: k.run(tf.RealDiv, {a: r!, b: count})});
+    const inner = k.run(tf.Sub, {
+      a: k.run(tf.Sub, {a: k.run(tf.Multiply, {a: dy!, b: count}), b: dbeta}),
+      b: k.run(tf.Multiply, {a: xhat!, b: dgamma}),
+    });
+    dx = k.run(tf.Multiply, {a: scale, b: inner});
+  } else {
+    const dxhat = k.run(tf.Multiply, {a: dy!, b: gamma!});
+    const s1 = k.run(tf.Sum, {x: dxhat}, {axis, keepDims: true});
+    const s2 = k.run(tf.Sum, {x: k.run(tf.Multiply, {a: dxhat, b: xhat!})}, {axis, keepDims: true});
+    const inner = k.run(tf.Sub, {
+      a: k.run(tf.Sub, {a: k.run(tf.Multiply, {a: dxhat, b: count}), b: s1}),
+      b: k.run(tf.Multiply, {a: xhat!, b: s2}),
+    });
+    dx = k.run(tf.Multiply, {a: k.run(tf.RealDiv, {a: r!, b: count}), b: inner});
+  }
+  return [dx, dgamma, dbeta];
+}
+
 function register(): void {
-  ensureFusedKernel(FORWARD, (k, {x, gamma, beta, movingMean, movingVariance}, attrs) => {
+  ensureFusedKernel(FORWARD, (k, inputs, attrs) => {
     const {axis, epsilon, momentum} = attrs as {axis: 0 | 1; epsilon: number; momentum: number};
-    const [rows, units] = x!.shape as [number, number];
-    const statSize = axis === 0 ? units : rows;
-    // tf.moments(x, axis, keepDims = true)
-    const mean = k.run(tf.Mean, {x: x!}, {axis: [axis], keepDims: true});
-    const centred = k.run(tf.Sub, {a: x!, b: mean});
-    const variance = k.run(tf.Mean, {x: k.run(tf.Square, {x: centred})}, {axis: [axis], keepDims: true});
-    const mean1 = k.reshaped(mean, [statSize]);
-    const variance1 = k.reshaped(variance, [statSize]);
-    const moving: tf.TensorInfo[] = [];
-    if (movingMean && movingVariance) {
-      const unbiased = rows > 1 ? k.run(tf.Multiply, {a: variance1, b: k.constant([rows / (rows - 1)], [])}) : variance1;
-      const keep = k.constant([momentum], []);
-      const take = k.constant([1 - momentum], []);
-      const blend = (old: tf.TensorInfo, batch: tf.TensorInfo) =>
-        k.run(tf.Add, {a: k.run(tf.Multiply, {a: old, b: keep}), b: k.run(tf.Multiply, {a: batch, b: take})});
-      moving.push(blend(movingMean, mean1), blend(movingVariance, unbiased));
-    }
-    const r = k.run(tf.Rsqrt, {x: k.run(tf.Add, {a: variance, b: k.constant([epsilon], [])})});
-    // (x − μ) is the same kernel on the same operands as in the moments: reused.
-    const xhat = k.run(tf.Multiply, {a: centred, b: r});
-    const y = k.run(tf.Add, {a: k.run(tf.Multiply, {a: xhat, b: gamma!}), b: beta!});
-    return k.done([y, xhat, r, mean1, variance1, ...moving]);
+    const [rows, units] = inputs.x!.shape as [number, number];
+    const out = standardiseKernels(k, inputs, {axis, epsilon, momentum, batch: rows, statShape: [axis === 0 ? units : rows]});
+    return k.done([out.y, out.xhat, out.r, out.mean, out.variance, ...out.moving]);
   });
-  ensureFusedKernel(BACKWARD, (k, {dy, xhat, r, gamma}, attrs) => {
+  ensureFusedKernel(BACKWARD, (k, inputs, attrs) => {
     const {axis} = attrs as {axis: 0 | 1};
-    const n = xhat!.shape[axis]!;
-    const count = k.constant([n], []);
-    const dbeta = k.run(tf.Sum, {x: dy!}, {axis: 0, keepDims: false});
-    const dgamma = k.run(tf.Sum, {x: k.run(tf.Multiply, {a: dy!, b: xhat!})}, {axis: 0, keepDims: false});
-    let dx: tf.TensorInfo;
-    if (axis === 0) {
-      const scale = k.run(tf.Multiply, {a: gamma!, b: k.run(tf.RealDiv, {a: r!, b: count})});
-      const inner = k.run(tf.Sub, {
-        a: k.run(tf.Sub, {a: k.run(tf.Multiply, {a: dy!, b: count}), b: dbeta}),
-        b: k.run(tf.Multiply, {a: xhat!, b: dgamma}),
-      });
-      dx = k.run(tf.Multiply, {a: scale, b: inner});
-    } else {
-      const dxhat = k.run(tf.Multiply, {a: dy!, b: gamma!});
-      const s1 = k.run(tf.Sum, {x: dxhat}, {axis: 1, keepDims: true});
-      const s2 = k.run(tf.Sum, {x: k.run(tf.Multiply, {a: dxhat, b: xhat!})}, {axis: 1, keepDims: true});
-      const inner = k.run(tf.Sub, {
-        a: k.run(tf.Sub, {a: k.run(tf.Multiply, {a: dxhat, b: count}), b: s1}),
-        b: k.run(tf.Multiply, {a: xhat!, b: s2}),
-      });
-      dx = k.run(tf.Multiply, {a: k.run(tf.RealDiv, {a: r!, b: count}), b: inner});
-    }
-    return k.done([dx, dgamma, dbeta]);
+    return k.done(standardiseGradKernels(k, inputs, {axis, batchAxis: 0, keepDims: false}));
   });
 }
 

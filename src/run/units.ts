@@ -13,8 +13,7 @@ import {buildModel} from '../models/registry.js';
 import type {Mlp} from '../models/mlp.js';
 import {parameterCount, type Model} from '../models/types.js';
 import type {RunRecord} from '../results/columns.js';
-import {STACKED_NORMS} from '../stack/mlp.js';
-import {stackKey, stackRefusal, STACKING_BACKENDS, trainStacked, type Replicate} from '../stack/trainer.js';
+import {stackingRefusal, stackKey, stackRefusal, trainStacked, type Replicate} from '../stack/trainer.js';
 import {runMetrics} from '../train/metrics.js';
 import {train, type TrainerHooks, type TrainResult} from '../train/trainer.js';
 import type {ExperimentHooks} from './experiment.js';
@@ -106,12 +105,8 @@ export async function runUnit(specs: RunSpec[], targets: Targets, dataDir?: stri
 
 /** Why a run cannot join a stack on this backend, or undefined when it can. */
 export function unstackable(spec: RunSpec, backend: string, dataDir?: string): string | undefined {
-  if (!STACKING_BACKENDS.includes(backend)) return `stacking is off on the ${backend} backend (its stacked arithmetic is not bit for bit the unstacked one)`;
-  if (spec.model.kind !== 'mlp') return `model ${spec.model.kind} cannot be stacked (mlp only)`;
-  if (!STACKED_NORMS.includes(spec.norm.name)) return `norm ${spec.norm.name} cannot be stacked (${STACKED_NORMS.join(', ')} only)`;
-  if (spec.train.optimizer !== 'sgd' || spec.train.clip_norm) return 'only plain SGD without clipping can be stacked';
-  if (loadDataset(spec.dataset, dataDir).task !== 'classification') return 'only classification can be stacked';
-  return undefined;
+  const task = loadDataset(spec.dataset, dataDir).task;
+  return stackingRefusal({backend, model: spec.model.kind, norm: spec.norm.name, task, train: spec.train});
 }
 
 /** What must agree for runs to share a stack: everything but the seed and the learning rate. */

@@ -7,12 +7,14 @@
 //   ∂L/∂β = Σ_batch dy,   ∂L/∂γ = Σ_batch dy·x̂,   dx̂ = γ·dy
 //   ∂L/∂x = (r/n) · (n·dx̂ − Σ_n dx̂ − x̂ · Σ_n dx̂·x̂)
 //   μ_run ← momentum·μ_run + (1 − momentum)·μ_B,   σ²_run likewise with m/(m−1)·σ²_B
-// The kernels and their order are the unstacked op's, each on S replicates at once: every
+// The kernels and their order are the unstacked op's (the same code: standardiseKernels and
+// standardiseGradKernels of src/norms/normalise.ts), each on S replicates at once: every
 // element goes through the same float operations as in its replicate's unstacked run (checked
 // bit for bit by test/stack/stacked.test.ts).
 
 import * as tf from '../tf.js';
 import {ensureFusedKernel} from '../nn/fused.js';
+import {standardiseGradKernels, standardiseKernels} from '../norms/normalise.js';
 
 /** Moving averages [S, 1, U], updated in the same op (batch statistics only). */
 export interface StackedMoving {
@@ -25,50 +27,14 @@ const FORWARD = 'NormbenchStackedStandardise';
 const BACKWARD = 'NormbenchStackedStandardiseGrad';
 
 function register(): void {
-  ensureFusedKernel(FORWARD, (k, {x, gamma, beta, movingMean, movingVariance}, attrs) => {
+  ensureFusedKernel(FORWARD, (k, inputs, attrs) => {
     const {axis, epsilon, momentum} = attrs as {axis: 1 | 2; epsilon: number; momentum: number};
-    const rows = x!.shape[1]!;
-    const mean = k.run(tf.Mean, {x: x!}, {axis: [axis], keepDims: true});
-    const centred = k.run(tf.Sub, {a: x!, b: mean});
-    const variance = k.run(tf.Mean, {x: k.run(tf.Square, {x: centred})}, {axis: [axis], keepDims: true});
-    const moving: tf.TensorInfo[] = [];
-    if (movingMean && movingVariance) {
-      const unbiased = rows > 1 ? k.run(tf.Multiply, {a: variance, b: k.constant([rows / (rows - 1)], [])}) : variance;
-      const keep = k.constant([momentum], []);
-      const take = k.constant([1 - momentum], []);
-      const blend = (old: tf.TensorInfo, batch: tf.TensorInfo) =>
-        k.run(tf.Add, {a: k.run(tf.Multiply, {a: old, b: keep}), b: k.run(tf.Multiply, {a: batch, b: take})});
-      moving.push(blend(movingMean, mean), blend(movingVariance, unbiased));
-    }
-    const r = k.run(tf.Rsqrt, {x: k.run(tf.Add, {a: variance, b: k.constant([epsilon], [])})});
-    const xhat = k.run(tf.Multiply, {a: centred, b: r});
-    const y = k.run(tf.Add, {a: k.run(tf.Multiply, {a: xhat, b: gamma!}), b: beta!});
-    return k.done([y, xhat, r, ...moving]);
+    const out = standardiseKernels(k, inputs, {axis, epsilon, momentum, batch: inputs.x!.shape[1]!});
+    return k.done([out.y, out.xhat, out.r, ...out.moving]);
   });
-  ensureFusedKernel(BACKWARD, (k, {dy, xhat, r, gamma}, attrs) => {
+  ensureFusedKernel(BACKWARD, (k, inputs, attrs) => {
     const {axis} = attrs as {axis: 1 | 2};
-    const count = k.constant([xhat!.shape[axis]!], []);
-    const dbeta = k.run(tf.Sum, {x: dy!}, {axis: 1, keepDims: true});
-    const dgamma = k.run(tf.Sum, {x: k.run(tf.Multiply, {a: dy!, b: xhat!})}, {axis: 1, keepDims: true});
-    let dx: tf.TensorInfo;
-    if (axis === 1) {
-      const scale = k.run(tf.Multiply, {a: gamma!, b: k.run(tf.RealDiv, {a: r!, b: count})});
-      const inner = k.run(tf.Sub, {
-        a: k.run(tf.Sub, {a: k.run(tf.Multiply, {a: dy!, b: count}), b: dbeta}),
-        b: k.run(tf.Multiply, {a: xhat!, b: dgamma}),
-      });
-      dx = k.run(tf.Multiply, {a: scale, b: inner});
-    } else {
-      const dxhat = k.run(tf.Multiply, {a: dy!, b: gamma!});
-      const s1 = k.run(tf.Sum, {x: dxhat}, {axis: 2, keepDims: true});
-      const s2 = k.run(tf.Sum, {x: k.run(tf.Multiply, {a: dxhat, b: xhat!})}, {axis: 2, keepDims: true});
-      const inner = k.run(tf.Sub, {
-        a: k.run(tf.Sub, {a: k.run(tf.Multiply, {a: dxhat, b: count}), b: s1}),
-        b: k.run(tf.Multiply, {a: xhat!, b: s2}),
-      });
-      dx = k.run(tf.Multiply, {a: k.run(tf.RealDiv, {a: r!, b: count}), b: inner});
-    }
-    return k.done([dx, dgamma, dbeta]);
+    return k.done(standardiseGradKernels(k, inputs, {axis, batchAxis: 1, keepDims: true}));
   });
 }
 

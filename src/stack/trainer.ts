@@ -15,8 +15,9 @@ import type {TrainSpec} from '../config/schema.js';
 import {Batcher, gatherBatch} from '../data/batcher.js';
 import type {Dataset} from '../data/types.js';
 import type {Mlp} from '../models/mlp.js';
+import type {NormName} from '../norms/registry.js';
 import {RunJournal, Turns, type TrainResult, type TrainerHooks} from '../train/trainer.js';
-import {stackedSoftmaxCrossEntropyWithAccuracy} from './loss.js';
+import {stackedSoftmaxCrossEntropyWithAccuracy} from '../nn/loss.js';
 import {STACKED_NORMS, StackedMlp} from './mlp.js';
 
 /** One run of a stack: its model (fresh, as `buildModel` makes it), seed, train spec and hooks. */
@@ -36,15 +37,32 @@ export function stackKey(spec: TrainSpec): string {
   return JSON.stringify(Object.entries(rest).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** What decides whether a run can join a stack at all (beyond agreeing with its stack mates). */
+export interface StackingTraits {
+  backend: string;
+  model: string;
+  norm: string;
+  task: string;
+  train: TrainSpec;
+}
+
+/** Why a run with these traits cannot be stacked, or undefined when it can. */
+export function stackingRefusal({backend, model, norm, task, train}: StackingTraits): string | undefined {
+  if (!STACKING_BACKENDS.includes(backend)) return `stacking is off on the ${backend} backend (its stacked arithmetic is not bit for bit the unstacked one)`;
+  if (model !== 'mlp') return `model ${model} cannot be stacked (mlp only)`;
+  if (!STACKED_NORMS.includes(norm as NormName)) return `norm ${norm} cannot be stacked (${STACKED_NORMS.join(', ')} only)`;
+  if (train.optimizer !== 'sgd' || train.clip_norm) return 'only plain SGD without clipping can be stacked';
+  if (task !== 'classification') return 'only classification can be stacked';
+  return undefined;
+}
+
 /** Why these runs cannot train as one stack, or undefined when they can. */
 export function stackRefusal(replicates: readonly Replicate[], data: Dataset, backend = tf.getBackend()): string | undefined {
   const first = replicates[0];
   if (!first || replicates.length < 2) return 'a stack needs at least 2 replicates';
-  if (!STACKING_BACKENDS.includes(backend)) return `stacking is off on the ${backend} backend`;
-  if (data.task !== 'classification') return 'stacking trains classification tasks only';
   const options = first.model.options;
-  if (!STACKED_NORMS.includes(options.norm.name)) return `norm ${options.norm.name} cannot be stacked`;
-  if (first.spec.optimizer !== 'sgd' || first.spec.clip_norm) return 'stacking trains plain SGD only (no clipping)';
+  const refusal = stackingRefusal({backend, model: options.model.kind, norm: options.norm.name, task: data.task, train: first.spec});
+  if (refusal) return refusal;
   const same = (r: Replicate) =>
     JSON.stringify({...r.model.options, seed: 0}) === JSON.stringify({...options, seed: 0}) && stackKey(r.spec) === stackKey(first.spec);
   if (!replicates.every(same)) return 'the replicates differ in more than seed and learning rate';
@@ -73,17 +91,13 @@ class StackedSgd {
 
 /** One stacked step: per-replicate losses and correct counts. */
 function stackedStep(model: StackedMlp, sgd: StackedSgd, data: Dataset, batches: Int32Array[], batchSize: number): {loss: Float32Array; correct: Int32Array} {
-  const w = data.train.width;
-  const xs = new Float32Array(batches.length * batchSize * w);
-  const ys = new Int32Array(batches.length * batchSize);
-  batches.forEach((indices, s) => {
-    const {x, y} = gatherBatch(data.train, indices);
-    xs.set(x, s * batchSize * w);
-    ys.set(y as Int32Array, s * batchSize);
-  });
+  // The replicates' batches one after another: rows [S·B] gathered at once are x [S, B, in].
+  const indices = new Int32Array(batches.length * batchSize);
+  batches.forEach((batch, s) => indices.set(batch, s * batchSize));
+  const batch = gatherBatch(data.train, indices);
   const [lossT, correctT] = tf.tidy(() => {
-    const x = tf.tensor3d(xs, [batches.length, batchSize, w]);
-    const y = tf.tensor2d(ys, [batches.length, batchSize], 'int32');
+    const x = tf.tensor3d(batch.x, [batches.length, batchSize, data.train.width]);
+    const y = tf.tensor2d(batch.y as Int32Array, [batches.length, batchSize], 'int32');
     let loss: tf.Tensor1D | undefined;
     let correct: tf.Tensor1D | undefined;
     const {grads} = tf.variableGrads(() => {

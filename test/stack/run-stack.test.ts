@@ -8,9 +8,8 @@ import test from 'ava';
 import {parse} from 'csv-parse/sync';
 import {expandExperiment, type RunSpec} from '../../src/config/expand.js';
 import {loadExperiment} from '../../src/config/load.js';
-import {isTimingColumn} from '../../src/results/columns.js';
 import {planUnits} from '../../src/run/units.js';
-import {cli, marked, start, tempDir, until, wait} from '../helpers.js';
+import {cli, killWorker, readCsv, start, tempDir, untimed, until, wait} from '../helpers.js';
 
 // 3 norms × 2 learning rates × 3 seeds: none and batch stack (6 runs each), weight trains alone.
 // Probes and evaluation modes ride along: they read each replicate's weights at its points. At
@@ -29,9 +28,6 @@ grid:
   train.lr: [0.1, 1e9]
 `;
 
-type Row = Record<string, string>;
-const readCsv = (file: string): Row[] => parse(readFileSync(file, 'utf8'), {columns: true}) as Row[];
-const untimed = (rows: Row[]) => rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !isTimingColumn(k))));
 const FILES = ['curves.csv', 'summary.csv', 'diagnostics.csv'];
 const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {runs: Array<{run_id: string; norm: string; stacked_with?: string[]}>; state: string};
 
@@ -92,7 +88,7 @@ test('a worker that dies in the middle of a stack fails that stack’s runs only
   const run = start(['run', 'g.yaml', '--out', 'o', '--workers', '2', '--stack', '--backend', 'wasm'], dir, mark);
   await until(() => startedRuns(run.stderr()) === 6);
   await wait(500);
-  process.kill(marked(mark).find((p) => p.worker)!.pid, 'SIGKILL');
+  killWorker(mark);
   t.is(await run.done, 1, run.stderr());
   const rows = readCsv(join(dir, 'o', 'summary.csv'));
   t.is(rows.length, 6);
