@@ -12,11 +12,8 @@
 import * as tf from './tf.js';
 import {UserError} from './errors.js';
 import {unknownName} from './suggest.js';
+import {BACKEND_CHOICES, BACKENDS, type BackendChoice, type BackendName} from './spec/names.js';
 
-export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
-export const BACKEND_CHOICES = ['auto', ...BACKENDS] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export interface BackendProbe {
   name: BackendName;

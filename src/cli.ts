@@ -5,9 +5,9 @@
 // (Ctrl-C, SIGTERM) says what was kept and how to continue, and exits 130 / 143.
 
 import {Command, Errors, Flags} from '@oclif/core';
-import {BACKEND_CHOICES} from './backend.js';
 import {Interrupted, OperationalError, UserError, type ErrorJson} from './errors.js';
-import {commandLine, GridInterrupted} from './run/experiment.js';
+import {commandLine, GridInterrupted} from './run/signals.js';
+import {BACKEND_CHOICES} from './spec/names.js';
 
 export const sharedFlags = {
   set: Flags.string({

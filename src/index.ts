@@ -7,25 +7,30 @@
 //   const bn = createNorm('batch', {units: 100, kernel});
 
 export * as tf from './tf.js';
-export {useBackend, probeBackends, BACKENDS, type BackendName, type BackendProbe} from './backend.js';
+export {useBackend, probeBackends, type BackendProbe} from './backend.js';
+
+// The vocabulary and the plain types every layer shares.
+export * from './spec/index.js';
 export {Rng} from './rng.js';
 export {UserError, UserErrors, OperationalError, Interrupted, type SourceLocation, type ErrorCode} from './errors.js';
 
 // Norms: pure ops, layers, one registry and one factory.
-export {NORMS, NORM_REGISTRY, createNorm, resolveNorm, parseNorm, normLabel, type NormName, type NormSpec} from './norms/registry.js';
+export {NORM_CATALOG, resolveNorm, parseNorm, normLabel, type BatchOptions, type LayerOptions, type WeightOptions} from './norms/catalog.js';
+export {createNorm, createRecurrentNorm} from './norms/registry.js';
 export type {Norm, NormInit, ForwardContext} from './norms/types.js';
 export {NoNorm} from './norms/none.js';
-export {BatchNorm, batchNormTrain, type BatchOptions} from './norms/batch.js';
+export {BatchNorm, batchNormTrain} from './norms/batch.js';
 export {normalise, standardise} from './norms/normalise.js';
-export {LayerNorm, layerNorm, type LayerOptions} from './norms/layer.js';
-export {WeightNorm, weightNormKernel, type WeightOptions} from './norms/weight.js';
+export {LayerNorm, layerNorm} from './norms/layer.js';
+export {WeightNorm, weightNormKernel} from './norms/weight.js';
 
 // Building blocks and models.
-export {ACTIVATIONS, ACTIVATION_FNS, type ActivationName} from './nn/activations.js';
+export {ACTIVATION_FNS} from './nn/activations.js';
 export {dense, matMul} from './nn/dense.js';
-export {drawKernel, INITIALIZERS, type InitializerName} from './nn/init.js';
+export {drawKernel} from './nn/init.js';
 export {Mlp} from './models/mlp.js';
 export {buildModel, MODEL_REGISTRY} from './models/registry.js';
+export {MODEL_CATALOG} from './models/catalog.js';
 export {parameterCount, type Model, type BuildOptions} from './models/types.js';
 
 // Data.
@@ -38,17 +43,16 @@ export {fetchFiles, fetchDataset, FASHION_MNIST_DOWNLOADS, DownloadError, type R
 export type {Dataset, Split} from './data/types.js';
 
 // Training.
-export {train, evaluate, type CurvePoint, type TrainResult, type TrainerHooks} from './train/trainer.js';
-export {runMetrics, type RunMetrics} from './train/metrics.js';
+export {train, evaluate, type TrainResult, type TrainerHooks} from './train/trainer.js';
+export {runMetrics} from './train/metrics.js';
 export {createOptimizer, clipByGlobalNorm} from './train/optimizers.js';
 
 // Experiments.
 export {loadExperiment, type LoadedExperiment, type LoadOptions} from './config/load.js';
-export {expandExperiment, type RunSpec, type ExpandedExperiment} from './config/expand.js';
-export {experimentSchema, type ExperimentConfig, type DatasetSpec, type ModelSpec, type TrainSpec} from './config/schema.js';
+export {expandExperiment} from './config/expand.js';
+export {experimentSchema} from './config/schema.js';
 export {runExperiment, runOne, type RunExperimentOptions, type ExperimentResult, type ExperimentHooks} from './run/experiment.js';
 export {progressHooks} from './run/progress.js';
-export type {RunRecord} from './results/columns.js';
 export {readResults, type Results} from './results/read.js';
 export {verifyResults, verifyText, type VerifyReport, type VerifyOptions} from './results/verify.js';
 export {makeReport, reportText, reportJson} from './results/report.js';

@@ -7,8 +7,8 @@ import test from 'ava';
 import {AUTO_NATIVE_WIDTH, autoOrder} from '../src/backend.js';
 import {expandExperiment} from '../src/config/expand.js';
 import {loadExperiment} from '../src/config/load.js';
-import {modelWidth} from '../src/models/registry.js';
-import {gridWidth, shardRuns} from '../src/run/experiment.js';
+import {modelWidth} from '../src/models/catalog.js';
+import {gridWidth, shardRuns} from '../src/run/shard.js';
 import {cli, tempDir} from './helpers.js';
 
 test('the rule: wasm first up to the threshold, tensorflow first above it; cpu last', (t) => {

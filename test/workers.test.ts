@@ -5,7 +5,7 @@ import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
 import {parse} from 'csv-parse/sync';
-import type {RunSpec} from '../src/config/expand.js';
+import type {RunSpec} from '../src/spec/experiment.js';
 import {estimatedCost} from '../src/run/pool.js';
 import {cli, killWorker, marked, readCsv, start, tempDir, untimed, until, wait} from './helpers.js';
 

@@ -1,11 +1,12 @@
 import {BaseCommand} from '../cli.js';
-import {AUTO_NATIVE_WIDTH, autoOrder, probeBackends, TFJS_VERSION} from '../backend.js';
 
 export default class Backend extends BaseCommand {
   static override summary = 'Show which compute backends load here and which one `auto` picks (wasm up to 200 units wide, tensorflow above).';
   static override enableJsonFlag = true;
 
   async run(): Promise<unknown> {
+    // tfjs loads here, not when the CLI starts (oclif reads every command's module to list them).
+    const {AUTO_NATIVE_WIDTH, autoOrder, probeBackends, TFJS_VERSION} = await import('../backend.js');
     const probes = await probeBackends();
     const pick = (width: number) => autoOrder(width).find((name) => probes.find((p) => p.name === name)?.loads) ?? null;
     const small = pick(AUTO_NATIVE_WIDTH);

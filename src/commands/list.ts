@@ -3,13 +3,14 @@ import {Args} from '@oclif/core';
 import {BaseCommand} from '../cli.js';
 import {BUNDLED_DIR, bundledExperiments} from '../config/find.js';
 import {loadExperiment} from '../config/load.js';
-import {DATASETS} from '../config/schema.js';
+import {DATASETS} from '../spec/names.js';
 import {findFashionMnist} from '../data/fashion-mnist.js';
 import {DATASET_INFO} from '../data/registry.js';
 import {UserError} from '../errors.js';
-import {MODEL_REGISTRY} from '../models/registry.js';
-import {ACTIVATIONS} from '../nn/activations.js';
-import {NORM_REGISTRY, NORMS, normModels} from '../norms/registry.js';
+import {MODEL_CATALOG} from '../models/catalog.js';
+import {ACTIVATIONS} from '../spec/names.js';
+import {NORM_CATALOG, normModels} from '../norms/catalog.js';
+import {NORMS} from '../spec/names.js';
 import {unknownName} from '../suggest.js';
 
 const TOPICS = ['norms', 'activations', 'datasets', 'models', 'experiments'] as const;
@@ -67,14 +68,14 @@ export default class List extends BaseCommand {
       case 'norms':
         return NORMS.map((n) => ({
           name: n,
-          text: `${NORM_REGISTRY[n].summary} [${NORM_REGISTRY[n].paper}] · models: ${normModels(n).join(', ')} · options: ${optionText(NORM_REGISTRY[n].options)}`,
+          text: `${NORM_CATALOG[n].summary} [${NORM_CATALOG[n].paper}] · models: ${normModels(n).join(', ')} · options: ${optionText(NORM_CATALOG[n].options)}`,
         }));
       case 'activations':
         return ACTIVATIONS.map((a) => ({name: a, text: ACTIVATION_INFO[a]}));
       case 'datasets':
         return DATASETS.map((d) => ({name: d, text: d === 'fashion-mnist' ? `${DATASET_INFO[d]} · ${fullSetStatus()}` : DATASET_INFO[d]}));
       case 'models':
-        return Object.entries(MODEL_REGISTRY).map(([name, m]) => ({name, text: m.summary}));
+        return Object.entries(MODEL_CATALOG).map(([name, m]) => ({name, text: m.summary}));
       case 'experiments':
         return bundledExperiments().map((name) => {
           try {

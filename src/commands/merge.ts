@@ -2,10 +2,11 @@ import {readdirSync, statSync} from 'node:fs';
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../cli.js';
 import {UserError} from '../errors.js';
+import {gridLabels} from '../config/expand.js';
 import {planMerge, writeMerge} from '../results/merge.js';
 import {readResults} from '../results/read.js';
 import {summaryTable} from '../results/table.js';
-import {prepareOutDir} from '../run/outdir.js';
+import {prepareOutDir} from '../results/outdir.js';
 
 export default class Merge extends BaseCommand {
   static override summary = 'Join the results of the shards of one grid (run --shard I/N) into one results directory.';
@@ -31,7 +32,7 @@ export default class Merge extends BaseCommand {
     const {argv, flags} = await this.parse(Merge);
     const dirs = argv as string[];
     // Everything is checked before anything is written.
-    const merged = planMerge(dirs, [process.execPath, ...process.argv.slice(1)]);
+    const merged = planMerge(dirs, [process.execPath, ...process.argv.slice(1)], gridLabels);
     const existing = statSync(flags.out, {throwIfNoEntry: false})?.isDirectory() ? readdirSync(flags.out).filter((n) => !n.startsWith('.')) : [];
     if (existing.length > 0 && !flags.force) {
       throw new UserError(`--out ${flags.out} is not empty (${existing.slice(0, 5).join(', ')}${existing.length > 5 ? ', …' : ''}); give a new directory, or --force`, undefined, 'conflict');

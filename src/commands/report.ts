@@ -1,6 +1,5 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../cli.js';
-import {makeReport, reportJson, reportText} from '../results/report.js';
 
 export default class Report extends BaseCommand {
   static override summary = 'Tables and plots of results: report.md and plots/*.svg, and the table per condition on stdout.';
@@ -35,6 +34,8 @@ export default class Report extends BaseCommand {
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Report);
+    // The plotting libraries (vega) load here, not when the CLI starts.
+    const {makeReport, reportJson, reportText} = await import('../results/report.js');
     const report = await makeReport(argv as string[], {out: flags.out, diagnostics: flags.diagnostic});
     this.log(reportText(report));
     return reportJson(report);

@@ -4,8 +4,8 @@ import {findExperiment} from '../config/find.js';
 import {loadExperiment} from '../config/load.js';
 import {summaryJson} from '../results/json.js';
 import {summaryTable} from '../results/table.js';
-import {parseShard, runExperiment} from '../run/experiment.js';
 import {progressHooks} from '../run/progress.js';
+import {parseShard} from '../run/shard.js';
 
 export default class Run extends BaseCommand {
   static override summary = 'Train every cell of an experiment’s grid; write curves.csv, summary.csv and manifest.json.';
@@ -50,6 +50,8 @@ export default class Run extends BaseCommand {
     const found = findExperiment(args.experiment);
     if (found.note) this.tell(`note: ${found.note}`);
     const loaded = loadExperiment(found.file, {set: flags.set});
+    // The trainer (and tfjs) load only now: every other command, and a bad experiment, start without them.
+    const {runExperiment} = await import('../run/experiment.js');
     const progress = progressHooks({quiet: flags.quiet});
     this.cleanup = () => progress.stop();
     const result = await runExperiment(loaded, {

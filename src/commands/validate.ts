@@ -1,9 +1,8 @@
 import {Args} from '@oclif/core';
 import {BaseCommand, sharedFlags} from '../cli.js';
-import {expandExperiment} from '../config/expand.js';
 import {findExperiment} from '../config/find.js';
 import {loadExperiment} from '../config/load.js';
-import type {ExperimentConfig} from '../config/schema.js';
+import type {ExperimentConfig} from '../spec/experiment.js';
 
 /** `lr 0.1`, or `lr [0.1, 0.5] (grid)` when the grid varies it. */
 function setting(config: ExperimentConfig, key: string, label: string, value: unknown): string {
@@ -30,7 +29,7 @@ export default class Validate extends BaseCommand {
     const found = findExperiment(args.experiment);
     if (found.note) this.tell(`note: ${found.note}`);
     const loaded = loadExperiment(found.file, {set: flags.set});
-    const {config, runs, factorKeys} = expandExperiment(loaded);
+    const {config, runs, factorKeys} = loaded.expanded;
     const header = ['#', 'run_id', 'norm', 'activation', 'seed', ...factorKeys];
     const rows = runs.map((r) => [String(r.index), r.run_id, r.norm_label, r.activation, String(r.seed), ...factorKeys.map((k) => r.factors[k]!)]);
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));

@@ -2,56 +2,23 @@
 // hash of its canonical form (same cell → same id, whatever the file or the order of keys).
 
 import {throwIfAny, UserError, type SourceLocation} from '../errors.js';
-import type {ActivationName} from '../nn/activations.js';
-import {normLabel, type NormSpec} from '../norms/registry.js';
+import type {ActivationName} from '../spec/names.js';
+import {normLabel} from '../norms/catalog.js';
+import type {NormSpec} from '../spec/experiment.js';
 import {hashOf} from '../util/canonical.js';
 import {DIRECT_KEYS, resolveNormEntry, WHOLE_SECTIONS} from './grid.js';
 import {describeIssue, isPlainObject} from './issues.js';
-import type {LoadedExperiment} from './load.js';
-import {normMisfit} from '../norms/registry.js';
-import {ACTIVATION_PROBES} from '../train/probes.js';
-import {
-  experimentSchema,
-  RECURRENT_MODELS,
-  SEQUENCE_DATASETS,
-  type DatasetSpec,
-  type ExperimentConfig,
-  type ModelSpec,
-  type EvalMode,
-  type ProbeName,
-  type TrainSpec,
-} from './schema.js';
-import type {KeyPath} from './sources.js';
+import {normMisfit} from '../norms/catalog.js';
+import {ACTIVATION_PROBES} from '../spec/names.js';
+import {experimentSchema} from './schema.js';
+import {RECURRENT_MODELS, SEQUENCE_DATASETS, type EvalMode, type ProbeName} from '../spec/names.js';
+import type {ExpandedExperiment, ExperimentConfig, RunSpec} from '../spec/experiment.js';
+import {ConfigSources, type KeyPath} from './sources.js';
 
-/** One grid cell: everything needed to train one network, nothing else. */
-export interface RunSpec {
-  /** Hash of the canonical spec (12 hex digits). */
-  run_id: string;
-  /** Position in the grid (0-based). */
-  index: number;
-  norm: NormSpec;
-  /** Readable norm label, e.g. `batch(center=false)`. */
-  norm_label: string;
-  activation: ActivationName;
-  seed: number;
-  /** The other grid factors of this cell: dotted key → value as written in CSV. */
-  factors: Record<string, string>;
-  /** The same factors with their YAML types (numbers stay numbers), for JSON and the manifest. */
-  factor_values: Record<string, unknown>;
-  dataset: DatasetSpec;
-  model: ModelSpec;
-  train: TrainSpec;
-  /** Diagnostics recorded at each evaluation point (not part of the run id: they never change training). */
-  probes: ProbeName[];
-  /** Evaluations after training with each kind of statistics (not part of the run id either). */
-  eval_modes: EvalMode[];
-}
-
-export interface ExpandedExperiment {
+/** A checked config and where each of its values came from: what expansion needs. */
+export interface CheckedConfig {
   config: ExperimentConfig;
-  /** Grid keys other than norm / activation / seed, in grid order (extra CSV columns). */
-  factorKeys: string[];
-  runs: RunSpec[];
+  sources: ConfigSources;
 }
 
 /** The run id: what is trained, not how the experiment file names or orders it. */
@@ -129,7 +96,7 @@ function cellMisfits(
   norm: NormSpec,
   normPath: KeyPath,
   at: (key: string, path: KeyPath) => SourceLocation,
-  sources: LoadedExperiment['sources'],
+  sources: ConfigSources,
 ): UserError[] {
   const errors: UserError[] = [];
   const kind = cfg.model.kind;
@@ -173,7 +140,7 @@ function cellMisfits(
 }
 
 /** Expand a loaded experiment into its runs; every grid problem is a located UserError. */
-export function expandExperiment(loaded: LoadedExperiment): ExpandedExperiment {
+export function expandExperiment(loaded: CheckedConfig): ExpandedExperiment {
   const {config, sources} = loaded;
   const gridKeys = Object.keys(config.grid);
   const factorKeys = gridKeys.filter((k) => !(DIRECT_KEYS as readonly string[]).includes(k));
@@ -241,4 +208,11 @@ export function expandExperiment(loaded: LoadedExperiment): ExpandedExperiment {
   }
   throwIfAny(errors, sources.layers.map((l) => l.file));
   return {config, factorKeys, runs};
+}
+
+/** Readable labels of a resolved config's grid cells by run id: `#3 batch · relu · seed 1`. */
+export function gridLabels(config: ExperimentConfig): Map<string, string> {
+  const sources = new ConfigSources([{file: 'manifest.json', data: config as unknown as Record<string, unknown>}]);
+  const {runs} = expandExperiment({config, sources});
+  return new Map(runs.map((r) => [r.run_id, `#${r.index} ${cellLabel(r)}`]));
 }

@@ -4,8 +4,9 @@
 
 import type {z} from 'zod';
 import {UserError} from '../errors.js';
-import {ACTIVATIONS} from '../nn/activations.js';
-import {parseNorm, type NormSpec} from '../norms/registry.js';
+import {ACTIVATIONS} from '../spec/names.js';
+import {parseNorm} from '../norms/catalog.js';
+import type {NormSpec} from '../spec/experiment.js';
 import {nearest, unknownName} from '../suggest.js';
 import {datasetSchema, experimentSchema, modelSchema, trainSchema} from './schema.js';
 import type {ConfigSources, KeyPath} from './sources.js';

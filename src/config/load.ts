@@ -9,7 +9,8 @@ import {throwIfAny, UserError, type SourceLocation} from '../errors.js';
 import {expandExperiment} from './expand.js';
 import {checkGrid, WHOLE_SECTIONS} from './grid.js';
 import {isPlainObject, issuesToErrors} from './issues.js';
-import {experimentSchema, type ExperimentConfig} from './schema.js';
+import {experimentSchema} from './schema.js';
+import type {ExpandedExperiment, ExperimentConfig} from '../spec/experiment.js';
 import {ConfigSources, type KeyPath, type SourceLayer} from './sources.js';
 
 export {isPlainObject} from './issues.js';
@@ -24,6 +25,8 @@ export interface LoadedExperiment {
   file: string;
   config: ExperimentConfig;
   sources: ConfigSources;
+  /** The grid expanded into its runs (expansion is part of checking: two cells that are one run are an error). */
+  expanded: ExpandedExperiment;
 }
 
 type Dict = Record<string, unknown>;
@@ -232,16 +235,16 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
   if (!parsed.success) errors.push(...issuesToErrors(parsed.error.issues, merged, sources));
   errors.push(...checkGrid(merged, sources));
   if (set) errors.push(...setShadowedByGrid(set.layer, merged, sources));
-  const loaded = {file, config: parsed.data!, sources};
+  let expanded: ExpandedExperiment | undefined;
   if (errors.length === 0) {
     // Cell-level problems (two cells that are the same run) belong to the same report.
     try {
-      expandExperiment(loaded);
+      expanded = expandExperiment({config: parsed.data!, sources});
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
       errors.push(error);
     }
   }
   throwIfAny(errors, order);
-  return loaded;
+  return {file, config: parsed.data!, sources, expanded: expanded!};
 }

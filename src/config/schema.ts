@@ -2,24 +2,14 @@
 // Unknown keys are errors (with the nearest valid key suggested), never silently ignored.
 
 import {z} from 'zod';
-import {SYNTHETIC_DEFAULTS} from '../data/synthetic.js';
-import {ACTIVATIONS} from '../nn/activations.js';
-import {INITIALIZERS, RECURRENT_INITIALIZERS} from '../nn/init.js';
+import {
+  ACTIVATIONS, EVAL_MODES, INITIALIZERS, OPTIMIZERS, PROBES, RECURRENT_INITIALIZERS, SYNTHETIC_DEFAULTS,
+} from '../spec/names.js';
+import type {DatasetSpec, ExperimentConfig, ModelSpec, Targets, TrainSpec, VerifySpec} from '../spec/experiment.js';
 import {strict} from '../util/strict.js';
 
 const positiveInt = z.number().int().positive();
 const limit = positiveInt.optional();
-
-export const DATASETS = [
-  'fashion-mnist-mini', 'fashion-mnist', 'synthetic',
-  'fashion-mnist-mini-rows', 'fashion-mnist-rows', 'fashion-mnist-mini-permuted', 'fashion-mnist-permuted', 'adding',
-] as const;
-export type DatasetName = (typeof DATASETS)[number];
-
-/** Data sets whose examples are sequences (for recurrent models). */
-export const SEQUENCE_DATASETS: readonly DatasetName[] = [
-  'fashion-mnist-mini-rows', 'fashion-mnist-rows', 'fashion-mnist-mini-permuted', 'fashion-mnist-permuted', 'adding',
-];
 
 const limits = {
   /** Use only the first N training / test examples. */
@@ -107,12 +97,6 @@ export const datasetSchema = z.discriminatedUnion('name', [
     ...limits,
   }),
 ]);
-export type DatasetSpec = z.infer<typeof datasetSchema>;
-
-export const MODELS = ['mlp', 'lstm', 'rnn'] as const;
-export type ModelKind = (typeof MODELS)[number];
-/** Models that read their input as a sequence, one step at a time. */
-export const RECURRENT_MODELS: readonly ModelKind[] = ['lstm', 'rnn'];
 
 const kernelInit = {
   /** Kernel initialiser (biases start at 0; γ at 1, β at 0). */
@@ -154,11 +138,6 @@ export const modelSchema = z.discriminatedUnion('kind', [
     ...recurrent,
   }),
 ]);
-export type ModelSpec = z.infer<typeof modelSchema>;
-export type RecurrentModelSpec = Exclude<ModelSpec, {kind: 'mlp'}>;
-
-export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'rmsprop'] as const;
-export type OptimizerName = (typeof OPTIMIZERS)[number];
 
 export const trainSchema = strict({
   optimizer: z.enum(OPTIMIZERS).default('sgd'),
@@ -180,28 +159,12 @@ export const trainSchema = strict({
   /** RMSProp's decay of the squared-gradient average. */
   decay: z.number().min(0).max(1).default(0.9),
 });
-export type TrainSpec = z.infer<typeof trainSchema>;
 
 /** A norm in YAML: a name, or a name with options ({name: batch, momentum: 0.99}). */
 export const normEntrySchema = z.union([
   z.string(),
   z.looseObject({name: z.string()}),
 ]);
-export type NormEntry = z.infer<typeof normEntrySchema>;
-
-/**
- * Evaluations of the trained network with each kind of normalization statistics (norms with
- * batch statistics): `ema` the moving averages, `population` recomputed over the training set
- * after training (Ioffe & Szegedy Alg. 2), `batch` each test batch's own.
- */
-export const EVAL_MODES = ['ema', 'population', 'batch'] as const;
-export type EvalMode = (typeof EVAL_MODES)[number];
-
-export const PROBES = ['gradient_flow', 'activation_percentiles', 'dead_units', 'saturation', 'grad_norms', 'param_norms'] as const;
-export type ProbeName = (typeof PROBES)[number];
-
-export const TARGET_METRICS = ['test_accuracy', 'train_accuracy', 'test_loss', 'train_loss'] as const;
-export type TargetMetric = (typeof TARGET_METRICS)[number];
 
 /** One target value or a list of them; always a list once parsed. */
 const targetValues = (value: z.ZodNumber) =>
@@ -215,7 +178,6 @@ export const targetsSchema = strict({
   test_loss: targetValues(z.number().nonnegative()),
   train_loss: targetValues(z.number().nonnegative()),
 });
-export type Targets = z.infer<typeof targetsSchema>;
 
 const tolerance = {
   /** Allowed relative difference: |now − reference| ≤ atol + rtol·|reference|. */
@@ -229,7 +191,6 @@ export const verifySchema = strict({
   ...tolerance,
   metrics: z.record(z.string(), strict(tolerance)).default({}),
 });
-export type VerifySpec = z.infer<typeof verifySchema>;
 
 export const experimentSchema = strict({
   /** Also the default output directory, results/<name>. */
@@ -262,4 +223,17 @@ export const experimentSchema = strict({
   /** How `normbench verify` compares a rerun of this experiment with a reference. */
   verify: verifySchema.default({metrics: {}}),
 });
-export type ExperimentConfig = z.infer<typeof experimentSchema>;
+
+// The schema validates into the plain types of src/spec/experiment.ts: what it accepts, once
+// parsed, is what the rest of normbench reads. A schema change that the types do not follow
+// fails to compile here.
+type Produces<S extends z.ZodType, T> = z.output<S> extends T ? true : never;
+const validatesIntoSpec: [
+  Produces<typeof datasetSchema, DatasetSpec>,
+  Produces<typeof modelSchema, ModelSpec>,
+  Produces<typeof trainSchema, TrainSpec>,
+  Produces<typeof targetsSchema, Targets>,
+  Produces<typeof verifySchema, VerifySpec>,
+  Produces<typeof experimentSchema, ExperimentConfig>,
+] = [true, true, true, true, true, true];
+void validatesIntoSpec;

@@ -2,7 +2,8 @@
 // grid of runs over the same data reads it once.
 
 import {resolve} from 'node:path';
-import type {DatasetName, DatasetSpec} from '../config/schema.js';
+import type {DatasetName} from '../spec/names.js';
+import type {DatasetSpec} from '../spec/experiment.js';
 import {loadFashionMnist, loadFashionMnistMini} from './fashion-mnist.js';
 import {makeAdding, permutedOf, rowsOf} from './sequences.js';
 import {makeSynthetic} from './synthetic.js';

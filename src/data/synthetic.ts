@@ -17,6 +17,7 @@
 // class). Each kind of draw has its own generator, keyed by purpose.
 
 import {Rng} from '../rng.js';
+import {SYNTHETIC_DEFAULTS} from '../spec/names.js';
 import type {Dataset, Split} from './types.js';
 
 export interface SyntheticOptions {
@@ -36,8 +37,6 @@ export interface SyntheticOptions {
   shift?: number;
 }
 
-/** Defaults of the options beyond the plain generator's; the experiment schema uses these too. */
-export const SYNTHETIC_DEFAULTS = {clusters_per_class: 3, informative: 10, scale_range: 2, shift: 4} as const;
 const DEFAULTS = SYNTHETIC_DEFAULTS;
 
 type Resolved = Required<SyntheticOptions>;

@@ -19,7 +19,7 @@
 
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
-import type {RecurrentModelSpec} from '../config/schema.js';
+import type {RecurrentModelSpec} from '../spec/experiment.js';
 import {ACTIVATION_FNS} from '../nn/activations.js';
 import {dense, matMul} from '../nn/dense.js';
 import {drawKernel, drawRecurrentKernel} from '../nn/init.js';

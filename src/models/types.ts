@@ -1,6 +1,6 @@
-import type {ModelSpec} from '../config/schema.js';
-import type {ActivationName} from '../nn/activations.js';
-import type {NormSpec} from '../norms/registry.js';
+import type {ModelSpec} from '../spec/experiment.js';
+import type {ActivationName} from '../spec/names.js';
+import type {NormSpec} from '../spec/experiment.js';
 import type {ForwardContext} from '../norms/types.js';
 import type * as tf from '../tf.js';
 

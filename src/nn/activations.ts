@@ -2,8 +2,7 @@
 
 import * as tf from '../tf.js';
 
-export const ACTIVATIONS = ['relu', 'sigmoid', 'tanh', 'identity'] as const;
-export type ActivationName = (typeof ACTIVATIONS)[number];
+import type {ActivationName} from '../spec/names.js';
 
 export const ACTIVATION_FNS: Record<ActivationName, (x: tf.Tensor2D) => tf.Tensor2D> = {
   relu: (x) => tf.relu(x),

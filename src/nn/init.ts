@@ -5,11 +5,7 @@
 import * as tf from '../tf.js';
 import {Rng} from '../rng.js';
 
-export const INITIALIZERS = ['glorot_uniform', 'glorot_normal', 'he_normal', 'normal'] as const;
-export type InitializerName = (typeof INITIALIZERS)[number];
-/** Initialisers of a recurrent kernel W_h [H, G·H]: one square block per gate. */
-export const RECURRENT_INITIALIZERS = ['orthogonal', 'identity', ...INITIALIZERS] as const;
-export type RecurrentInitializerName = (typeof RECURRENT_INITIALIZERS)[number];
+import type {InitializerName, RecurrentInitializerName} from '../spec/names.js';
 
 export interface InitSpec {
   name: InitializerName;

@@ -19,7 +19,7 @@
 // statistics (evaluation) just γ·r.
 
 import * as tf from '../tf.js';
-import type {ActivationName} from './activations.js';
+import type {ActivationName} from '../spec/names.js';
 
 /** How one quantity (the recurrent projection, or the cell) is normalised at every step. */
 export interface StepNorm {

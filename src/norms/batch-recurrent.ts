@@ -16,7 +16,7 @@ import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
 import type {RecurrencePlan} from '../nn/recurrence.js';
 import {NO_STEP_NORM, StepBatchNorm, type RecurrentNorm, type RecurrentNormInit} from './recurrent.js';
-import type {BatchOptions} from './batch.js';
+import type {BatchOptions} from './catalog.js';
 import type {ForwardContext} from './types.js';
 
 /** γ of a recurrent BN starts here unless `gamma_init` says otherwise (Cooijmans et al.). */

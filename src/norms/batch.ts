@@ -12,27 +12,11 @@
 
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
-import {z} from 'zod';
-import {strict} from '../util/strict.js';
 import {normalise, standardise} from './normalise.js';
 import {PopulationSlot} from './population.js';
 import type {ForwardContext, Norm, NormInit, Population} from './types.js';
+import type {BatchOptions} from './catalog.js';
 
-export const batchOptions = strict({
-  /** Decay of the moving averages used at evaluation (0.9 = PyTorch momentum 0.1). */
-  momentum: z.number().min(0).max(1).default(0.9),
-  /** Added to the variance before the square root. */
-  epsilon: z.number().positive().default(1e-5),
-  /** Learn a shift β (initialised to 0). */
-  center: z.boolean().default(true),
-  /** Learn a scale γ. */
-  scale: z.boolean().default(true),
-  /** Initial γ: default 1 on a dense layer, 0.1 in a recurrent cell (Cooijmans et al. 2016). */
-  gamma_init: z.number().optional(),
-  /** Recurrent models only: one moving average for all time steps instead of one per step. */
-  share_stats: z.boolean().optional(),
-});
-export type BatchOptions = z.infer<typeof batchOptions>;
 
 export interface BatchNormResult {
   y: tf.Tensor2D;

@@ -8,23 +8,11 @@
 
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
-import {z} from 'zod';
-import {strict} from '../util/strict.js';
 import type {RecurrencePlan} from '../nn/recurrence.js';
 import {NO_STEP_NORM, StepBatchNorm, type RecurrentNorm, type RecurrentNormInit} from './recurrent.js';
 import type {ForwardContext} from './types.js';
+import type {BnRnnOptions} from './catalog.js';
 
-export const bnRnnOptions = strict({
-  /** frame: statistics per time step; sequence: pooled over batch × time. */
-  stats: z.enum(['frame', 'sequence']).default('frame'),
-  /** Decay of the moving averages used at evaluation (0.9 = PyTorch momentum 0.1). */
-  momentum: z.number().min(0).max(1).default(0.9),
-  /** Added to the variance before the square root. */
-  epsilon: z.number().positive().default(1e-5),
-  /** Initial γ. */
-  gamma_init: z.number().default(1),
-});
-export type BnRnnOptions = z.infer<typeof bnRnnOptions>;
 
 export class BnRnn implements RecurrentNorm {
   readonly name = 'bn-rnn';

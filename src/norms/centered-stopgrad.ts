@@ -14,22 +14,12 @@
 
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
-import {z} from 'zod';
-import {strict} from '../util/strict.js';
 import {stopGradient} from './stop-gradient.js';
 import {blendMovingAverages} from './normalise.js';
 import {PopulationSlot} from './population.js';
 import type {ForwardContext, Norm, NormInit, Population} from './types.js';
+import type {CenteredStopgradOptions} from './catalog.js';
 
-export const centeredStopgradOptions = strict({
-  /** Also divide by the batch standard deviation, itself through stop_gradient. */
-  scale_stopgrad: z.boolean().default(false),
-  /** Decay of the moving averages used at evaluation (0.9 = PyTorch momentum 0.1). */
-  momentum: z.number().min(0).max(1).default(0.9),
-  /** Added to the variance before the square root (with `scale_stopgrad` only). */
-  epsilon: z.number().positive().default(1e-5),
-});
-export type CenteredStopgradOptions = z.infer<typeof centeredStopgradOptions>;
 
 /** The training op, and the batch statistics it used (biased variance). */
 export function centeredStopgradTrain(

@@ -14,23 +14,11 @@
 
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
-import {z} from 'zod';
 import {UserError} from '../errors.js';
-import {strict} from '../util/strict.js';
 import {normalise, standardise} from './normalise.js';
 import type {Norm, NormInit} from './types.js';
+import type {GroupOptions} from './catalog.js';
 
-export const groupOptions = strict({
-  /** Groups G per layer; must divide the layer's width, leaving at least 2 units a group. */
-  groups: z.number().int().positive().default(4),
-  /** Added to each group's variance before the square root. */
-  epsilon: z.number().positive().default(1e-5),
-  /** Learn a shift β per unit (initialised to 0). */
-  center: z.boolean().default(true),
-  /** Learn a gain γ per unit (initialised to 1). */
-  scale: z.boolean().default(true),
-});
-export type GroupOptions = z.infer<typeof groupOptions>;
 
 /** The op by autodiff through tf.moments over [B, G, C]: the reference for the layer's op. */
 export function groupNorm(

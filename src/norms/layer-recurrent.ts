@@ -8,7 +8,7 @@
 
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
-import type {LayerOptions} from './layer.js';
+import type {LayerOptions} from './catalog.js';
 import {standardise} from './normalise.js';
 import type {RecurrencePlan} from '../nn/recurrence.js';
 import {NO_STEP_NORM, type RecurrentNorm, type RecurrentNormInit} from './recurrent.js';

@@ -6,20 +6,10 @@
 
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
-import {z} from 'zod';
-import {strict} from '../util/strict.js';
 import {normalise, standardise} from './normalise.js';
 import type {Norm, NormInit} from './types.js';
+import type {LayerOptions} from './catalog.js';
 
-export const layerOptions = strict({
-  /** Added to the variance before the square root. */
-  epsilon: z.number().positive().default(1e-5),
-  /** Learn a shift β (initialised to 0). */
-  center: z.boolean().default(true),
-  /** Learn a gain γ (initialised to 1). */
-  scale: z.boolean().default(true),
-});
-export type LayerOptions = z.infer<typeof layerOptions>;
 
 /** The op by autodiff through tf.moments: the reference for the layer's fused op. */
 export function layerNorm(

@@ -9,19 +9,11 @@
 
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
-import {z} from 'zod';
-import {strict} from '../util/strict.js';
 import {blendMovingAverages} from './normalise.js';
 import {PopulationSlot} from './population.js';
 import type {ForwardContext, Norm, NormInit, Population} from './types.js';
+import type {MeanOnlyOptions} from './catalog.js';
 
-export const meanOnlyOptions = strict({
-  /** Decay of the moving mean used at evaluation (0.9 = PyTorch momentum 0.1). */
-  momentum: z.number().min(0).max(1).default(0.9),
-  /** Learn a shift β (initialised to 0) in place of the dropped dense bias. */
-  center: z.boolean().default(true),
-});
-export type MeanOnlyOptions = z.infer<typeof meanOnlyOptions>;
 
 /** The training op: x − mean over the batch (+ β). */
 export function meanOnlyTrain(x: tf.Tensor2D, beta: tf.Tensor1D | undefined): {y: tf.Tensor2D; mean: tf.Tensor1D} {

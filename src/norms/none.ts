@@ -1,12 +1,9 @@
 // No normalization: y = z. A real identity, so `none` is one more norm, not a special case.
 
 import type * as tf from '../tf.js';
-import type {z} from 'zod';
-import {strict} from '../util/strict.js';
 import type {Norm} from './types.js';
+import type {NoneOptions} from './catalog.js';
 
-export const noneOptions = strict({});
-export type NoneOptions = z.infer<typeof noneOptions>;
 
 export class NoNorm implements Norm {
   readonly name = 'none';

@@ -24,35 +24,12 @@
 
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
-import {z} from 'zod';
-import {strict} from '../util/strict.js';
 import {blendMovingAverages, normalise, standardise} from './normalise.js';
 import {stopGradient} from './stop-gradient.js';
 import {PopulationSlot} from './population.js';
 import type {ForwardContext, Norm, NormInit, Population} from './types.js';
+import type {RenormOptions} from './catalog.js';
 
-export const renormOptions = strict({
-  /** Decay of the moving averages used for r, d and at evaluation (0.9 = PyTorch momentum 0.1). */
-  momentum: z.number().min(0).max(1).default(0.9),
-  /** Added to the batch and the moving variance before the square root. */
-  epsilon: z.number().positive().default(1e-5),
-  /** Learn a shift β (initialised to 0). */
-  center: z.boolean().default(true),
-  /** Learn a scale γ (initialised to 1). */
-  scale: z.boolean().default(true),
-  /** Final bound of r to [1/rmax, rmax] (paper: 3); 1 keeps r = 1. */
-  rmax: z.number().min(1).default(3),
-  /** Final bound of d to [−dmax, dmax] (paper: 5); 0 keeps d = 0. */
-  dmax: z.number().nonnegative().default(5),
-  /** Training steps with r = 1, d = 0 (plain batch norm) before the bounds start to widen. */
-  warmup_start: z.number().int().nonnegative().default(100),
-  /** Training step at which rmax and dmax reach their final values. */
-  warmup_end: z.number().int().nonnegative().default(500),
-}).refine((o) => o.warmup_end >= o.warmup_start, {
-  message: 'warmup_end must be at least warmup_start',
-  path: ['warmup_end'],
-});
-export type RenormOptions = z.infer<typeof renormOptions>;
 
 type Limits = Pick<RenormOptions, 'rmax' | 'dmax' | 'warmup_start' | 'warmup_end'>;
 

@@ -12,19 +12,9 @@
 
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
-import {z} from 'zod';
-import {strict} from '../util/strict.js';
 import type {Norm, NormInit} from './types.js';
+import type {RmsOptions} from './catalog.js';
 
-export const rmsOptions = strict({
-  /** Added to the mean square before the square root. */
-  epsilon: z.number().positive().default(1e-5),
-  /** Learn a shift β after the rescaling (initialised to 0); off in the paper. */
-  center: z.boolean().default(false),
-  /** Learn a gain g per unit (initialised to 1), named gamma like the other norms' gains. */
-  scale: z.boolean().default(true),
-});
-export type RmsOptions = z.infer<typeof rmsOptions>;
 
 /** The op: y = g ⊙ a / sqrt(mean(a²) + ε) + β per row of a [batch, units]; g, β optional. */
 export function rmsNorm(a: tf.Tensor2D, gain: tf.Tensor1D | undefined, beta: tf.Tensor1D | undefined, epsilon: number): tf.Tensor2D {

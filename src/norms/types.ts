@@ -1,4 +1,5 @@
 import type * as tf from '../tf.js';
+import type {EvalStatistics} from '../spec/names.js';
 
 /** How a forward pass runs: training (batch statistics) or evaluation. */
 export interface ForwardContext {
@@ -21,7 +22,6 @@ export interface ForwardContext {
   collect?: (norm: Norm, mean: tf.Tensor1D, variance: tf.Tensor1D | undefined) => void;
 }
 
-export type EvalStatistics = 'moving' | 'population' | 'batch';
 
 /** Population statistics for evaluation: the mean and the unbiased variance (m/(m−1)·E[σ²_B]). */
 export interface Population {

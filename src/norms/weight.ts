@@ -17,23 +17,10 @@
 
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
-import {z} from 'zod';
-import {strict} from '../util/strict.js';
 import {MeanOnlyBatchNorm} from './mean-only.js';
 import type {ForwardContext, Norm, NormInit, Population} from './types.js';
+import {weightOptions, type WeightOptions} from './catalog.js';
 
-export const weightOptions = strict({
-  /** g at initialisation: `norm` (g = ‖v‖, the plain layer's kernel) or `data` (S&K §2.2). */
-  init: z.enum(['norm', 'data']).default('norm'),
-  /** Follow with mean-only batch norm (S&K §2.1). */
-  mean_only: z.boolean().default(false),
-  /** With `mean_only`: decay of the moving mean used at evaluation (0.9 = PyTorch momentum 0.1). */
-  momentum: z.number().min(0).max(1).default(0.9),
-}).refine((o) => o.mean_only || o.momentum === 0.9, {
-  message: 'momentum is the decay of mean-only BN’s moving mean: it applies with mean_only: true only',
-  path: ['momentum'],
-});
-export type WeightOptions = z.infer<typeof weightOptions>;
 
 /** The op: w = g · v / ‖v‖ with the norm over axis 0 (inputs) of v [in, units]. */
 export function weightNormKernel(v: tf.Tensor2D, g: tf.Tensor1D): tf.Tensor2D {

@@ -1,32 +1,12 @@
 // The columns of curves.csv and summary.csv (contract: the first ones are fixed, in order).
 
-import type {RunSpec} from '../config/expand.js';
-import type {EvalMode} from '../config/schema.js';
-import type {RunMetrics} from '../train/metrics.js';
-import type {CurvePoint, EvalResult, GradientFlowPoint} from '../train/trainer.js';
+import type {RunSpec} from '../spec/experiment.js';
+import type {EvalMode} from '../spec/names.js';
+import type {RunMetrics} from '../spec/records.js';
+import type {CurvePoint, EvalResult, GradientFlowPoint} from '../spec/records.js';
+import type {RunRecord} from '../spec/records.js';
 import {fmtFixed, fmtFraction, fmtValue} from './format.js';
 
-export type RunStatus = 'ok' | 'diverged' | 'failed';
-
-/** Everything known about one finished run: plain data, no tensors. */
-export interface RunRecord {
-  spec: RunSpec;
-  status: RunStatus;
-  steps: number;
-  points: CurvePoint[];
-  metrics?: RunMetrics;
-  /** ‖∂L/∂h_t‖ per evaluation point (the gradient_flow probe). */
-  gradientFlow?: GradientFlowPoint[];
-  /** The other probes: one value per step, probe and layer. */
-  diagnostics?: Array<{step: number; probe: string; layer: string; value: number}>;
-  /** The final weights evaluated with each kind of normalization statistics asked for. */
-  evalModes?: Partial<Record<EvalMode, EvalResult>>;
-  /** Parameter count of the model. */
-  params?: number;
-  message?: string;
-  /** Trained in one stack with these runs (`run --stack`; the results are the same as alone). */
-  stackedWith?: string[];
-}
 
 /** Columns whose values may differ between identical runs. */
 export const TIMING_COLUMNS = ['wall_ms', 'steps_per_s', 'wall_s'] as const;

@@ -8,10 +8,10 @@ import {readdirSync, readFileSync, statSync} from 'node:fs';
 import {cpus, hostname} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import type {ExperimentConfig} from '../config/schema.js';
+import type {ExpandedExperiment, ExperimentConfig} from '../spec/experiment.js';
 import {hashOf} from '../util/canonical.js';
 import {PACKAGE_ROOT, VERSION} from '../version.js';
-import type {RunRecord, RunStatus} from './columns.js';
+import type {RunRecord, RunStatus} from '../spec/records.js';
 
 /** The layout of a results directory. A reader refuses any other (exit 2). */
 export const RESULTS_FORMAT = 2;
@@ -175,5 +175,53 @@ export function manifestRun(record: RunRecord, session: number, backend: string)
     normbench_version: VERSION,
     backend,
     session,
+  };
+}
+
+/** The manifest of a new session, before any run. */
+export function draftManifest(session: {
+  /** The experiment file. */
+  file: string;
+  expanded: ExpandedExperiment;
+  backend: string;
+  tfjsVersion: string;
+  shard?: {index: number; count: number};
+  /** Runs this directory is to hold. */
+  planned: number;
+  /** Where each data set came from. */
+  data: Record<string, string>;
+  command: string[];
+}): Manifest {
+  const {expanded, backend, shard, planned, data, command} = session;
+  const {config} = expanded;
+  const file = resolve(session.file);
+  const nb = normbenchIdentity();
+  const now = new Date().toISOString();
+  return {
+    format: RESULTS_FORMAT,
+    experiment: config.name,
+    question: config.question,
+    experiment_file: file,
+    experiment_repo: repoState(file),
+    config_hash: configHash(config),
+    config,
+    grid: {size: expanded.runs.length, run_ids: expanded.runs.map((r) => r.run_id)},
+    shard: shard ?? null,
+    normbench: nb,
+    tfjs_version: session.tfjsVersion,
+    backend,
+    node_version: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    host: hostInfo(),
+    command,
+    cwd: process.cwd(),
+    data,
+    started: now,
+    finished: null,
+    state: 'running',
+    runs_total: planned,
+    files: {curves: 0, summary: 0},
+    sessions: [{started: now, finished: null, state: 'running', normbench_version: nb.version, normbench_build: nb.build, backend, runs: 0}],
+    runs: [],
   };
 }

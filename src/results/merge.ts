@@ -5,19 +5,14 @@
 
 import {rmSync} from 'node:fs';
 import {join} from 'node:path';
-import {cellLabel, expandExperiment} from '../config/expand.js';
-import {ConfigSources} from '../config/sources.js';
 import {UserError} from '../errors.js';
 import {toCsv, writeAtomic} from './files.js';
+import type {ExperimentConfig} from '../spec/experiment.js';
 import type {Manifest} from './manifest.js';
 import {CSV_FILES, readResults, RESULT_FILES, type CsvName, type Results} from './read.js';
 
-/** The grid's cells with readable labels, from a manifest's resolved config. */
-function gridLabels(manifest: Manifest): Map<string, string> {
-  const sources = new ConfigSources([{file: 'manifest.json', data: manifest.config as unknown as Record<string, unknown>}]);
-  const {runs} = expandExperiment({file: 'manifest.json', config: manifest.config, sources});
-  return new Map(runs.map((r) => [r.run_id, `#${r.index} ${cellLabel(r)}`]));
-}
+/** Readable labels of a grid's cells by run id (`#3 batch · relu · seed 1`), from its resolved config. */
+export type GridLabels = (config: ExperimentConfig) => Map<string, string>;
 
 /** The merged results, checked and ready to write. */
 export interface MergePlan {
@@ -29,7 +24,7 @@ export interface MergePlan {
 }
 
 /** Read and check the shard directories, and join them; nothing is written. */
-export function planMerge(dirs: string[], command: string[]): MergePlan {
+export function planMerge(dirs: string[], command: string[], gridLabels: GridLabels): MergePlan {
   if (dirs.length === 0) throw new UserError('merge needs at least one results directory', undefined, 'usage');
   const parts: Results[] = dirs.map((d) => readResults(d));
   const first = parts[0]!.manifest;
@@ -43,7 +38,7 @@ export function planMerge(dirs: string[], command: string[]): MergePlan {
   if (!sameColumns) throw new UserError('the directories have different columns (made by different normbench versions?)', undefined, 'results');
 
   // 2. Every run exactly once.
-  const labels = gridLabels(first);
+  const labels = gridLabels(first.config);
   const owner = new Map<string, string>();
   const twice: string[] = [];
   for (const p of parts) {

@@ -11,7 +11,7 @@
 
 import {join, relative, resolve} from 'node:path';
 import {UserError} from '../errors.js';
-import {prepareOutDir} from '../run/outdir.js';
+import {prepareOutDir} from './outdir.js';
 import {writeAtomic} from './files.js';
 import {lineSpec, normColours, renderSvg, type LinePlot, type PlotContext} from './plots.js';
 import {readResults} from './read.js';

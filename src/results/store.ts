@@ -15,19 +15,20 @@
 //   - refuse (exit 2, naming what differs): anything else, so that nothing is silently overwritten
 //     and stale results never stand in for new ones.
 
-import {EVAL_MODES} from '../config/schema.js';
+import {EVAL_MODES} from '../spec/names.js';
 import {appendFileSync, closeSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeSync} from 'node:fs';
 import {hostname} from 'node:os';
 import {join} from 'node:path';
 import {stringify} from 'csv-stringify/sync';
-import type {ExpandedExperiment} from '../config/expand.js';
+import type {ExpandedExperiment} from '../spec/experiment.js';
 import {UserError} from '../errors.js';
 import {stableStringify} from '../util/canonical.js';
-import {curveColumns, curveRows, diagnosticsColumns, diagnosticsRows, gradientFlowColumns, gradientFlowRows, summaryColumns, summaryRow, type RunRecord} from './columns.js';
+import {curveColumns, curveRows, diagnosticsColumns, diagnosticsRows, gradientFlowColumns, gradientFlowRows, summaryColumns, summaryRow} from './columns.js';
+import type {RunRecord} from '../spec/records.js';
 import {toCsv, writeAtomic} from './files.js';
 import {manifestRun, type Manifest, type ResultsState} from './manifest.js';
 import {readResults, RESULT_FILES, type CsvName, type Results} from './read.js';
-import {targetList} from './targets.js';
+import {targetList} from '../spec/targets.js';
 
 /** Files normbench writes into a results directory (replaced by `--force`). */
 export const OWN_FILES = [RESULT_FILES.curves, RESULT_FILES.summary, RESULT_FILES.manifest, RESULT_FILES.gradient_flow, 'diagnostics.csv', 'report.md', 'plots'];

@@ -5,7 +5,7 @@
 import type {Results} from './read.js';
 import {rowObjects} from './read.js';
 import {fmtFixed, fmtValue, parseNumber} from './format.js';
-import {targetList} from './targets.js';
+import {targetList} from '../spec/targets.js';
 
 type Row = Record<string, string>;
 

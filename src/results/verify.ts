@@ -9,7 +9,7 @@
 // then its defaults), else DEFAULT_RTOL / DEFAULT_ATOL.
 
 import {resolve} from 'node:path';
-import type {VerifySpec} from '../config/schema.js';
+import type {VerifySpec} from '../spec/experiment.js';
 import {UserError} from '../errors.js';
 import {nearest} from '../suggest.js';
 import {isTimingColumn} from './columns.js';

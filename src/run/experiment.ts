@@ -13,57 +13,26 @@
 //    finished ones are kept, the manifest says `interrupted`, and Interrupted is thrown.
 
 import {availableParallelism} from 'node:os';
-import {basename, join, relative, resolve} from 'node:path';
 import {useBackend, TFJS_VERSION} from '../backend.js';
-import {expandExperiment, type ExpandedExperiment, type RunSpec} from '../config/expand.js';
 import type {LoadedExperiment} from '../config/load.js';
 import {loadDataset} from '../data/registry.js';
-import {Interrupted, UserError} from '../errors.js';
-import {modelWidth} from '../models/registry.js';
-import type {RunRecord} from '../results/columns.js';
-import {configHash, hostInfo, normbenchIdentity, repoState, RESULTS_FORMAT, type Manifest} from '../results/manifest.js';
+import {Interrupted} from '../errors.js';
+import {draftManifest} from '../results/manifest.js';
+import {checkInputDir, prepareOutDir} from '../results/outdir.js';
 import {readResults, type Results} from '../results/read.js';
 import {ResultsStore, type OpenMode} from '../results/store.js';
-import type {CurvePoint} from '../train/trainer.js';
-import {checkInputDir, prepareOutDir} from './outdir.js';
+import type {ExpandedExperiment, RunSpec} from '../spec/experiment.js';
+import type {RunRecord} from '../spec/records.js';
+import type {ExperimentHooks} from './hooks.js';
 import {WorkerPool} from './pool.js';
+import {defaultOutDir, gridWidth, shardRuns, type Shard} from './shard.js';
+import {GridInterrupted, trapSignals} from './signals.js';
 import {planUnits, runUnit} from './units.js';
 
 export {runOne} from './units.js';
-
-export interface GridStart {
-  /** Runs this directory is to hold (the grid, or this shard's part). */
-  total: number;
-  /** Of those, already finished here (resumed). */
-  done: number;
-  /** Training steps still to run, over all planned runs. */
-  steps: number;
-  backend: string;
-  outDir: string;
-  mode: OpenMode;
-  /** Worker processes training the cells (1: this process). */
-  workers: number;
-  /** With --stack: the size of each stack to train (stacks of 2 or more runs), in plan order. */
-  stacks?: number[];
-  /** With --stack: why runs train alone, and how many. */
-  unstacked?: Record<string, number>;
-}
-
-export interface ExperimentHooks {
-  onGridStart?(info: GridStart): void;
-  onRunStart?(spec: RunSpec, position: number, total: number): void;
-  onStep?(spec: RunSpec, step: number, loss: number): void;
-  onEval?(spec: RunSpec, point: CurvePoint): void;
-  onRunEnd?(record: RunRecord, position: number, total: number): void;
-  /** Training stopped by a signal; called before the results are closed. */
-  onInterrupt?(signal: NodeJS.Signals): void;
-}
-
-/** `--shard I/N`: the cells whose grid index mod N is I−1 (1 ≤ I ≤ N). */
-export interface Shard {
-  index: number;
-  count: number;
-}
+export type {ExperimentHooks, GridStart} from './hooks.js';
+export {gridWidth, parseShard, type Shard} from './shard.js';
+export {commandLine, GridInterrupted} from './signals.js';
 
 export interface RunExperimentOptions {
   /** Results directory; default results/<experiment name> (…-shard-I-of-N for a shard). */
@@ -96,107 +65,9 @@ export interface ExperimentResult {
   results: Results;
 }
 
-/** Raised after an interruption, once the finished runs are safely committed. */
-export class GridInterrupted extends Interrupted {
-  constructor(
-    signal: NodeJS.Signals,
-    readonly outDir: string,
-    readonly kept: number,
-    readonly total: number,
-    /** The runs in progress, dropped. */
-    readonly dropped: RunSpec[],
-  ) {
-    super(signal);
-  }
-}
-
-export function parseShard(text: string): Shard {
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const index = Number(m?.[1]);
-  const count = Number(m?.[2]);
-  if (!m || count < 1 || index < 1 || index > count) {
-    throw new UserError(`--shard takes I/N with 1 ≤ I ≤ N (e.g. --shard 1/4), got "${text}"`, undefined, 'usage');
-  }
-  return {index, count};
-}
-
-export function defaultOutDir(name: string, shard?: Shard): string {
-  return join('results', shard ? `${name}-shard-${shard.index}-of-${shard.count}` : name);
-}
-
-/** The cells a shard trains: every N-th by grid index, so each shard gets a mix of the grid. */
-export function shardRuns(runs: RunSpec[], shard?: Shard): RunSpec[] {
-  return shard ? runs.filter((r) => r.index % shard.count === shard.index - 1) : runs;
-}
-
-/** Stop on SIGINT / SIGTERM at the next training step; a second signal exits at once. */
-function trapSignals(controller: AbortController, onForce: (signal: NodeJS.Signals) => void): () => void {
-  const handler = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) onForce(signal);
-    else controller.abort(signal);
-  };
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const s of signals) process.on(s, handler);
-  return () => {
-    for (const s of signals) process.off(s, handler);
-  };
-}
-
-/** The manifest of a new session, before any run. */
-function draftManifest(loaded: LoadedExperiment, expanded: ExpandedExperiment, backend: string, shard: Shard | undefined, planned: number, data: Record<string, string>, command: string[]): Manifest {
-  const {config} = expanded;
-  const file = resolve(loaded.file);
-  const nb = normbenchIdentity();
-  const now = new Date().toISOString();
-  return {
-    format: RESULTS_FORMAT,
-    experiment: config.name,
-    question: config.question,
-    experiment_file: file,
-    experiment_repo: repoState(file),
-    config_hash: configHash(config),
-    config,
-    grid: {size: expanded.runs.length, run_ids: expanded.runs.map((r) => r.run_id)},
-    shard: shard ?? null,
-    normbench: nb,
-    tfjs_version: TFJS_VERSION,
-    backend,
-    node_version: process.version,
-    platform: `${process.platform}-${process.arch}`,
-    host: hostInfo(),
-    command,
-    cwd: process.cwd(),
-    data,
-    started: now,
-    finished: null,
-    state: 'running',
-    runs_total: planned,
-    files: {curves: 0, summary: 0},
-    sessions: [{started: now, finished: null, state: 'running', normbench_version: nb.version, normbench_build: nb.build, backend, runs: 0}],
-    runs: [],
-  };
-}
-
-/** How to run a command again, as the user typed it. */
-export function commandLine(argv: string[] = process.argv): string {
-  const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  const bin = argv[1] ?? 'normbench';
-  const rel = relative(process.cwd(), bin);
-  const head = basename(bin) === 'run.js' || basename(bin) === 'dev.js' ? `node ${rel && !rel.startsWith('..') ? rel : bin}` : 'normbench';
-  return [head, ...argv.slice(2).map(quote)].join(' ');
-}
-
-/**
- * The widest layer over the whole grid, for `--backend auto`: the same for every shard and every
- * resume, so the shards of one grid pick the same backend.
- */
-export function gridWidth(runs: readonly RunSpec[]): number {
-  return Math.max(0, ...runs.map((r) => modelWidth(r.model)));
-}
-
 export async function runExperiment(loaded: LoadedExperiment, options: RunExperimentOptions = {}): Promise<ExperimentResult> {
   // 1. Every check before anything is written.
-  const expanded = expandExperiment(loaded);
+  const {expanded} = loaded;
   const {config} = expanded;
   const planned = shardRuns(expanded.runs, options.shard);
   const dataDir = options.dataDir === undefined ? undefined : checkInputDir(options.dataDir, '--data-dir');
@@ -207,7 +78,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
 
   // 2. The results directory.
   const command = options.command ?? [process.execPath, ...process.argv.slice(1)];
-  const manifest = draftManifest(loaded, expanded, backend, options.shard, planned.length, data, command);
+  const manifest = draftManifest({file: loaded.file, expanded, backend, tfjsVersion: TFJS_VERSION, shard: options.shard, planned: planned.length, data, command});
   const store = ResultsStore.open(outDir, manifest, expanded, {force: options.force, resume: options.resume});
   const todo = planned.filter((r) => !store.done.has(r.run_id));
   const requested = Math.max(1, Math.min(options.workers ?? availableParallelism(), todo.length));

@@ -9,13 +9,12 @@
 
 import {fork, type ChildProcess} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
-import type {RunSpec} from '../config/expand.js';
-import type {Targets} from '../config/schema.js';
-import {modelUnits} from '../models/registry.js';
-import {normRelativeCost} from '../norms/registry.js';
-import type {RunRecord} from '../results/columns.js';
-import type {ExperimentHooks} from './experiment.js';
-import type {FromWorker, ToWorker, WorkerOptions} from './worker.js';
+import type {RunSpec} from '../spec/experiment.js';
+import type {Targets} from '../spec/experiment.js';
+import {modelUnits} from '../models/catalog.js';
+import {normRelativeCost} from '../norms/catalog.js';
+import type {RunRecord} from '../spec/records.js';
+import type {ExperimentHooks, FromWorker, ToWorker, WorkerOptions} from './hooks.js';
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
 

@@ -11,11 +11,12 @@
 // when it ends. Every test accuracy shown names the step it was measured at.
 
 import cliProgress from 'cli-progress';
-import {cellLabel, type RunSpec} from '../config/expand.js';
-import type {RunRecord} from '../results/columns.js';
+import {cellLabel} from '../config/expand.js';
+import type {RunSpec} from '../spec/experiment.js';
+import type {RunRecord} from '../spec/records.js';
 import {fmtValue} from '../results/format.js';
-import type {CurvePoint} from '../train/trainer.js';
-import type {ExperimentHooks, GridStart} from './experiment.js';
+import type {CurvePoint} from '../spec/records.js';
+import type {ExperimentHooks, GridStart} from './hooks.js';
 
 export interface ProgressOptions {
   quiet?: boolean;

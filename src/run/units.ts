@@ -5,18 +5,18 @@
 // cannot be stacked (another model or norm, another optimizer, clipping, regression, or a
 // backend whose stacked arithmetic is not bitwise) stay single runs.
 
-import type {RunSpec} from '../config/expand.js';
-import type {Targets} from '../config/schema.js';
+import type {RunSpec} from '../spec/experiment.js';
+import type {Targets} from '../spec/experiment.js';
 import {loadDataset} from '../data/registry.js';
 import {Interrupted} from '../errors.js';
 import {buildModel} from '../models/registry.js';
 import type {Mlp} from '../models/mlp.js';
 import {parameterCount, type Model} from '../models/types.js';
-import type {RunRecord} from '../results/columns.js';
+import type {RunRecord} from '../spec/records.js';
 import {stackingRefusal, stackKey, stackRefusal, trainStacked, type Replicate} from '../stack/trainer.js';
 import {runMetrics} from '../train/metrics.js';
 import {train, type TrainerHooks, type TrainResult} from '../train/trainer.js';
-import type {ExperimentHooks} from './experiment.js';
+import type {ExperimentHooks} from './hooks.js';
 
 /** A run's record from its training result. */
 function runRecord(spec: RunSpec, result: TrainResult, params: number, targets: Targets): RunRecord {

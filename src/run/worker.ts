@@ -10,28 +10,14 @@
 // parent decide (it stops the workers). A worker whose parent is gone exits at once.
 
 import {useBackend} from '../backend.js';
-import type {RunSpec} from '../config/expand.js';
-import type {Targets} from '../config/schema.js';
 import {Interrupted} from '../errors.js';
-import type {RunRecord} from '../results/columns.js';
-import type {CurvePoint} from '../train/trainer.js';
+import type {RunRecord} from '../spec/records.js';
+import type {CurvePoint} from '../spec/records.js';
+import type {FromWorker, ToWorker, WorkerOptions} from './hooks.js';
 import {runUnit} from './units.js';
-
-export type ToWorker = {type: 'run'; specs: RunSpec[]; targets: Targets} | {type: 'stop'};
-export type FromWorker =
-  | {type: 'ready'}
-  | {type: 'step'; runId: string; step: number; loss: number}
-  | {type: 'eval'; runId: string; point: CurvePoint}
-  | {type: 'done'; record: RunRecord}
-  | {type: 'error'; message: string};
 
 /** How often a worker reports the step it is at (the display redraws at most 10 times a second). */
 const STEP_MS = 100;
-
-export interface WorkerOptions {
-  backend: string;
-  dataDir?: string;
-}
 
 async function main(): Promise<void> {
   const options = JSON.parse(process.env.NORMBENCH_WORKER ?? '{}') as WorkerOptions;

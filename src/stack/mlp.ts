@@ -12,9 +12,10 @@
 // Training-mode forward passes only; norms none, batch and layer.
 
 import * as tf from '../tf.js';
-import type {ModelSpec} from '../config/schema.js';
+import type {ModelSpec} from '../spec/experiment.js';
 import {ACTIVATION_FNS} from '../nn/activations.js';
-import {NORM_REGISTRY, type NormName} from '../norms/registry.js';
+import {NORM_CATALOG} from '../norms/catalog.js';
+import type {NormName} from '../spec/names.js';
 import type {Mlp} from '../models/mlp.js';
 import {stackedMatMul} from './matmul.js';
 import {stackedStandardise} from './standardise.js';
@@ -49,7 +50,7 @@ export class StackedMlp {
     this.norm = options.norm.name;
     if (this.size < 2) throw new Error(`a stack has at least 2 replicates, got ${this.size}`);
     if (!STACKED_NORMS.includes(this.norm)) throw new Error(`norm ${this.norm} cannot be stacked`);
-    const schema = NORM_REGISTRY[this.norm].options as {parse(raw: unknown): unknown};
+    const schema = NORM_CATALOG[this.norm].options as {parse(raw: unknown): unknown};
     this.settings = schema.parse(options.norm.options) as NormSettings;
     const model = options.model as Extract<ModelSpec, {kind: 'mlp'}>;
     this.layers = model.hidden.map((_, i) => `hidden${i + 1}`);

@@ -11,11 +11,11 @@
 // unstacked run's, timing aside (test/stack/stacked.test.ts).
 
 import * as tf from '../tf.js';
-import type {TrainSpec} from '../config/schema.js';
+import type {TrainSpec} from '../spec/experiment.js';
 import {Batcher, gatherBatch} from '../data/batcher.js';
 import type {Dataset} from '../data/types.js';
 import type {Mlp} from '../models/mlp.js';
-import type {NormName} from '../norms/registry.js';
+import type {NormName} from '../spec/names.js';
 import {RunJournal, Turns, type TrainResult, type TrainerHooks} from '../train/trainer.js';
 import {stackedSoftmaxCrossEntropyWithAccuracy} from '../nn/loss.js';
 import {STACKED_NORMS, StackedMlp} from './mlp.js';

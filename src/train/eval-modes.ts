@@ -10,11 +10,12 @@
 // Norms without batch statistics ignore the mode, so all three give the same numbers.
 
 import * as tf from '../tf.js';
-import type {EvalMode} from '../config/schema.js';
+import type {EvalMode} from '../spec/names.js';
 import type {Dataset} from '../data/types.js';
 import type {Model} from '../models/types.js';
 import type {Norm} from '../norms/types.js';
-import {evaluate, type EvalResult} from './trainer.js';
+import {evaluate} from './evaluate.js';
+import type {EvalResult} from '../spec/records.js';
 
 interface Sums {
   batches: number;

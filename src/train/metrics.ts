@@ -2,31 +2,12 @@
 // the first evaluated step (and time) at which each target was reached. For a regression task
 // (no accuracy) the best point is the one with the lowest test loss.
 
-import type {TargetMetric, Targets} from '../config/schema.js';
-import {HIGHER_IS_BETTER, targetList} from '../results/targets.js';
-import type {CurvePoint, TrainResult} from './trainer.js';
+import type {TargetMetric} from '../spec/names.js';
+import type {Targets} from '../spec/experiment.js';
+import {HIGHER_IS_BETTER, targetList} from '../spec/targets.js';
+import type {TrainResult} from './journal.js';
+import type {CurvePoint, RunMetrics} from '../spec/records.js';
 
-export interface TargetHit {
-  metric: TargetMetric;
-  value: number;
-  /** Column stem, e.g. `test_accuracy_0.8`. */
-  key: string;
-  step?: number;
-  seconds?: number;
-}
-
-export interface RunMetrics {
-  final_test_loss: number;
-  /** Undefined for regression. */
-  final_test_accuracy?: number;
-  best_test_accuracy?: number;
-  /** The evaluated step with the best test accuracy (regression: the lowest test loss). */
-  best_step: number;
-  targets: TargetHit[];
-  train_loss_auc: number;
-  steps_per_s: number;
-  wall_s: number;
-}
 
 function reached(point: CurvePoint, metric: TargetMetric, value: number): boolean {
   const x = point[metric];

@@ -1,7 +1,8 @@
 // Optimizers from tfjs-core, by name, plus clipping by global norm.
 
 import * as tf from '../tf.js';
-import type {OptimizerName, TrainSpec} from '../config/schema.js';
+import type {OptimizerName} from '../spec/names.js';
+import type {TrainSpec} from '../spec/experiment.js';
 
 export function createOptimizer(spec: TrainSpec): tf.Optimizer {
   const builders: Record<OptimizerName, () => tf.Optimizer> = {

@@ -18,22 +18,14 @@
 // gradient_flow (recurrent models) lives in the trainer and has its own file.
 
 import * as tf from '../tf.js';
-import type {ProbeName} from '../config/schema.js';
+import {ACTIVATION_PROBES, type ProbeName} from '../spec/names.js';
+import type {ProbeValue} from '../spec/records.js';
 import {leadingBatch} from '../data/batcher.js';
 import {targetTensor} from '../nn/loss.js';
 import type {Dataset, Task} from '../data/types.js';
 import type {Model} from '../models/types.js';
-import type {ActivationName} from '../nn/activations.js';
+import type {ActivationName} from '../spec/names.js';
 
-/** One value of a diagnostic: which probe, which layer or parameter. */
-export interface ProbeValue {
-  probe: string;
-  layer: string;
-  value: number;
-}
-
-/** Probes that read the inputs to the nonlinearities of a feed-forward model. */
-export const ACTIVATION_PROBES: readonly ProbeName[] = ['activation_percentiles', 'dead_units', 'saturation'];
 
 /** Test examples in the fixed batch of the activation probes. */
 const PROBE_EXAMPLES = 1000;

@@ -4,13 +4,14 @@ import {gzipSync} from 'node:zlib';
 import test from 'ava';
 import {setupBackend, tempDir} from '../helpers.js';
 import {buildModel} from '../../src/models/registry.js';
-import {resolveNorm} from '../../src/norms/registry.js';
+import {resolveNorm} from '../../src/norms/catalog.js';
 import {train} from '../../src/train/trainer.js';
 import {Batcher, gatherBatch} from '../../src/data/batcher.js';
 import {DEBIAN_DIR, loadFashionMnist, loadFashionMnistFrom, loadFashionMnistMini} from '../../src/data/fashion-mnist.js';
 import {encodeIdx, parseIdx, readIdx, writeIdx} from '../../src/data/idx.js';
 import {loadDataset} from '../../src/data/registry.js';
-import {makeSynthetic, SYNTHETIC_DEFAULTS} from '../../src/data/synthetic.js';
+import {makeSynthetic} from '../../src/data/synthetic.js';
+import {SYNTHETIC_DEFAULTS} from '../../src/spec/names.js';
 import {UserError} from '../../src/errors.js';
 
 const tmp = () => tempDir('normbench-data-');

@@ -2,12 +2,13 @@
 // for the parameters they share, and sees the same batches in the same order.
 
 import test from 'ava';
-import type {ModelSpec} from '../../src/config/schema.js';
+import type {ModelSpec} from '../../src/spec/experiment.js';
 import {makeSynthetic} from '../../src/data/synthetic.js';
 import {Mlp} from '../../src/models/mlp.js';
 import {parameterCount} from '../../src/models/types.js';
-import {ACTIVATIONS} from '../../src/nn/activations.js';
-import {NORMS, resolveNorm, type NormName, normModels} from '../../src/norms/registry.js';
+import {ACTIVATIONS} from '../../src/spec/names.js';
+import {resolveNorm, normModels} from '../../src/norms/catalog.js';
+import {NORMS, type NormName} from '../../src/spec/names.js';
 import * as tf from '../../src/tf.js';
 import {train} from '../../src/train/trainer.js';
 import {setupBackend} from '../helpers.js';

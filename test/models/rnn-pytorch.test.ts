@@ -9,7 +9,8 @@ import test from 'ava';
 import * as tf from '../../src/tf.js';
 import {runLayer, type RecurrentLayer} from '../../src/models/rnn.js';
 import {recurrence} from '../../src/nn/recurrence.js';
-import {createRecurrentNorm, resolveNorm} from '../../src/norms/registry.js';
+import {createRecurrentNorm} from '../../src/norms/registry.js';
+import {resolveNorm} from '../../src/norms/catalog.js';
 import {assertClose, fixture, setupBackend} from '../helpers.js';
 
 type Arr = number[] | number[][] | number[][][];

@@ -2,18 +2,21 @@
 // networks across norms, tensors disposed, probes that never change training.
 
 import test from 'ava';
-import type {ModelSpec, TrainSpec} from '../../src/config/schema.js';
+import type {ModelSpec, TrainSpec} from '../../src/spec/experiment.js';
 import {makeAdding} from '../../src/data/sequences.js';
 import type {Dataset} from '../../src/data/types.js';
 import {buildModel} from '../../src/models/registry.js';
 import {RecurrentModel, type RecurrentLayer} from '../../src/models/rnn.js';
-import {ACTIVATION_FNS, type ActivationName} from '../../src/nn/activations.js';
+import {ACTIVATION_FNS} from '../../src/nn/activations.js';
+import type {ActivationName} from '../../src/spec/names.js';
 import {recurrence} from '../../src/nn/recurrence.js';
 import {BatchNorm} from '../../src/norms/batch.js';
 import {RecurrentBatchNorm} from '../../src/norms/batch-recurrent.js';
 import {normalise} from '../../src/norms/normalise.js';
 import {StepBatchNorm} from '../../src/norms/recurrent.js';
-import {createRecurrentNorm, resolveNorm, type NormSpec} from '../../src/norms/registry.js';
+import {createRecurrentNorm} from '../../src/norms/registry.js';
+import {resolveNorm} from '../../src/norms/catalog.js';
+import type {NormSpec} from '../../src/spec/experiment.js';
 import * as tf from '../../src/tf.js';
 import {train} from '../../src/train/trainer.js';
 import {assertClose, maxAbsDiff, setupBackend} from '../helpers.js';

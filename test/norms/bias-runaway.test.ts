@@ -8,7 +8,7 @@ import {batchNormTrain} from '../../src/norms/batch.js';
 import {centeredStopgradTrain} from '../../src/norms/centered-stopgrad.js';
 import {meanOnlyTrain} from '../../src/norms/mean-only.js';
 import {standardise} from '../../src/norms/normalise.js';
-import {resolveNorm} from '../../src/norms/registry.js';
+import {resolveNorm} from '../../src/norms/catalog.js';
 import {Rng} from '../../src/rng.js';
 import * as tf from '../../src/tf.js';
 import {assertClose, maxAbsDiff, setupBackend} from '../helpers.js';

@@ -3,11 +3,12 @@
 // are its final weights and moving averages.
 
 import test from 'ava';
-import type {ModelSpec, TrainSpec} from '../../src/config/schema.js';
+import type {ModelSpec, TrainSpec} from '../../src/spec/experiment.js';
 import {makeSynthetic} from '../../src/data/synthetic.js';
 import {Mlp} from '../../src/models/mlp.js';
-import type {ActivationName} from '../../src/nn/activations.js';
-import {resolveNorm, type NormName} from '../../src/norms/registry.js';
+import type {ActivationName} from '../../src/spec/names.js';
+import {resolveNorm} from '../../src/norms/catalog.js';
+import type {NormName} from '../../src/spec/names.js';
 import {STACKED_NORMS} from '../../src/stack/mlp.js';
 import {stackRefusal, STACKING_BACKENDS, trainStacked, type Replicate} from '../../src/stack/trainer.js';
 import * as tf from '../../src/tf.js';

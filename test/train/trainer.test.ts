@@ -1,11 +1,14 @@
 import test from 'ava';
-import type {ModelSpec, OptimizerName, TrainSpec} from '../../src/config/schema.js';
+import type {ModelSpec, TrainSpec} from '../../src/spec/experiment.js';
+import type {OptimizerName} from '../../src/spec/names.js';
 import {makeSynthetic} from '../../src/data/synthetic.js';
 import {Mlp} from '../../src/models/mlp.js';
-import {NORMS, normModels, resolveNorm, type NormName} from '../../src/norms/registry.js';
+import {normModels, resolveNorm} from '../../src/norms/catalog.js';
+import {NORMS, type NormName} from '../../src/spec/names.js';
 import * as tf from '../../src/tf.js';
 import {runMetrics} from '../../src/train/metrics.js';
-import {train, type CurvePoint} from '../../src/train/trainer.js';
+import {train} from '../../src/train/trainer.js';
+import type {CurvePoint} from '../../src/spec/records.js';
 import {setupBackend} from '../helpers.js';
 
 test.before(setupBackend);

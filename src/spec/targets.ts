@@ -1,6 +1,7 @@
 // Convergence targets: the vocabulary shared by the trainer's metrics and the results files.
 
-import type {TargetMetric, Targets} from '../config/schema.js';
+import type {TargetMetric} from './names.js';
+import type {Targets} from './experiment.js';
 
 /** Accuracy targets are reached at or above the value, loss targets at or below. */
 export const HIGHER_IS_BETTER: Record<TargetMetric, boolean> = {

@@ -1,0 +1,141 @@
+// What an experiment is, as plain types: the checked config (src/config/schema.ts validates a
+// YAML file into these) and the run spec of one grid cell (src/config/expand.ts makes them).
+// Every layer reads these; none of them needs the schema library to do so.
+
+import type {
+  ActivationName, EvalMode, InitializerName, ModelKind, NormName, OptimizerName, ProbeName, RecurrentInitializerName,
+} from './names.js';
+
+interface Limits {
+  /** Use only the first N training / test examples. */
+  train_limit?: number;
+  test_limit?: number;
+}
+interface Permutation {
+  /** Side of the average-pooled image: size² steps of one pixel each. */
+  size: 7 | 14 | 28;
+  /** Seed of the fixed pixel order. */
+  permutation_seed: number;
+}
+
+export type DatasetSpec =
+  | ({name: 'fashion-mnist-mini'} & Limits)
+  | ({name: 'fashion-mnist'; data_dir?: string} & Limits)
+  | ({
+    name: 'synthetic';
+    features: number;
+    classes: number;
+    train_size: number;
+    test_size: number;
+    separation: number;
+    seed: number;
+    clusters_per_class?: number;
+    informative?: number;
+    scale_range?: number;
+    shift?: number;
+  } & Limits)
+  | ({name: 'fashion-mnist-mini-rows'} & Limits)
+  | ({name: 'fashion-mnist-rows'; data_dir?: string} & Limits)
+  | ({name: 'fashion-mnist-mini-permuted'} & Permutation & Limits)
+  | ({name: 'fashion-mnist-permuted'; data_dir?: string} & Permutation & Limits)
+  | ({name: 'adding'; length: number; eval_length?: number; train_size: number; test_size: number; seed: number} & Limits);
+
+interface KernelInit {
+  init: InitializerName;
+  init_std: number;
+}
+interface Recurrent extends KernelInit {
+  hidden: number;
+  layers: number;
+  recurrent_init: RecurrentInitializerName;
+  h0_noise: number;
+}
+export type MlpSpec = {kind: 'mlp'; hidden: number[]} & KernelInit;
+export type RecurrentModelSpec = ({kind: 'lstm'; forget_bias: number} & Recurrent) | ({kind: 'rnn'} & Recurrent);
+export type ModelSpec = MlpSpec | RecurrentModelSpec;
+
+export interface TrainSpec {
+  optimizer: OptimizerName;
+  lr: number;
+  batch_size: number;
+  steps: number;
+  eval_every: number;
+  clip_norm?: number;
+  momentum: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  decay: number;
+}
+
+/** A norm with its options fully resolved (defaults filled in). */
+export interface NormSpec {
+  name: NormName;
+  options: Record<string, unknown>;
+}
+/** A norm in YAML: a name, or a name with options ({name: batch, momentum: 0.99}). */
+export type NormEntry = string | ({name: string} & Record<string, unknown>);
+
+export interface Targets {
+  test_accuracy?: number[];
+  train_accuracy?: number[];
+  test_loss?: number[];
+  train_loss?: number[];
+}
+
+export interface Tolerance {
+  rtol?: number;
+  atol?: number;
+}
+/** Tolerances for `normbench verify`: defaults for every metric, and per metric (a results column). */
+export interface VerifySpec extends Tolerance {
+  metrics: Record<string, Tolerance>;
+}
+
+export interface ExperimentConfig {
+  name: string;
+  question: string;
+  description?: string;
+  dataset: DatasetSpec;
+  model: ModelSpec;
+  train: TrainSpec;
+  norm: NormEntry;
+  activation?: ActivationName;
+  seed: number;
+  grid: Record<string, unknown[]>;
+  targets: Targets;
+  probes?: ProbeName[];
+  eval_modes?: EvalMode[];
+  verify: VerifySpec;
+}
+
+/** One grid cell: everything needed to train one network, nothing else. */
+export interface RunSpec {
+  /** Hash of the canonical spec (12 hex digits). */
+  run_id: string;
+  /** Position in the grid (0-based). */
+  index: number;
+  norm: NormSpec;
+  /** Readable norm label, e.g. `batch(center=false)`. */
+  norm_label: string;
+  activation: ActivationName;
+  seed: number;
+  /** The other grid factors of this cell: dotted key → value as written in CSV. */
+  factors: Record<string, string>;
+  /** The same factors with their YAML types (numbers stay numbers), for JSON and the manifest. */
+  factor_values: Record<string, unknown>;
+  dataset: DatasetSpec;
+  model: ModelSpec;
+  train: TrainSpec;
+  /** Diagnostics recorded at each evaluation point (not part of the run id: they never change training). */
+  probes: ProbeName[];
+  /** Evaluations after training with each kind of statistics (not part of the run id either). */
+  eval_modes: EvalMode[];
+}
+
+export interface ExpandedExperiment {
+  config: ExperimentConfig;
+  /** Grid keys other than norm / activation / seed, in grid order (extra CSV columns). */
+  factorKeys: string[];
+  runs: RunSpec[];
+}

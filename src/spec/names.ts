@@ -1,0 +1,73 @@
+// The vocabulary: every name list of normbench, each an `as const` list with its type. Plain
+// values, no imports, so that any layer may read them and the commands that only read files
+// load nothing heavy. What a name *does* lives with its implementation (norms/, nn/, data/…).
+
+/** Nonlinearities. `identity` leaves the pre-activation as it is (useful for probing norms). */
+export const ACTIVATIONS = ['relu', 'sigmoid', 'tanh', 'identity'] as const;
+export type ActivationName = (typeof ACTIVATIONS)[number];
+
+/** Kernel initialisers (src/nn/init.ts). */
+export const INITIALIZERS = ['glorot_uniform', 'glorot_normal', 'he_normal', 'normal'] as const;
+export type InitializerName = (typeof INITIALIZERS)[number];
+/** Initialisers of a recurrent kernel W_h. */
+export const RECURRENT_INITIALIZERS = ['orthogonal', 'identity', ...INITIALIZERS] as const;
+export type RecurrentInitializerName = (typeof RECURRENT_INITIALIZERS)[number];
+
+export const DATASETS = [
+  'fashion-mnist-mini', 'fashion-mnist', 'synthetic',
+  'fashion-mnist-mini-rows', 'fashion-mnist-rows', 'fashion-mnist-mini-permuted', 'fashion-mnist-permuted', 'adding',
+] as const;
+export type DatasetName = (typeof DATASETS)[number];
+
+/** Data sets whose examples are sequences (for recurrent models). */
+export const SEQUENCE_DATASETS: readonly DatasetName[] = [
+  'fashion-mnist-mini-rows', 'fashion-mnist-rows', 'fashion-mnist-mini-permuted', 'fashion-mnist-permuted', 'adding',
+];
+
+export const MODELS = ['mlp', 'lstm', 'rnn'] as const;
+export type ModelKind = (typeof MODELS)[number];
+/** Models that read their input as a sequence, one step at a time. */
+export const RECURRENT_MODELS: readonly ModelKind[] = ['lstm', 'rnn'];
+
+/**
+ * Where a norm can sit: on a dense layer's output [N, C], on a convolution's [N, H, W, C]
+ * (channels last), or inside a recurrent cell. Norm catalog entries declare the contexts they
+ * support; a model says which context its layers are.
+ */
+export const LAYER_CONTEXTS = ['dense', 'conv', 'cell'] as const;
+export type LayerContext = (typeof LAYER_CONTEXTS)[number];
+/** The layer context of each model's normalised layers. */
+export const MODEL_CONTEXT: Record<ModelKind, LayerContext> = {mlp: 'dense', lstm: 'cell', rnn: 'cell'};
+
+export const NORMS = ['none', 'batch', 'layer', 'weight', 'group', 'rms', 'renorm', 'mean-only', 'centered-stopgrad', 'bn-rnn'] as const;
+export type NormName = (typeof NORMS)[number];
+
+export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'rmsprop'] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+/**
+ * Evaluations of the trained network with each kind of normalization statistics (norms with
+ * batch statistics): `ema` the moving averages, `population` recomputed over the training set
+ * after training (Ioffe & Szegedy Alg. 2), `batch` each test batch's own.
+ */
+export const EVAL_MODES = ['ema', 'population', 'batch'] as const;
+export type EvalMode = (typeof EVAL_MODES)[number];
+
+/** At evaluation, the statistics a batch-statistics norm normalises with. */
+export type EvalStatistics = 'moving' | 'population' | 'batch';
+
+export const PROBES = ['gradient_flow', 'activation_percentiles', 'dead_units', 'saturation', 'grad_norms', 'param_norms'] as const;
+export type ProbeName = (typeof PROBES)[number];
+/** Probes that read the inputs to the nonlinearities of a feed-forward model. */
+export const ACTIVATION_PROBES: readonly ProbeName[] = ['activation_percentiles', 'dead_units', 'saturation'];
+
+export const TARGET_METRICS = ['test_accuracy', 'train_accuracy', 'test_loss', 'train_loss'] as const;
+export type TargetMetric = (typeof TARGET_METRICS)[number];
+
+export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+export const BACKEND_CHOICES = ['auto', ...BACKENDS] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+/** Defaults of the synthetic data set's options beyond the plain generator's (schema and generator share them). */
+export const SYNTHETIC_DEFAULTS = {clusters_per_class: 3, informative: 10, scale_range: 2, shift: 4} as const;
