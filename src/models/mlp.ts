@@ -57,8 +57,8 @@ export class Mlp implements Model {
     const norm = createNorm(normSpec, {units, kernel: initial});
     const kernel = tf.variable(initial, true) as tf.Variable<tf.Rank.R2>;
     initial.dispose();
-    // A weight-normalised kernel stores the direction v; the name says which it is.
-    this.params.set(`${name}/${norm.name === 'weight' ? 'v' : 'kernel'}`, kernel);
+    // A reparameterised kernel (weight norm's direction v) is stored under the norm's name for it.
+    this.params.set(`${name}/${norm.storedKernel ?? 'kernel'}`, kernel);
     let bias: tf.Variable<tf.Rank.R1> | undefined;
     if (!norm.dropsDenseBias) {
       bias = variableOf(() => tf.zeros([units]) as tf.Tensor1D);
@@ -86,7 +86,7 @@ export class Mlp implements Model {
     const ctx = {training: false, updateStats: false};
     let h = tf.keep(x.clone());
     for (const layer of this.hidden) {
-      layer.norm.initFromData?.(h, layer.kernel, layer.bias);
+      layer.norm.initFromData?.(h, {kernel: layer.kernel, bias: layer.bias, project: (input, kernel) => tf.matMul(input as tf.Tensor2D, kernel as tf.Tensor2D)});
       const next = tf.tidy(() => this.activation(layer.norm.apply(dense(h, layer.norm.kernel(layer.kernel), layer.bias), ctx)));
       h.dispose();
       h = next;

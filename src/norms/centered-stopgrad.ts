@@ -13,11 +13,9 @@
 // The moving mean lags b, so evaluation outputs follow b's growth with that lag.
 
 import * as tf from '../tf.js';
-import {variableOf} from '../nn/variables.js';
 import {stopGradient} from './stop-gradient.js';
-import {blendMovingAverages} from './normalise.js';
-import {PopulationSlot} from './population.js';
-import type {ForwardContext, Norm, NormInit, Population} from './types.js';
+import {BatchStatisticsNorm, type ReportStatistics} from './batch-statistics.js';
+import type {NormInit} from './types.js';
 import type {CenteredStopgradOptions} from './catalog.js';
 
 
@@ -35,50 +33,26 @@ export function centeredStopgradTrain(
   return {y, mean, variance};
 }
 
-export class CenteredStopgrad implements Norm {
+export class CenteredStopgrad extends BatchStatisticsNorm {
   readonly name = 'centered-stopgrad';
   readonly params = {};
-  readonly state: Record<string, tf.Variable>;
   readonly dropsDenseBias = false;
-  private readonly movingMean: tf.Variable<tf.Rank.R1>;
-  private readonly movingVariance?: tf.Variable<tf.Rank.R1>;
-  private readonly population = new PopulationSlot();
 
   constructor(
     init: NormInit,
     readonly options: CenteredStopgradOptions,
   ) {
-    this.movingMean = variableOf(() => tf.zeros([init.units]) as tf.Tensor1D, false);
-    this.state = {moving_mean: this.movingMean};
-    if (options.scale_stopgrad) {
-      this.state.moving_variance = this.movingVariance = variableOf(() => tf.ones([init.units]) as tf.Tensor1D, false);
-    }
+    super(init.units, options.scale_stopgrad, options.momentum);
   }
 
-  kernel(stored: tf.Tensor2D): tf.Tensor2D {
-    return stored;
-  }
-
-  apply(x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
-    const {epsilon, momentum, scale_stopgrad} = this.options;
-    if (!ctx.training) {
-      if (ctx.statistics === 'batch') return centeredStopgradTrain(x, scale_stopgrad, epsilon).y;
-      const {mean, variance} = ctx.statistics === 'population' ? this.population.get(this.name) : {mean: this.movingMean, variance: this.movingVariance};
-      const centred: tf.Tensor2D = tf.sub(x, mean);
-      return scale_stopgrad ? tf.div(centred, tf.sqrt(tf.add(variance!, epsilon))) : centred;
-    }
-    const {y, mean, variance} = centeredStopgradTrain(x, scale_stopgrad, epsilon);
-    if (ctx.collect) ctx.collect(this, mean, scale_stopgrad ? variance : undefined);
-    else if (ctx.updateStats) blendMovingAverages({mean: this.movingMean, variance: this.movingVariance}, momentum, mean, variance, x.shape[0]);
+  protected train(x: tf.Tensor2D, _moving: undefined, report: ReportStatistics): tf.Tensor2D {
+    const {y, mean, variance} = centeredStopgradTrain(x, this.options.scale_stopgrad, this.options.epsilon);
+    report(mean, variance);
     return y;
   }
 
-  setPopulation(population: Population | undefined): void {
-    this.population.set(population);
-  }
-
-  dispose(): void {
-    this.population.clear();
-    for (const v of Object.values(this.state)) v.dispose();
+  protected withStatistics(x: tf.Tensor2D, mean: tf.Tensor, variance: tf.Tensor | undefined): tf.Tensor2D {
+    const centred: tf.Tensor2D = tf.sub(x, mean);
+    return this.options.scale_stopgrad ? tf.div(centred, tf.sqrt(tf.add(variance!, this.options.epsilon))) : centred;
   }
 }

@@ -4,6 +4,9 @@
 //   μ_g = (1/C) Σ_{j∈g} a_j,   σ²_g = (1/C) Σ_{j∈g} (a_j − μ_g)²   (biased)
 //   y_j = γ_j · (a_j − μ_g) / sqrt(σ²_g + ε) + β_j                 (γ, β per unit, not per group)
 // The same at training and evaluation; no running statistics. G = 1 is layer normalization.
+// On a convolution's [N, H, W, C] a group is a set of C/G consecutive channels at every position:
+// its statistics are per example over H·W × the group's channels (Wu & He eq. 1, PyTorch's
+// GroupNorm on NCHW), not over consecutive values of the flattened tensor.
 // This is torch.nn.GroupNorm(G, H) on a [B, H] input, whose dim 1 PyTorch takes as channels.
 // With `center`, β subsumes the dense bias, which is dropped (as layer norm).
 //
@@ -35,7 +38,7 @@ export function groupNorm(
   return affine(xhat, gamma, beta);
 }
 
-function affine(xhat: tf.Tensor2D, gamma: tf.Tensor1D | undefined, beta: tf.Tensor1D | undefined): tf.Tensor2D {
+function affine<T extends tf.Tensor>(xhat: T, gamma: tf.Tensor1D | undefined, beta: tf.Tensor1D | undefined): T {
   let y = xhat;
   if (gamma) y = tf.mul(y, gamma);
   if (beta) y = tf.add(y, beta);
@@ -67,17 +70,31 @@ export class GroupNorm implements Norm {
     this.dropsDenseBias = options.center;
   }
 
-  kernel(stored: tf.Tensor2D): tf.Tensor2D {
+  kernel<T extends tf.Tensor>(stored: T): T {
     return stored;
   }
 
-  /** Each group as a row of [B·G, C], standardised by the fused op (axis 1), then γ, β per unit. */
-  apply(x: tf.Tensor2D): tf.Tensor2D {
-    const [b, h] = x.shape;
+  /**
+   * Each (example, group) as a row, standardised by the fused op (axis 1), then γ, β per unit.
+   * [N, C] → rows [N·G, C/G]; [N, …spatial, C] → [N, P, G, C/G] with the group axis brought
+   * next to N, → rows [N·G, P·C/G], and back.
+   */
+  apply<T extends tf.Tensor>(x: T): T {
     const {groups, epsilon} = this.options;
-    const rows = tf.reshape(x, [b * groups, h / groups]) as tf.Tensor2D;
-    const xhat = tf.reshape(standardise(rows, undefined, undefined, epsilon, 1), [b, h]) as tf.Tensor2D;
-    return affine(xhat, this.gamma, this.beta);
+    const n = x.shape[0]!;
+    const channels = x.shape[x.rank - 1]!;
+    const size = channels / groups;
+    let xhat: tf.Tensor;
+    if (x.rank === 2) {
+      const rows = tf.reshape(x, [n * groups, size]) as tf.Tensor2D;
+      xhat = tf.reshape(standardise(rows, undefined, undefined, epsilon, 1), x.shape);
+    } else {
+      const positions = x.size / (n * channels);
+      const grouped = tf.transpose(tf.reshape(x, [n, positions, groups, size]), [0, 2, 1, 3]);
+      const rows = standardise(tf.reshape(grouped, [n * groups, positions * size]), undefined, undefined, epsilon, 1);
+      xhat = tf.reshape(tf.transpose(tf.reshape(rows, [n, groups, positions, size]), [0, 2, 1, 3]), x.shape);
+    }
+    return affine(xhat, this.gamma, this.beta) as T;
   }
 
   dispose(): void {

@@ -1,7 +1,9 @@
 // Layer normalization (Ba, Kiros & Hinton 2016, eq. 4), per example over its H units:
 //   μ = (1/H) Σ a_i,   σ² = (1/H) Σ (a_i − μ)²
 //   y = γ ⊙ (a − μ) / sqrt(σ² + ε) + β
-// The same computation at training and evaluation; no running statistics.
+// The same computation at training and evaluation; no running statistics. On a convolution's
+// [N, H, W, C] the statistics are per example over all of H·W·C and γ, β are per channel (the
+// convention of Wu & He 2018's comparison, and of GroupNorm with one group).
 // With `center`, β subsumes the dense bias, which is dropped.
 
 import * as tf from '../tf.js';
@@ -39,12 +41,17 @@ export class LayerNorm implements Norm {
     this.dropsDenseBias = options.center;
   }
 
-  kernel(stored: tf.Tensor2D): tf.Tensor2D {
+  kernel<T extends tf.Tensor>(stored: T): T {
     return stored;
   }
 
-  apply(x: tf.Tensor2D): tf.Tensor2D {
-    return standardise(x, this.gamma, this.beta, this.options.epsilon, 1);
+  /** Each example a row of [N, …·C], standardised by the fused op (axis 1); γ, β tiled over the positions. */
+  apply<T extends tf.Tensor>(x: T): T {
+    const {epsilon} = this.options;
+    if (x.rank === 2) return standardise(x as unknown as tf.Tensor2D, this.gamma, this.beta, epsilon, 1) as unknown as T;
+    const positions = x.size / (x.shape[0]! * x.shape[x.rank - 1]!);
+    const tile = (p?: tf.Tensor1D) => (p ? (tf.tile(p, [positions]) as tf.Tensor1D) : undefined);
+    return tf.reshape(standardise(tf.reshape(x, [x.shape[0]!, -1]), tile(this.gamma), tile(this.beta), epsilon, 1), x.shape) as T;
   }
 
   dispose(): void {

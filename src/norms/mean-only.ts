@@ -9,9 +9,8 @@
 
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
-import {blendMovingAverages} from './normalise.js';
-import {PopulationSlot} from './population.js';
-import type {ForwardContext, Norm, NormInit, Population} from './types.js';
+import {BatchStatisticsNorm, type ReportStatistics} from './batch-statistics.js';
+import type {NormInit} from './types.js';
 import type {MeanOnlyOptions} from './catalog.js';
 
 
@@ -22,52 +21,33 @@ export function meanOnlyTrain(x: tf.Tensor2D, beta: tf.Tensor1D | undefined): {y
   return {y: beta ? tf.add(centred, beta) : centred, mean};
 }
 
-export class MeanOnlyBatchNorm implements Norm {
+export class MeanOnlyBatchNorm extends BatchStatisticsNorm {
   readonly name = 'mean-only';
   readonly params: Record<string, tf.Variable> = {};
-  readonly state: Record<string, tf.Variable>;
   readonly dropsDenseBias = true;
   private readonly beta?: tf.Variable<tf.Rank.R1>;
-  private readonly movingMean: tf.Variable<tf.Rank.R1>;
-  private readonly population = new PopulationSlot();
 
   constructor(
     init: NormInit,
     readonly options: MeanOnlyOptions,
   ) {
+    super(init.units, false, options.momentum);
     if (options.center) this.params.beta = this.beta = variableOf(() => tf.zeros([init.units]) as tf.Tensor1D);
-    this.movingMean = variableOf(() => tf.zeros([init.units]) as tf.Tensor1D, false);
-    this.state = {moving_mean: this.movingMean};
   }
 
-  kernel(stored: tf.Tensor2D): tf.Tensor2D {
-    return stored;
-  }
-
-  apply(x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
-    if (!ctx.training) {
-      if (ctx.statistics === 'batch') return meanOnlyTrain(x, this.beta).y;
-      const mean = ctx.statistics === 'population' ? this.population.get(this.name).mean : this.movingMean;
-      const centred: tf.Tensor2D = tf.sub(x, mean);
-      return this.beta ? tf.add(centred, this.beta) : centred;
-    }
+  protected train(x: tf.Tensor2D, _moving: undefined, report: ReportStatistics): tf.Tensor2D {
     const {y, mean} = meanOnlyTrain(x, this.beta);
-    if (ctx.collect) ctx.collect(this, mean, undefined);
-    else if (ctx.updateStats) blendMovingAverages({mean: this.movingMean}, this.options.momentum, mean);
+    report(mean);
     return y;
+  }
+
+  protected withStatistics(x: tf.Tensor2D, mean: tf.Tensor): tf.Tensor2D {
+    const centred: tf.Tensor2D = tf.sub(x, mean);
+    return this.beta ? tf.add(centred, this.beta) : centred;
   }
 
   /** Start the moving mean at a given value (weight norm's data init: the init batch's mean). */
   setMovingMean(mean: tf.Tensor1D): void {
     this.movingMean.assign(mean);
-  }
-
-  setPopulation(population: Population | undefined): void {
-    this.population.set(population);
-  }
-
-  dispose(): void {
-    this.population.clear();
-    for (const v of [...Object.values(this.params), ...Object.values(this.state)]) v.dispose();
   }
 }

@@ -10,10 +10,10 @@ export class NoNorm implements Norm {
   readonly params = {};
   readonly state = {};
   readonly dropsDenseBias = false;
-  kernel(stored: tf.Tensor2D): tf.Tensor2D {
+  kernel<T extends tf.Tensor>(stored: T): T {
     return stored;
   }
-  apply(z: tf.Tensor2D): tf.Tensor2D {
+  apply<T extends tf.Tensor>(z: T): T {
     return z;
   }
   dispose(): void {}

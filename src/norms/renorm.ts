@@ -24,10 +24,10 @@
 
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
-import {blendMovingAverages, normalise, standardise} from './normalise.js';
+import {BatchStatisticsNorm, type ReportStatistics} from './batch-statistics.js';
+import {normalise, standardise} from './normalise.js';
 import {stopGradient} from './stop-gradient.js';
-import {PopulationSlot} from './population.js';
-import type {ForwardContext, Norm, NormInit, Population} from './types.js';
+import type {NormInit} from './types.js';
 import type {RenormOptions} from './catalog.js';
 
 
@@ -81,72 +81,53 @@ export function batchRenormTrain(
   return y;
 }
 
-export class BatchRenorm implements Norm {
+export class BatchRenorm extends BatchStatisticsNorm {
   readonly name = 'renorm';
   readonly params: Record<string, tf.Variable> = {};
-  readonly state: Record<string, tf.Variable>;
   readonly dropsDenseBias = true;
   private readonly gamma?: tf.Variable<tf.Rank.R1>;
   private readonly beta?: tf.Variable<tf.Rank.R1>;
-  private readonly movingMean: tf.Variable<tf.Rank.R1>;
-  private readonly movingVariance: tf.Variable<tf.Rank.R1>;
   private readonly step: tf.Variable<tf.Rank.R0>;
-  private readonly population = new PopulationSlot();
 
   constructor(
     init: NormInit,
     readonly options: RenormOptions,
   ) {
+    super(init.units, true, options.momentum);
     if (options.scale) this.params.gamma = this.gamma = variableOf(() => tf.ones([init.units]) as tf.Tensor1D);
     if (options.center) this.params.beta = this.beta = variableOf(() => tf.zeros([init.units]) as tf.Tensor1D);
-    this.movingMean = variableOf(() => tf.zeros([init.units]) as tf.Tensor1D, false);
-    this.movingVariance = variableOf(() => tf.ones([init.units]) as tf.Tensor1D, false);
     this.step = variableOf(() => tf.scalar(0), false);
-    this.state = {moving_mean: this.movingMean, moving_variance: this.movingVariance, step: this.step};
-  }
-
-  kernel(stored: tf.Tensor2D): tf.Tensor2D {
-    return stored;
+    this.state.step = this.step;
   }
 
   /**
    * Training: y = (γ·r)·x̂_B + (β + γ·d) with x̂_B batch norm's standardised x, so batch norm's
    * fused op and its closed-form gradient serve unchanged (r, d are constants to it).
    */
-  apply(x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
-    const {epsilon, momentum} = this.options;
-    if (!ctx.training) {
-      // Evaluated on its own statistics, the batch is standardised as by plain batch norm (r = 1, d = 0).
-      if (ctx.statistics === 'batch') return standardise(x, this.gamma, this.beta, epsilon, 0);
-      const {mean, variance} = ctx.statistics === 'population' ? this.population.get(this.name) : {mean: this.movingMean, variance: this.movingVariance};
-      return normalise(x, mean, variance!, this.gamma, this.beta, epsilon);
-    }
+  protected train(x: tf.Tensor2D, _moving: undefined, report: ReportStatistics): tf.Tensor2D {
+    const {epsilon} = this.options;
     // 1. r, d from this batch's statistics against the moving averages before this batch.
     const {mean, variance} = tf.moments(stopGradient(x), 0);
     const {rmax, dmax} = renormLimits(this.step, this.options);
-    const {r, d} = renormCorrections(mean as tf.Tensor1D, variance as tf.Tensor1D, this.movingMean, this.movingVariance, rmax, dmax, epsilon);
+    const {r, d} = renormCorrections(mean as tf.Tensor1D, variance as tf.Tensor1D, this.movingMean, this.movingVariance!, rmax, dmax, epsilon);
     // 2. Fold them into the affine transform: γ' = γ·r, β' = β + γ·d.
     const gammaR = this.gamma ? tf.mul(this.gamma, r) : r;
     const gammaD = this.gamma ? tf.mul(this.gamma, d) : d;
     const betaD = this.beta ? tf.add(this.beta, gammaD) : gammaD;
-    // 3. Standardise; the moving averages are updated as batch norm's, then the step is counted.
-    const collect = ctx.collect;
-    const onStats = collect
-      ? (m: tf.Tensor1D, v: tf.Tensor1D) => collect(this, m, v)
-      : ctx.updateStats
-        ? (m: tf.Tensor1D, v: tf.Tensor1D) => blendMovingAverages({mean: this.movingMean, variance: this.movingVariance}, momentum, m, v, x.shape[0])
-        : undefined;
-    const y = standardise(x, gammaR as tf.Tensor1D, betaD as tf.Tensor1D, epsilon, 0, onStats);
-    if (ctx.updateStats && !collect) tf.tidy(() => this.step.assign(tf.add(this.step, 1)));
-    return y;
+    // 3. Standardise; the caller updates the moving averages as batch norm's, then counts the step.
+    return standardise(x, gammaR as tf.Tensor1D, betaD as tf.Tensor1D, epsilon, 0, report);
   }
 
-  setPopulation(population: Population | undefined): void {
-    this.population.set(population);
+  protected override afterUpdate(): void {
+    tf.tidy(() => this.step.assign(tf.add(this.step, 1)));
   }
 
-  dispose(): void {
-    this.population.clear();
-    for (const v of [...Object.values(this.params), ...Object.values(this.state)]) v.dispose();
+  /** Evaluated on its own statistics, the batch is standardised as by plain batch norm (r = 1, d = 0). */
+  protected override batchEvaluation(x: tf.Tensor2D): tf.Tensor2D {
+    return standardise(x, this.gamma, this.beta, this.options.epsilon, 0);
+  }
+
+  protected withStatistics(x: tf.Tensor2D, mean: tf.Tensor, variance: tf.Tensor | undefined): tf.Tensor2D {
+    return normalise(x, mean, variance!, this.gamma, this.beta, this.options.epsilon);
   }
 }

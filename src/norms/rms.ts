@@ -16,9 +16,13 @@ import type {Norm, NormInit} from './types.js';
 import type {RmsOptions} from './catalog.js';
 
 
-/** The op: y = g ⊙ a / sqrt(mean(a²) + ε) + β per row of a [batch, units]; g, β optional. */
-export function rmsNorm(a: tf.Tensor2D, gain: tf.Tensor1D | undefined, beta: tf.Tensor1D | undefined, epsilon: number): tf.Tensor2D {
-  let y: tf.Tensor2D = tf.mul(a, tf.rsqrt(tf.add(tf.mean(tf.square(a), 1, true), epsilon)));
+/**
+ * The op: y = g ⊙ a / sqrt(mean(a²) + ε) + β per example of a [N, …, C], the mean over every
+ * axis but N; g, β per channel, optional.
+ */
+export function rmsNorm<T extends tf.Tensor>(a: T, gain: tf.Tensor1D | undefined, beta: tf.Tensor1D | undefined, epsilon: number): T {
+  const axes = a.rank === 2 ? 1 : Array.from({length: a.rank - 1}, (_, i) => i + 1);
+  let y: T = tf.mul(a, tf.rsqrt(tf.add(tf.mean(tf.square(a), axes, true), epsilon)));
   if (gain) y = tf.mul(y, gain);
   if (beta) y = tf.add(y, beta);
   return y;
@@ -40,11 +44,11 @@ export class RmsNorm implements Norm {
     if (options.center) this.params.beta = this.beta = variableOf(() => tf.zeros([init.units]) as tf.Tensor1D);
   }
 
-  kernel(stored: tf.Tensor2D): tf.Tensor2D {
+  kernel<T extends tf.Tensor>(stored: T): T {
     return stored;
   }
 
-  apply(a: tf.Tensor2D): tf.Tensor2D {
+  apply<T extends tf.Tensor>(a: T): T {
     return rmsNorm(a, this.gamma, this.beta, this.options.epsilon);
   }
 

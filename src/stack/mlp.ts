@@ -9,24 +9,22 @@
 // draw the initial kernels (Rng(seed, 'init', layer, 'kernel')) and norm parameters, which are
 // stacked as they are. `sync(s)` copies replicate s back into its replica, so evaluation,
 // probes and anything else that takes a `Model` run on the replica with the unstacked code.
-// Training-mode forward passes only; norms none, batch and layer.
+// Training-mode forward passes only. Which norms it can compute is not a list of names: a norm's
+// catalog entry says whether and how it can be stacked (`stacked`: no normalization, or
+// standardisation over the batch or over each example's units), read from its options.
 
 import * as tf from '../tf.js';
 import type {ModelSpec} from '../spec/experiment.js';
 import {ACTIVATION_FNS} from '../nn/activations.js';
-import {NORM_CATALOG} from '../norms/catalog.js';
+import {NORMS} from '../spec/names.js';
+import {stackedNorm, type StackedNorm} from '../norms/catalog.js';
 import type {NormName} from '../spec/names.js';
 import type {Mlp} from '../models/mlp.js';
 import {stackedMatMul} from './matmul.js';
 import {stackedStandardise} from './standardise.js';
 
-/** The norms a stack can train. */
-export const STACKED_NORMS: readonly NormName[] = ['none', 'batch', 'layer'];
-
-interface NormSettings {
-  epsilon: number;
-  momentum: number;
-}
+/** The norms a stack can train (at their default options): those whose catalog entry says how. */
+export const STACKED_NORMS: readonly NormName[] = NORMS.filter((name) => stackedNorm({name, options: {}}) !== undefined);
 
 /** One variable holding the replicas' values stacked: [in, out] → [S, in, out], [U] → [S, 1, U]. */
 function stackVariable(parts: tf.Variable[], trainable: boolean): tf.Variable {
@@ -41,7 +39,7 @@ export class StackedMlp {
   readonly size: number;
   private readonly layers: string[];
   private readonly norm: NormName;
-  private readonly settings: NormSettings;
+  private readonly form: StackedNorm;
   private readonly activation: (x: tf.Tensor) => tf.Tensor;
 
   constructor(readonly replicas: Mlp[]) {
@@ -49,9 +47,9 @@ export class StackedMlp {
     this.size = replicas.length;
     this.norm = options.norm.name;
     if (this.size < 2) throw new Error(`a stack has at least 2 replicates, got ${this.size}`);
-    if (!STACKED_NORMS.includes(this.norm)) throw new Error(`norm ${this.norm} cannot be stacked`);
-    const schema = NORM_CATALOG[this.norm].options as {parse(raw: unknown): unknown};
-    this.settings = schema.parse(options.norm.options) as NormSettings;
+    const form = stackedNorm(options.norm);
+    if (!form) throw new Error(`norm ${this.norm} cannot be stacked`);
+    this.form = form;
     const model = options.model as Extract<ModelSpec, {kind: 'mlp'}>;
     this.layers = model.hidden.map((_, i) => `hidden${i + 1}`);
     this.activation = ACTIVATION_FNS[options.activation] as unknown as (x: tf.Tensor) => tf.Tensor;
@@ -73,15 +71,16 @@ export class StackedMlp {
   }
 
   private normalise(z: tf.Tensor3D, layer: string): tf.Tensor3D {
-    if (this.norm === 'none') return z;
+    const form = this.form;
+    if (form.statistics === 'none') return z;
     const units: [number, number, number] = [this.size, 1, z.shape[2]];
+    // The replicas name a norm's variables `<layer>/<norm>/<short name>` (src/models/mlp.ts).
     const prefix = `${layer}/${this.norm}`;
     const gamma = (this.params.get(`${prefix}/gamma`) ?? tf.ones(units)) as tf.Tensor3D;
     const beta = (this.params.get(`${prefix}/beta`) ?? tf.zeros(units)) as tf.Tensor3D;
-    const {epsilon, momentum} = this.settings;
-    if (this.norm === 'layer') return stackedStandardise(z, gamma, beta, epsilon, 2);
-    const moving = {mean: this.state.get(`${prefix}/moving_mean`)!, variance: this.state.get(`${prefix}/moving_variance`)!, momentum};
-    return stackedStandardise(z, gamma, beta, epsilon, 1, moving);
+    if (form.statistics === 'example') return stackedStandardise(z, gamma, beta, form.epsilon, 2);
+    const moving = {mean: this.state.get(`${prefix}/moving_mean`)!, variance: this.state.get(`${prefix}/moving_variance`)!, momentum: form.momentum};
+    return stackedStandardise(z, gamma, beta, form.epsilon, 1, moving);
   }
 
   /** Copy replicate s's parameters and moving averages into its replica. */

@@ -19,6 +19,8 @@ import type {EvalResult} from '../spec/records.js';
 
 interface Sums {
   batches: number;
+  /** Values per statistic in one batch (m: the batch, or N·H·W on a convolution). */
+  count: number;
   mean: Float64Array;
   variance?: Float64Array;
 }
@@ -29,11 +31,11 @@ interface Sums {
  */
 export function populationStatistics(model: Model, data: Dataset, batch: number): Map<Norm, {mean: tf.Tensor1D; variance?: tf.Tensor1D}> {
   const sums = new Map<Norm, Sums>();
-  const collect = (norm: Norm, mean: tf.Tensor1D, variance: tf.Tensor1D | undefined) => {
+  const collect = (norm: Norm, mean: tf.Tensor1D, variance: tf.Tensor1D | undefined, count: number) => {
     const m = mean.dataSync();
     const v = variance?.dataSync();
     let s = sums.get(norm);
-    if (!s) sums.set(norm, (s = {batches: 0, mean: new Float64Array(m.length), variance: v ? new Float64Array(v.length) : undefined}));
+    if (!s) sums.set(norm, (s = {batches: 0, count, mean: new Float64Array(m.length), variance: v ? new Float64Array(v.length) : undefined}));
     s.batches++;
     for (let i = 0; i < m.length; i++) s.mean[i]! += m[i]!;
     if (v && s.variance) for (let i = 0; i < v.length; i++) s.variance[i]! += v[i]!;
@@ -46,12 +48,11 @@ export function populationStatistics(model: Model, data: Dataset, batch: number)
       model.forward(tf.tensor2d(train.x.subarray(start * w, (start + batch) * w), [batch, w]), ctx);
     });
   }
-  const unbias = batch / (batch - 1);
   const out = new Map<Norm, {mean: tf.Tensor1D; variance?: tf.Tensor1D}>();
   for (const [norm, s] of sums) {
     out.set(norm, {
       mean: tf.tensor1d(Float32Array.from(s.mean, (x) => x / s.batches)),
-      variance: s.variance ? tf.tensor1d(Float32Array.from(s.variance, (x) => (x / s.batches) * unbias)) : undefined,
+      variance: s.variance ? tf.tensor1d(Float32Array.from(s.variance, (x) => (x / s.batches) * (s.count / (s.count - 1)))) : undefined,
     });
   }
   return out;
