@@ -5,7 +5,8 @@
 // with the T products hᵀ·da for ∂L/∂W_h done as one matmul at the end.
 //
 // Inputs: zx [B, T, G·H] (the input projections, already normalised), W_h [H, G·H], b [G·H], h₀.
-// Per step, with N_h and N_c the per-step norms of the plan (none, batch or layer, each with a
+// Per step, with N_h and N_c the per-step norms of the plan (statistics over nothing, the batch or
+// each example — the plan describes the arithmetic, not which norm asked for it — each with a
 // gain γ and, for the cell, a shift β):
 //   a = h_{t−1}·W_h,  z = zx_t + N_h(a) + b
 //   LSTM (gates i, f, g, o): c_t = σ(f)⊙c_{t−1} + σ(i)⊙tanh(g),  k = tanh(N_c(c_t)),  h_t = σ(o)⊙k
@@ -23,7 +24,8 @@ import type {ActivationName} from '../spec/names.js';
 
 /** How one quantity (the recurrent projection, or the cell) is normalised at every step. */
 export interface StepNorm {
-  kind: 'none' | 'batch' | 'layer';
+  /** Standardise over nothing, over the batch (per unit), or over each example's units. */
+  statistics: 'none' | 'batch' | 'example';
   gamma?: tf.Tensor1D;
   beta?: tf.Tensor1D;
   epsilon: number;
@@ -58,7 +60,7 @@ interface Normed {
 }
 
 function normForward(n: StepNorm, x: tf.Tensor2D, t: number): Normed {
-  if (n.kind === 'none') return {y: x};
+  if (n.statistics === 'none') return {y: x};
   let xhat: tf.Tensor2D;
   let r: tf.Tensor;
   if (n.fixed) {
@@ -66,7 +68,7 @@ function normForward(n: StepNorm, x: tf.Tensor2D, t: number): Normed {
     r = tf.rsqrt(tf.add(tf.slice(n.fixed.variance, [t, 0], [1, -1]), n.epsilon));
     xhat = tf.mul(tf.sub(x, mean), r) as tf.Tensor2D;
   } else {
-    const {mean, variance} = tf.moments(x, n.kind === 'batch' ? 0 : 1, true);
+    const {mean, variance} = tf.moments(x, n.statistics === 'batch' ? 0 : 1, true);
     if (n.onStats) n.onStats(t, tf.reshape(mean, [-1]) as tf.Tensor1D, tf.reshape(variance, [-1]) as tf.Tensor1D, x.shape[0]);
     r = tf.rsqrt(tf.add(variance, n.epsilon));
     xhat = tf.mul(tf.sub(x, mean), r) as tf.Tensor2D;
@@ -79,14 +81,14 @@ function normForward(n: StepNorm, x: tf.Tensor2D, t: number): Normed {
 
 /** ∂L/∂x of a step norm from ∂L/∂y, and the contributions to ∂L/∂γ, ∂L/∂β. */
 function normBackward(n: StepNorm, dy: tf.Tensor2D, saved: Normed): {dx: tf.Tensor2D; dgamma?: tf.Tensor1D; dbeta?: tf.Tensor1D} {
-  if (n.kind === 'none') return {dx: dy};
+  if (n.statistics === 'none') return {dx: dy};
   const xhat = saved.xhat!;
   const r = saved.r!;
   const dgamma = n.gamma ? (tf.sum(tf.mul(dy, xhat), 0) as tf.Tensor1D) : undefined;
   const dbeta = n.beta ? (tf.sum(dy, 0) as tf.Tensor1D) : undefined;
   const dxhat = n.gamma ? (tf.mul(dy, n.gamma) as tf.Tensor2D) : dy;
   if (n.fixed) return {dx: tf.mul(dxhat, r) as tf.Tensor2D, dgamma, dbeta};
-  const axis = n.kind === 'batch' ? 0 : 1;
+  const axis = n.statistics === 'batch' ? 0 : 1;
   const count = dy.shape[axis];
   const s1 = tf.sum(dxhat, axis, true);
   const s2 = tf.sum(tf.mul(dxhat, xhat), axis, true);
@@ -186,8 +188,8 @@ export function recurrence(inp: RecurrenceInputs): tf.Tensor3D {
         const dgc: tf.Tensor1D[] = [];
         const dbc: tf.Tensor1D[] = [];
         // The saved tensors of each step, in the order they were pushed.
-        const perH = planH.kind === 'none' ? 1 : 3;
-        const perCell = lstm ? 6 + (planC.kind === 'none' ? 0 : 2) : 2;
+        const perH = planH.statistics === 'none' ? 1 : 3;
+        const perCell = lstm ? 6 + (planC.statistics === 'none' ? 0 : 2) : 2;
         const stride = perH + perCell;
         for (let t = steps - 1; t >= 0; t--) {
           const at = t * stride;

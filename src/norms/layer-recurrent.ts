@@ -54,8 +54,8 @@ export class RecurrentLayerNorm implements RecurrentNorm {
   plan(): RecurrencePlan {
     const epsilon = this.options.epsilon;
     return {
-      h: {kind: 'layer', gamma: this.gammaH, epsilon},
-      c: this.hasCell ? {kind: 'layer', gamma: this.gammaC, beta: this.betaC, epsilon} : NO_STEP_NORM,
+      h: {statistics: 'example', gamma: this.gammaH, epsilon},
+      c: this.hasCell ? {statistics: 'example', gamma: this.gammaC, beta: this.betaC, epsilon} : NO_STEP_NORM,
     };
   }
 

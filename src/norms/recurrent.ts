@@ -52,7 +52,7 @@ export interface RecurrentNorm {
 }
 
 /** No normalization of a step's recurrent projection or cell. */
-export const NO_STEP_NORM: StepNorm = {kind: 'none', epsilon: 0};
+export const NO_STEP_NORM: StepNorm = {statistics: 'none', epsilon: 0};
 
 /** No normalization: each method is the identity. */
 export class NoRecurrentNorm implements RecurrentNorm {
@@ -127,10 +127,10 @@ export class StepBatchNorm {
   stepNorm(gamma: tf.Tensor1D | undefined, beta: tf.Tensor1D | undefined, ctx: ForwardContext, steps: number): StepNorm {
     if (!ctx.training) {
       const rows = tf.tensor1d(Array.from({length: steps}, (_, t) => this.row(t)), 'int32');
-      return {kind: 'batch', gamma, beta, epsilon: this.epsilon, fixed: {mean: tf.gather(this.mean, rows), variance: tf.gather(this.variance, rows)}};
+      return {statistics: 'batch', gamma, beta, epsilon: this.epsilon, fixed: {mean: tf.gather(this.mean, rows), variance: tf.gather(this.variance, rows)}};
     }
     const onStats = ctx.updateStats ? (t: number, mean: tf.Tensor1D, variance: tf.Tensor1D, m: number) => this.record(t, m, mean, variance) : undefined;
-    return {kind: 'batch', gamma, beta, epsilon: this.epsilon, onStats};
+    return {statistics: 'batch', gamma, beta, epsilon: this.epsilon, onStats};
   }
 
   /** Normalise z [B, units] at step t. */
