@@ -2,6 +2,7 @@ import {Args} from '@oclif/core';
 import {BaseCommand, sharedFlags} from '../cli.js';
 import {findExperiment} from '../config/find.js';
 import {loadExperiment} from '../config/load.js';
+import {RUN_COLUMNS} from '../results/columns.js';
 import type {ExperimentConfig} from '../spec/experiment.js';
 
 /** `lr 0.1`, or `lr [0.1, 0.5] (grid)` when the grid varies it. */
@@ -30,7 +31,7 @@ export default class Validate extends BaseCommand {
     if (found.note) this.tell(`note: ${found.note}`);
     const loaded = loadExperiment(found.file, {set: flags.set});
     const {config, runs, factorKeys} = loaded.expanded;
-    const header = ['#', 'run_id', 'norm', 'activation', 'seed', ...factorKeys];
+    const header = ['#', ...RUN_COLUMNS, ...factorKeys];
     const rows = runs.map((r) => [String(r.index), r.run_id, r.norm_label, r.activation, String(r.seed), ...factorKeys.map((k) => r.factors[k]!)]);
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();

@@ -6,7 +6,8 @@ import type {ActivationName} from '../spec/names.js';
 import {normLabel} from '../norms/catalog.js';
 import type {NormSpec} from '../spec/experiment.js';
 import {hashOf} from '../util/canonical.js';
-import {DIRECT_KEYS, resolveNormEntry, WHOLE_SECTIONS} from './grid.js';
+import {resolveNormEntry, WHOLE_SECTIONS} from './grid.js';
+import {DIRECT_GRID_KEYS} from '../spec/names.js';
 import {describeIssue, isPlainObject} from './issues.js';
 import {normMisfit} from '../norms/catalog.js';
 import {ACTIVATION_PROBES} from '../spec/names.js';
@@ -143,7 +144,7 @@ function cellMisfits(
 export function expandExperiment(loaded: CheckedConfig): ExpandedExperiment {
   const {config, sources} = loaded;
   const gridKeys = Object.keys(config.grid);
-  const factorKeys = gridKeys.filter((k) => !(DIRECT_KEYS as readonly string[]).includes(k));
+  const factorKeys = gridKeys.filter((k) => !(DIRECT_GRID_KEYS as readonly string[]).includes(k));
   const errors: UserError[] = [];
   const runs: RunSpec[] = [];
   const seen = new Map<string, {position: number; cell: number[]; label: string}>();

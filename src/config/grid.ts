@@ -8,12 +8,13 @@ import {ACTIVATIONS} from '../spec/names.js';
 import {parseNorm} from '../norms/catalog.js';
 import type {NormSpec} from '../spec/experiment.js';
 import {nearest, unknownName} from '../suggest.js';
+import {DIRECT_GRID_KEYS} from '../spec/names.js';
 import {datasetSchema, experimentSchema, modelSchema, trainSchema} from './schema.js';
 import type {ConfigSources, KeyPath} from './sources.js';
 import {describeIssue, describeIssues, isPlainObject} from './issues.js';
 
 export const SECTIONS = ['dataset', 'model', 'train'] as const;
-export const DIRECT_KEYS = ['norm', 'activation', 'seed'] as const;
+
 /** Sections a grid may vary whole: each entry replaces the section (e.g. two data sets in one grid). */
 export const WHOLE_SECTIONS = ['dataset', 'model'] as const;
 
@@ -36,7 +37,7 @@ export function gridableKeys(datasetName: unknown, modelKind: unknown): string[]
     model: model ? Object.keys(model.shape).filter((k) => k !== 'kind') : [],
     train: Object.keys(trainSchema.shape),
   };
-  return [...DIRECT_KEYS, ...WHOLE_SECTIONS, ...SECTIONS.flatMap((section) => shapes[section].map((k) => `${section}.${k}`))];
+  return [...DIRECT_GRID_KEYS, ...WHOLE_SECTIONS, ...SECTIONS.flatMap((section) => shapes[section].map((k) => `${section}.${k}`))];
 }
 
 /** The schema of one gridable key, e.g. `train.lr` → trainSchema.shape.lr. */

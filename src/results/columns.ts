@@ -1,90 +1,141 @@
-// The columns of curves.csv and summary.csv (contract: the first ones are fixed, in order).
+// One table of the results files' columns (contract: the first ones are fixed, in order). Each
+// column says its name, its role and how a finished run gives its text; writing (store.ts),
+// reading (read.ts), verifying (verify.ts) and the printed tables take names and roles from here,
+// so a column cannot be added to the header and forgotten in the rows, or shift the ones after it.
+//
+// Roles: `run` names the run (run_id, norm, activation, seed), `factor` is one of the grid's
+// other factors, `key` names a row within a run (step, t, probe, layer), `outcome` says how a run
+// ended (status, message: compared as text), `measure` is a number a rerun must reproduce, and
+// `timing` may differ between identical runs (never compared).
 
+import {DIRECT_GRID_KEYS, type EvalMode} from '../spec/names.js';
 import type {RunSpec} from '../spec/experiment.js';
-import type {EvalMode} from '../spec/names.js';
-import type {RunMetrics} from '../spec/records.js';
-import type {CurvePoint, EvalResult, GradientFlowPoint} from '../spec/records.js';
-import type {RunRecord} from '../spec/records.js';
+import type {CurvePoint, GradientFlowPoint, ProbeValue, RunRecord} from '../spec/records.js';
 import {fmtFixed, fmtFraction, fmtValue} from './format.js';
 
+export type ColumnRole = 'run' | 'factor' | 'key' | 'outcome' | 'measure' | 'timing';
 
-/** Columns whose values may differ between identical runs. */
-export const TIMING_COLUMNS = ['wall_ms', 'steps_per_s', 'wall_s'] as const;
-export const isTimingColumn = (name: string): boolean =>
-  (TIMING_COLUMNS as readonly string[]).includes(name) || /^time_to_.*_s$/.test(name);
-
-function identity(spec: RunSpec, factorKeys: string[]): string[] {
-  return [spec.run_id, spec.norm_label, spec.activation, String(spec.seed), ...factorKeys.map((k) => spec.factors[k] ?? '')];
+export interface Column<R> {
+  name: string;
+  role: ColumnRole;
+  /** The cell's text for one row's source. */
+  text(row: R): string;
 }
 
-export function curveColumns(factorKeys: string[]): string[] {
-  return ['run_id', 'norm', 'activation', 'seed', ...factorKeys,
-    'step', 'epoch', 'train_loss', 'train_accuracy', 'test_loss', 'test_accuracy', 'wall_ms'];
+/** The results format: the version of this table's layout, written to and checked in every manifest. Bump it with any change here. */
+export const RESULTS_FORMAT = 2;
+
+/** The columns that head every CSV, naming the run. */
+export const RUN_COLUMNS = ['run_id', 'norm', 'activation', 'seed'] as const;
+
+/** The grid's factors that get a column of their own (norm, activation and seed have theirs). */
+export function factorKeysOf(config: {grid?: Record<string, unknown>}): string[] {
+  return Object.keys(config.grid ?? {}).filter((k) => !(DIRECT_GRID_KEYS as readonly string[]).includes(k));
 }
 
-export function curveRows(record: RunRecord, factorKeys: string[]): string[][] {
-  const id = identity(record.spec, factorKeys);
-  return record.points.map((p) => [
-    ...id,
-    String(p.step),
-    fmtFixed(p.epoch, 4),
-    fmtValue(p.train_loss),
-    fmtFraction(p.train_accuracy),
-    fmtValue(p.test_loss),
-    fmtFraction(p.test_accuracy),
-    String(Math.round(p.wall_ms)),
-  ]);
-}
-
-export function summaryColumns(factorKeys: string[], targetKeys: string[], evalModes: readonly EvalMode[] = []): string[] {
-  return ['run_id', 'norm', 'activation', 'seed', ...factorKeys,
-    'status', 'steps', 'final_test_loss', 'final_test_accuracy', 'best_test_accuracy', 'best_step',
-    ...targetKeys.map((k) => `steps_to_${k}`), ...targetKeys.map((k) => `time_to_${k}_s`),
-    ...evalModes.flatMap((mode) => [`test_loss_${mode}`, `test_accuracy_${mode}`]),
-    'train_loss_auc', 'steps_per_s', 'wall_s', 'params', 'message'];
-}
-
-export function summaryRow(record: RunRecord, factorKeys: string[], targetKeys: string[], evalModes: readonly EvalMode[] = []): string[] {
-  const m = record.metrics;
-  const hit = (key: string) => m?.targets.find((t) => t.key === key);
+/** The run's columns, then its factors': what every row of a run starts with. */
+function runColumns<R>(factorKeys: string[], spec: (row: R) => RunSpec): Array<Column<R>> {
   return [
-    ...identity(record.spec, factorKeys),
-    record.status,
-    String(record.steps),
-    fmtValue(m?.final_test_loss),
-    fmtFraction(m?.final_test_accuracy),
-    fmtFraction(m?.best_test_accuracy),
-    m ? String(m.best_step) : '',
-    ...targetKeys.map((k) => (hit(k)?.step === undefined ? '' : String(hit(k)!.step))),
-    ...targetKeys.map((k) => fmtFixed(hit(k)?.seconds, 3)),
-    ...evalModes.flatMap((mode) => {
-      const r = record.evalModes?.[mode];
-      return [r ? fmtValue(r.loss) : '', fmtFraction(r?.accuracy)];
-    }),
-    fmtValue(m?.train_loss_auc),
-    fmtFixed(m?.steps_per_s, 2),
-    fmtFixed(m?.wall_s, 3),
-    record.params === undefined ? '' : String(record.params),
-    record.message ?? '',
+    {name: 'run_id', role: 'run', text: (r) => spec(r).run_id},
+    {name: 'norm', role: 'run', text: (r) => spec(r).norm_label},
+    {name: 'activation', role: 'run', text: (r) => spec(r).activation},
+    {name: 'seed', role: 'run', text: (r) => String(spec(r).seed)},
+    ...factorKeys.map((key): Column<R> => ({name: key, role: 'factor', text: (r) => spec(r).factors[key] ?? ''})),
+  ];
+}
+
+/** `time_to_<target>_s`: seconds to a target, a timing column. */
+const timeTo = (key: string) => `time_to_${key}_s`;
+const TIME_TO = /^time_to_.+_s$/;
+
+/** curves.csv: one row per run and evaluation point. */
+export function curveTable(factorKeys: string[]): Array<Column<{spec: RunSpec; point: CurvePoint}>> {
+  return [
+    ...runColumns(factorKeys, (r: {spec: RunSpec}) => r.spec),
+    {name: 'step', role: 'key', text: ({point}) => String(point.step)},
+    {name: 'epoch', role: 'measure', text: ({point}) => fmtFixed(point.epoch, 4)},
+    {name: 'train_loss', role: 'measure', text: ({point}) => fmtValue(point.train_loss)},
+    {name: 'train_accuracy', role: 'measure', text: ({point}) => fmtFraction(point.train_accuracy)},
+    {name: 'test_loss', role: 'measure', text: ({point}) => fmtValue(point.test_loss)},
+    {name: 'test_accuracy', role: 'measure', text: ({point}) => fmtFraction(point.test_accuracy)},
+    {name: 'wall_ms', role: 'timing', text: ({point}) => String(Math.round(point.wall_ms))},
+  ];
+}
+
+/** summary.csv: one row per run. */
+export function summaryTable(factorKeys: string[], targetKeys: string[], evalModes: readonly EvalMode[] = []): Array<Column<RunRecord>> {
+  const hit = (r: RunRecord, key: string) => r.metrics?.targets.find((t) => t.key === key);
+  return [
+    ...runColumns(factorKeys, (r: RunRecord) => r.spec),
+    {name: 'status', role: 'outcome', text: (r) => r.status},
+    {name: 'steps', role: 'measure', text: (r) => String(r.steps)},
+    {name: 'final_test_loss', role: 'measure', text: (r) => fmtValue(r.metrics?.final_test_loss)},
+    {name: 'final_test_accuracy', role: 'measure', text: (r) => fmtFraction(r.metrics?.final_test_accuracy)},
+    {name: 'best_test_accuracy', role: 'measure', text: (r) => fmtFraction(r.metrics?.best_test_accuracy)},
+    {name: 'best_step', role: 'measure', text: (r) => (r.metrics ? String(r.metrics.best_step) : '')},
+    ...targetKeys.map((k): Column<RunRecord> => ({name: `steps_to_${k}`, role: 'measure', text: (r) => (hit(r, k)?.step === undefined ? '' : String(hit(r, k)!.step))})),
+    ...targetKeys.map((k): Column<RunRecord> => ({name: timeTo(k), role: 'timing', text: (r) => fmtFixed(hit(r, k)?.seconds, 3)})),
+    ...evalModes.flatMap((mode): Array<Column<RunRecord>> => [
+      {name: `test_loss_${mode}`, role: 'measure', text: (r) => (r.evalModes?.[mode] ? fmtValue(r.evalModes[mode]!.loss) : '')},
+      {name: `test_accuracy_${mode}`, role: 'measure', text: (r) => fmtFraction(r.evalModes?.[mode]?.accuracy)},
+    ]),
+    {name: 'train_loss_auc', role: 'measure', text: (r) => fmtValue(r.metrics?.train_loss_auc)},
+    {name: 'steps_per_s', role: 'timing', text: (r) => fmtFixed(r.metrics?.steps_per_s, 2)},
+    {name: 'wall_s', role: 'timing', text: (r) => fmtFixed(r.metrics?.wall_s, 3)},
+    {name: 'params', role: 'measure', text: (r) => (r.params === undefined ? '' : String(r.params))},
+    {name: 'message', role: 'outcome', text: (r) => r.message ?? ''},
   ];
 }
 
 /** gradient_flow.csv: one row per run, evaluation point and time step. */
-export function gradientFlowColumns(factorKeys: string[]): string[] {
-  return ['run_id', 'norm', 'activation', 'seed', ...factorKeys, 'step', 't', 'grad_norm'];
-}
-
-export function gradientFlowRows(record: RunRecord, factorKeys: string[]): string[][] {
-  const id = identity(record.spec, factorKeys);
-  return (record.gradientFlow ?? []).flatMap((point) => point.grad_norms.map((g, t) => [...id, String(point.step), String(t), fmtValue(g)]));
+export function gradientFlowTable(factorKeys: string[]): Array<Column<{spec: RunSpec; point: GradientFlowPoint; t: number}>> {
+  return [
+    ...runColumns(factorKeys, (r: {spec: RunSpec}) => r.spec),
+    {name: 'step', role: 'key', text: ({point}) => String(point.step)},
+    {name: 't', role: 'key', text: ({t}) => String(t)},
+    {name: 'grad_norm', role: 'measure', text: ({point, t}) => fmtValue(point.grad_norms[t])},
+  ];
 }
 
 /** diagnostics.csv, long form: a new probe needs no new column. */
-export function diagnosticsColumns(factorKeys: string[]): string[] {
-  return ['run_id', 'norm', 'activation', 'seed', ...factorKeys, 'step', 'probe', 'layer', 'value'];
+export function diagnosticsTable(factorKeys: string[]): Array<Column<{spec: RunSpec; value: ProbeValue & {step: number}}>> {
+  return [
+    ...runColumns(factorKeys, (r: {spec: RunSpec}) => r.spec),
+    {name: 'step', role: 'key', text: ({value}) => String(value.step)},
+    {name: 'probe', role: 'key', text: ({value}) => value.probe},
+    {name: 'layer', role: 'key', text: ({value}) => value.layer},
+    {name: 'value', role: 'measure', text: ({value}) => fmtValue(value.value)},
+  ];
 }
 
-export function diagnosticsRows(record: RunRecord, factorKeys: string[]): string[][] {
-  const id = identity(record.spec, factorKeys);
-  return (record.diagnostics ?? []).map((d) => [...id, String(d.step), d.probe, d.layer, fmtValue(d.value)]);
+/** A table's header line. */
+export const namesOf = <R>(table: Array<Column<R>>): string[] => table.map((c) => c.name);
+
+/** A table's rows for the given sources, one row each. */
+export const rowsOf = <R>(table: Array<Column<R>>, sources: R[]): string[][] => sources.map((s) => table.map((c) => c.text(s)));
+
+/** The rows a finished run adds to each CSV. */
+export const curveRows = (record: RunRecord, factorKeys: string[]): string[][] =>
+  rowsOf(curveTable(factorKeys), record.points.map((point) => ({spec: record.spec, point})));
+export const gradientFlowRows = (record: RunRecord, factorKeys: string[]): string[][] =>
+  rowsOf(gradientFlowTable(factorKeys), (record.gradientFlow ?? []).flatMap((point) => point.grad_norms.map((_, t) => ({spec: record.spec, point, t}))));
+export const diagnosticsRows = (record: RunRecord, factorKeys: string[]): string[][] =>
+  rowsOf(diagnosticsTable(factorKeys), (record.diagnostics ?? []).map((value) => ({spec: record.spec, value})));
+
+/** Names of the fixed columns after the run's and factors' (what a reader checks a file by). */
+export const CURVE_MEASURES = namesOf(curveTable([])).slice(RUN_COLUMNS.length);
+
+/** Roles by column name, over every table (templated names matched by their pattern). */
+const ROLES = new Map<string, ColumnRole>(
+  [...curveTable([]), ...summaryTable([], [], []), ...gradientFlowTable([]), ...diagnosticsTable([])].map((c) => [c.name, c.role]),
+);
+
+/** The role of a column of any results CSV; a grid factor's name is a factor. */
+export function columnRole(name: string, factorKeys: readonly string[] = []): ColumnRole {
+  if (factorKeys.includes(name)) return 'factor';
+  if (TIME_TO.test(name)) return 'timing';
+  return ROLES.get(name) ?? 'measure';
 }
+
+/** Columns whose values may differ between identical runs. */
+export const isTimingColumn = (name: string): boolean => columnRole(name) === 'timing';

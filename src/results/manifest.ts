@@ -12,9 +12,8 @@ import type {ExpandedExperiment, ExperimentConfig} from '../spec/experiment.js';
 import {hashOf} from '../util/canonical.js';
 import {PACKAGE_ROOT, VERSION} from '../version.js';
 import type {RunRecord, RunStatus} from '../spec/records.js';
+import {RESULTS_FORMAT} from './columns.js';
 
-/** The layout of a results directory. A reader refuses any other (exit 2). */
-export const RESULTS_FORMAT = 2;
 
 export type ResultsState = 'running' | 'interrupted' | 'complete';
 

@@ -6,7 +6,8 @@ import {closeSync, openSync, readSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {parse} from 'csv-parse/sync';
 import {UserError} from '../errors.js';
-import {RESULTS_FORMAT, type Manifest} from './manifest.js';
+import {CURVE_MEASURES, RESULTS_FORMAT, RUN_COLUMNS} from './columns.js';
+import type {Manifest} from './manifest.js';
 
 export const RESULT_FILES = {curves: 'curves.csv', summary: 'summary.csv', manifest: 'manifest.json', gradient_flow: 'gradient_flow.csv', diagnostics: 'diagnostics.csv'} as const;
 
@@ -31,9 +32,9 @@ export interface Results {
   diagnostics?: CsvTable;
 }
 
-const CURVE_HEAD = ['run_id', 'norm', 'activation', 'seed'];
-const CURVE_TAIL = ['step', 'epoch', 'train_loss', 'train_accuracy', 'test_loss', 'test_accuracy', 'wall_ms'];
-const SUMMARY_HEAD = ['run_id', 'norm', 'activation', 'seed'];
+const CURVE_HEAD: string[] = [...RUN_COLUMNS];
+const CURVE_TAIL = CURVE_MEASURES;
+const SUMMARY_HEAD: string[] = [...RUN_COLUMNS];
 
 const bad = (message: string, file?: string, line?: number) =>
   new UserError(message, file ? {file, line} : undefined, 'results');

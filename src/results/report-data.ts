@@ -12,12 +12,11 @@
 import {readFileSync, statSync} from 'node:fs';
 import {basename, join, resolve} from 'node:path';
 import {UserError} from '../errors.js';
+import {factorKeysOf} from './columns.js';
 import {parseNumber} from './format.js';
 import {parseCsv, rowObjects, type CsvTable, type Results} from './read.js';
 import {describe, type Stat} from './report-stats.js';
 
-/** Grid keys that are not factor columns. */
-const DIRECT = ['norm', 'activation', 'seed'];
 
 export interface Source {
   /** The experiment name, or the directory name where two sources share an experiment. */
@@ -97,10 +96,6 @@ function targetLabel(column: string): string {
   return `steps→${metric.replace('_accuracy', ' acc').replace('_loss', ' loss')} ${value}`.trimEnd();
 }
 
-export function factorKeysOf(results: Results): string[] {
-  return Object.keys(results.manifest.config.grid ?? {}).filter((k) => !DIRECT.includes(k));
-}
-
 /** One label per directory: the experiment name, unless two directories share it. */
 export function makeSources(all: Results[]): Source[] {
   const resolved = all.map((r) => resolve(r.dir));
@@ -113,7 +108,7 @@ export function makeSources(all: Results[]): Source[] {
   return all.map((results, i) => ({
     label: labels.filter((l) => l === labels[i]).length > 1 ? results.dir : labels[i]!,
     results,
-    factorKeys: factorKeysOf(results),
+    factorKeys: factorKeysOf(results.manifest.config),
   }));
 }
 

@@ -23,7 +23,7 @@ import {stringify} from 'csv-stringify/sync';
 import type {ExpandedExperiment} from '../spec/experiment.js';
 import {UserError} from '../errors.js';
 import {stableStringify} from '../util/canonical.js';
-import {curveColumns, curveRows, diagnosticsColumns, diagnosticsRows, gradientFlowColumns, gradientFlowRows, summaryColumns, summaryRow} from './columns.js';
+import {curveRows, curveTable, diagnosticsRows, diagnosticsTable, gradientFlowRows, gradientFlowTable, namesOf, rowsOf, summaryTable} from './columns.js';
 import type {RunRecord} from '../spec/records.js';
 import {toCsv, writeAtomic} from './files.js';
 import {manifestRun, type Manifest, type ResultsState} from './manifest.js';
@@ -118,15 +118,16 @@ function tablesOf(expanded: ExpandedExperiment): Table[] {
   const {factorKeys} = expanded;
   const targetKeys = targetList(expanded.config.targets).map((t) => t.key);
   const evalModes = EVAL_MODES.filter((mode) => expanded.runs.some((r) => r.eval_modes.includes(mode)));
+  const summary = summaryTable(factorKeys, targetKeys, evalModes);
   const tables: Table[] = [
-    {name: 'curves', columns: curveColumns(factorKeys), rows: (r) => curveRows(r, factorKeys)},
-    {name: 'summary', columns: summaryColumns(factorKeys, targetKeys, evalModes), rows: (r) => [summaryRow(r, factorKeys, targetKeys, evalModes)]},
+    {name: 'curves', columns: namesOf(curveTable(factorKeys)), rows: (r) => curveRows(r, factorKeys)},
+    {name: 'summary', columns: namesOf(summary), rows: (r) => rowsOf(summary, [r])},
   ];
   if (expanded.runs.some((r) => r.probes.includes('gradient_flow'))) {
-    tables.push({name: 'gradient_flow', columns: gradientFlowColumns(factorKeys), rows: (r) => gradientFlowRows(r, factorKeys)});
+    tables.push({name: 'gradient_flow', columns: namesOf(gradientFlowTable(factorKeys)), rows: (r) => gradientFlowRows(r, factorKeys)});
   }
   if (expanded.runs.some((r) => r.probes.some((p) => p !== 'gradient_flow'))) {
-    tables.push({name: 'diagnostics', columns: diagnosticsColumns(factorKeys), rows: (r) => diagnosticsRows(r, factorKeys)});
+    tables.push({name: 'diagnostics', columns: namesOf(diagnosticsTable(factorKeys)), rows: (r) => diagnosticsRows(r, factorKeys)});
   }
   return tables;
 }

@@ -6,6 +6,7 @@ import type {Results} from './read.js';
 import {rowObjects} from './read.js';
 import {fmtFixed, fmtValue, parseNumber} from './format.js';
 import {targetList} from '../spec/targets.js';
+import {factorKeysOf} from './columns.js';
 
 type Row = Record<string, string>;
 
@@ -26,7 +27,7 @@ const orDash = (text: string) => (text === '' ? '—' : text);
 
 export function summaryTable(results: Results): string {
   const {config} = results.manifest;
-  const factorKeys = Object.keys(config.grid).filter((k) => !['norm', 'activation', 'seed'].includes(k));
+  const factorKeys = factorKeysOf(config);
   const rows = rowObjects(results.summary);
   const tlist = targetList(config.targets);
   const seeds = new Set(rows.map((r) => r.seed));

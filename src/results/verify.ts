@@ -12,7 +12,7 @@ import {resolve} from 'node:path';
 import type {VerifySpec} from '../spec/experiment.js';
 import {UserError} from '../errors.js';
 import {nearest} from '../suggest.js';
-import {isTimingColumn} from './columns.js';
+import {columnRole, factorKeysOf} from './columns.js';
 import {parseNumber} from './format.js';
 import {diffKeys} from './store.js';
 import type {CsvTable, Results} from './read.js';
@@ -20,8 +20,6 @@ import type {CsvTable, Results} from './read.js';
 export const DEFAULT_RTOL = 1e-4;
 export const DEFAULT_ATOL = 1e-6;
 
-/** Columns that name a run or a point rather than measure it. */
-const IDENTITY = new Set(['run_id', 'norm', 'activation', 'seed', 'step', 'status', 'message']);
 
 export interface VerifyOptions {
   rtol?: number;
@@ -73,7 +71,7 @@ const label = (row: Record<string, string>, factorKeys: string[]) =>
 
 /** The measured columns of a table: not identity, not grid factors, not timing. */
 function metricColumns(columns: string[], factorKeys: string[]): string[] {
-  return columns.filter((c) => !IDENTITY.has(c) && !factorKeys.includes(c) && !isTimingColumn(c));
+  return columns.filter((c) => columnRole(c, factorKeys) === 'measure');
 }
 
 export function verifyResults(now: Results, ref: Results, options: VerifyOptions = {}): VerifyReport {
@@ -83,7 +81,7 @@ export function verifyResults(now: Results, ref: Results, options: VerifyOptions
   const m = now.manifest;
   const r = ref.manifest;
   const spec = m.config.verify ?? {metrics: {}};
-  const factorKeys = Object.keys(m.config.grid).filter((k) => !['norm', 'activation', 'seed'].includes(k));
+  const factorKeys = factorKeysOf(m.config);
   const summaryMetrics = metricColumns(ref.summary.columns, factorKeys);
   const curveMetrics = metricColumns(ref.curves.columns, factorKeys);
   for (const metric of options.metrics ?? []) {

@@ -42,6 +42,9 @@ export const MODEL_CONTEXT: Record<ModelKind, LayerContext> = {mlp: 'dense', lst
 export const NORMS = ['none', 'batch', 'layer', 'weight', 'group', 'rms', 'renorm', 'mean-only', 'centered-stopgrad', 'bn-rnn'] as const;
 export type NormName = (typeof NORMS)[number];
 
+/** Grid keys with columns of their own in every results file; any other grid key is a factor column. */
+export const DIRECT_GRID_KEYS = ['norm', 'activation', 'seed'] as const;
+
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
