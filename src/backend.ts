@@ -12,7 +12,7 @@
 import * as tf from './tf.js';
 import {UserError} from './errors.js';
 import {unknownName} from './suggest.js';
-import {BACKEND_CHOICES, BACKENDS, type BackendChoice, type BackendName} from './spec/names.js';
+import {BACKEND_CHOICES, BACKENDS, type BackendName} from './spec/names.js';
 
 
 export interface BackendProbe {

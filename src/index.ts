@@ -39,7 +39,8 @@ export {makeSynthetic, type SyntheticOptions} from './data/synthetic.js';
 export {loadFashionMnist, loadFashionMnistFrom, loadFashionMnistMini, fashionMnistSearchPath, FASHION_MNIST_CLASSES} from './data/fashion-mnist.js';
 export {parseIdx, readIdx, writeIdx, encodeIdx, type IdxArray} from './data/idx.js';
 export {Batcher, gatherBatch} from './data/batcher.js';
-export {fetchFiles, fetchDataset, FASHION_MNIST_DOWNLOADS, DownloadError, type RemoteFile} from './data/fetch.js';
+export {fetchFiles, fetchDataset, DownloadError} from './data/fetch.js';
+export {FASHION_MNIST_DOWNLOADS, type RemoteFile} from './data/downloads.js';
 export type {Dataset, Split} from './data/types.js';
 
 // Training.

@@ -3,14 +3,12 @@ import {Args} from '@oclif/core';
 import {BaseCommand} from '../cli.js';
 import {BUNDLED_DIR, bundledExperiments} from '../config/find.js';
 import {loadExperiment} from '../config/load.js';
-import {DATASETS} from '../spec/names.js';
+import {ACTIVATIONS, DATASETS, NORMS} from '../spec/names.js';
 import {findFashionMnist} from '../data/fashion-mnist.js';
 import {DATASET_INFO} from '../data/registry.js';
 import {UserError} from '../errors.js';
 import {MODEL_CATALOG} from '../models/catalog.js';
-import {ACTIVATIONS} from '../spec/names.js';
 import {NORM_CATALOG, normModels} from '../norms/catalog.js';
-import {NORMS} from '../spec/names.js';
 import {unknownName} from '../suggest.js';
 
 const TOPICS = ['norms', 'activations', 'datasets', 'models', 'experiments'] as const;

@@ -2,18 +2,13 @@
 // hash of its canonical form (same cell → same id, whatever the file or the order of keys).
 
 import {throwIfAny, UserError, type SourceLocation} from '../errors.js';
-import type {ActivationName} from '../spec/names.js';
-import {normLabel} from '../norms/catalog.js';
-import type {NormSpec} from '../spec/experiment.js';
+import {normLabel, normMisfit} from '../norms/catalog.js';
+import type {ExpandedExperiment, ExperimentConfig, NormSpec, RunSpec} from '../spec/experiment.js';
 import {hashOf} from '../util/canonical.js';
 import {resolveNormEntry, WHOLE_SECTIONS} from './grid.js';
-import {DIRECT_GRID_KEYS} from '../spec/names.js';
+import {ACTIVATION_PROBES, DIRECT_GRID_KEYS, RECURRENT_MODELS, SEQUENCE_DATASETS} from '../spec/names.js';
 import {describeIssue, isPlainObject} from './issues.js';
-import {normMisfit} from '../norms/catalog.js';
-import {ACTIVATION_PROBES} from '../spec/names.js';
 import {experimentSchema} from './schema.js';
-import {RECURRENT_MODELS, SEQUENCE_DATASETS, type EvalMode, type ProbeName} from '../spec/names.js';
-import type {ExpandedExperiment, ExperimentConfig, RunSpec} from '../spec/experiment.js';
 import {ConfigSources, type KeyPath} from './sources.js';
 
 /** A checked config and where each of its values came from: what expansion needs. */

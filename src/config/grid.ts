@@ -4,11 +4,10 @@
 
 import type {z} from 'zod';
 import {UserError} from '../errors.js';
-import {ACTIVATIONS} from '../spec/names.js';
+import {ACTIVATIONS, DIRECT_GRID_KEYS} from '../spec/names.js';
 import {parseNorm} from '../norms/catalog.js';
 import type {NormSpec} from '../spec/experiment.js';
 import {nearest, unknownName} from '../suggest.js';
-import {DIRECT_GRID_KEYS} from '../spec/names.js';
 import {datasetSchema, experimentSchema, modelSchema, trainSchema} from './schema.js';
 import type {ConfigSources, KeyPath} from './sources.js';
 import {describeIssue, describeIssues, isPlainObject} from './issues.js';

@@ -11,10 +11,9 @@ import {ACTIVATION_FNS} from '../nn/activations.js';
 import {dense} from '../nn/dense.js';
 import {drawKernel} from '../nn/init.js';
 import {createNorm} from '../norms/registry.js';
-import type {NormSpec} from '../spec/experiment.js';
+import type {ModelSpec, NormSpec} from '../spec/experiment.js';
 import type {ForwardContext, Norm} from '../norms/types.js';
 import {Rng} from '../rng.js';
-import type {ModelSpec} from '../spec/experiment.js';
 import type {BuildOptions, Model} from './types.js';
 
 interface Layer {

@@ -1,6 +1,5 @@
-import type {ModelSpec} from '../spec/experiment.js';
+import type {ModelSpec, NormSpec} from '../spec/experiment.js';
 import type {ActivationName} from '../spec/names.js';
-import type {NormSpec} from '../spec/experiment.js';
 import type {ForwardContext} from '../norms/types.js';
 import type * as tf from '../tf.js';
 

@@ -2,7 +2,6 @@
 
 import type * as tf from '../tf.js';
 import type {Norm} from './types.js';
-import type {NoneOptions} from './catalog.js';
 
 
 export class NoNorm implements Norm {

@@ -11,7 +11,7 @@
 
 import {parse, View, logger, Error as VegaError} from 'vega';
 import {compile, type TopLevelSpec} from 'vega-lite';
-import type {DivergedMark, SeriesPoint} from './report-data.js';
+import type {DivergedMark, SeriesPoint} from './report-series.js';
 
 /** Colours by norm family (Tableau 10, colour-blind aware); `none`, the baseline, is grey. */
 export const NORM_COLOURS: Readonly<Record<string, string>> = {

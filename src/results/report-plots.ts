@@ -9,7 +9,8 @@ import {UserError} from '../errors.js';
 import {nearest} from '../suggest.js';
 import type {LinePlot} from './plots.js';
 import {parseNumber} from './format.js';
-import {aggregate, curveValues, divergedMarks, readOptional, type RunIndex, type RunValue, type SeriesPoint, type Source} from './report-data.js';
+import {type RunIndex, type Source} from './report-data.js';
+import {aggregate, curveValues, divergedMarks, readOptional, type RunValue, type SeriesPoint} from './report-series.js';
 
 const MEAN_BAND = 'line: mean over seeds · band: min–max over seeds';
 const CAPTION_BAND = 'line = mean over the seeds that finished ok, band = min–max over them';

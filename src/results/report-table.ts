@@ -4,7 +4,7 @@
 // with four significant digits, steps whole; '—' where there is no value.
 
 import {fmtValue} from './format.js';
-import type {ConditionSummary, Metric, MetricStat} from './report-data.js';
+import type {ConditionSummary, Metric, MetricStat} from './report-summary.js';
 
 export interface TableColumns {
   /** Show the source column (several results directories). */

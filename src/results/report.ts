@@ -15,7 +15,8 @@ import {prepareOutDir} from './outdir.js';
 import {writeAtomic} from './files.js';
 import {lineSpec, normColours, renderSvg, type LinePlot, type PlotContext} from './plots.js';
 import {readResults} from './read.js';
-import {allFactorKeys, makeConditions, makeSources, metricsOf, summarise, type ConditionSummary, type Metric, type Source} from './report-data.js';
+import {allFactorKeys, makeConditions, makeSources, type Source} from './report-data.js';
+import {metricsOf, summarise, type ConditionSummary, type Metric} from './report-summary.js';
 import {curvePlots, diagnosticPlots, gradientFlowPlots} from './report-plots.js';
 import {CI_NOTE, ciGrid, markdownTable, MEAN_NOTE, meanGrid, shownMetrics, textTable, type TableColumns} from './report-table.js';
 

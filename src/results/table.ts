@@ -2,8 +2,7 @@
 // crosses norms with activations — a matrix of final test accuracy (mean over seeds). Numbers
 // follow the files' formats (src/results/format.ts) at the precision a table needs.
 
-import type {Results} from './read.js';
-import {rowObjects} from './read.js';
+import {type Results, rowObjects} from './read.js';
 import {fmtFixed, fmtValue, parseNumber} from './format.js';
 import {targetList} from '../spec/targets.js';
 import {factorKeysOf} from './columns.js';

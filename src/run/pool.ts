@@ -9,8 +9,7 @@
 
 import {fork, type ChildProcess} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
-import type {RunSpec} from '../spec/experiment.js';
-import type {Targets} from '../spec/experiment.js';
+import type {RunSpec, Targets} from '../spec/experiment.js';
 import {modelUnits} from '../models/catalog.js';
 import {normRelativeCost} from '../norms/catalog.js';
 import type {RunRecord} from '../spec/records.js';

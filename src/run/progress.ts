@@ -13,9 +13,8 @@
 import cliProgress from 'cli-progress';
 import {cellLabel} from '../config/expand.js';
 import type {RunSpec} from '../spec/experiment.js';
-import type {RunRecord} from '../spec/records.js';
+import type {CurvePoint, RunRecord} from '../spec/records.js';
 import {fmtValue} from '../results/format.js';
-import type {CurvePoint} from '../spec/records.js';
 import type {ExperimentHooks, GridStart} from './hooks.js';
 
 export interface ProgressOptions {

@@ -5,8 +5,7 @@
 // cannot be stacked (another model or norm, another optimizer, clipping, regression, or a
 // backend whose stacked arithmetic is not bitwise) stay single runs.
 
-import type {RunSpec} from '../spec/experiment.js';
-import type {Targets} from '../spec/experiment.js';
+import type {RunSpec, Targets} from '../spec/experiment.js';
 import {loadDataset} from '../data/registry.js';
 import {Interrupted} from '../errors.js';
 import {buildModel} from '../models/registry.js';

@@ -11,8 +11,6 @@
 
 import {useBackend} from '../backend.js';
 import {Interrupted} from '../errors.js';
-import type {RunRecord} from '../spec/records.js';
-import type {CurvePoint} from '../spec/records.js';
 import type {FromWorker, ToWorker, WorkerOptions} from './hooks.js';
 import {runUnit} from './units.js';
 

@@ -3,7 +3,7 @@
 // Every layer reads these; none of them needs the schema library to do so.
 
 import type {
-  ActivationName, EvalMode, InitializerName, ModelKind, NormName, OptimizerName, ProbeName, RecurrentInitializerName,
+  ActivationName, EvalMode, InitializerName, NormName, OptimizerName, ProbeName, RecurrentInitializerName,
 } from './names.js';
 
 interface Limits {

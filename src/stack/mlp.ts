@@ -16,9 +16,8 @@
 import * as tf from '../tf.js';
 import type {ModelSpec} from '../spec/experiment.js';
 import {ACTIVATION_FNS} from '../nn/activations.js';
-import {NORMS} from '../spec/names.js';
+import {type NormName, NORMS} from '../spec/names.js';
 import {stackedNorm, type StackedNorm} from '../norms/catalog.js';
-import type {NormName} from '../spec/names.js';
 import type {Mlp} from '../models/mlp.js';
 import {stackedMatMul} from './matmul.js';
 import {stackedStandardise} from './standardise.js';

@@ -18,13 +18,12 @@
 // gradient_flow (recurrent models) lives in the trainer and has its own file.
 
 import * as tf from '../tf.js';
-import {ACTIVATION_PROBES, type ProbeName} from '../spec/names.js';
+import {ACTIVATION_PROBES, type ActivationName, type ProbeName} from '../spec/names.js';
 import type {ProbeValue} from '../spec/records.js';
 import {leadingBatch} from '../data/batcher.js';
 import {targetTensor} from '../nn/loss.js';
 import type {Dataset, Task} from '../data/types.js';
 import type {Model} from '../models/types.js';
-import type {ActivationName} from '../spec/names.js';
 
 
 /** Test examples in the fixed batch of the activation probes. */

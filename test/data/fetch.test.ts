@@ -12,15 +12,9 @@ import {join} from 'node:path';
 import {Writable} from 'node:stream';
 import test, {type ExecutionContext} from 'ava';
 import {DEBIAN_DIR} from '../../src/data/fashion-mnist.js';
-import {
-  DownloadError,
-  FASHION_MNIST_DOWNLOADS,
-  fetchFiles,
-  fetchProgress,
-  type FetchHooks,
-  type FetchOptions,
-  type RemoteFile,
-} from '../../src/data/fetch.js';
+import {DownloadError, fetchFiles, type FetchHooks, type FetchOptions} from '../../src/data/fetch.js';
+import {FASHION_MNIST_DOWNLOADS, type RemoteFile} from '../../src/data/downloads.js';
+import {fetchProgress} from '../../src/data/fetch-progress.js';
 import {UserError} from '../../src/errors.js';
 import {REPO} from '../helpers.js';
 

@@ -2,7 +2,7 @@
 // networks across norms, tensors disposed, probes that never change training.
 
 import test from 'ava';
-import type {ModelSpec, TrainSpec} from '../../src/spec/experiment.js';
+import type {ModelSpec, NormSpec, TrainSpec} from '../../src/spec/experiment.js';
 import {makeAdding} from '../../src/data/sequences.js';
 import type {Dataset} from '../../src/data/types.js';
 import {buildModel} from '../../src/models/registry.js';
@@ -16,7 +16,6 @@ import {normalise} from '../../src/norms/normalise.js';
 import {StepBatchNorm} from '../../src/norms/recurrent.js';
 import {createRecurrentNorm} from '../../src/norms/registry.js';
 import {resolveNorm} from '../../src/norms/catalog.js';
-import type {NormSpec} from '../../src/spec/experiment.js';
 import * as tf from '../../src/tf.js';
 import {train} from '../../src/train/trainer.js';
 import {assertClose, maxAbsDiff, setupBackend} from '../helpers.js';

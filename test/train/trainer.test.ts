@@ -1,10 +1,9 @@
 import test from 'ava';
 import type {ModelSpec, TrainSpec} from '../../src/spec/experiment.js';
-import type {OptimizerName} from '../../src/spec/names.js';
+import {type NormName, NORMS, type OptimizerName} from '../../src/spec/names.js';
 import {makeSynthetic} from '../../src/data/synthetic.js';
 import {Mlp} from '../../src/models/mlp.js';
 import {normModels, resolveNorm} from '../../src/norms/catalog.js';
-import {NORMS, type NormName} from '../../src/spec/names.js';
 import * as tf from '../../src/tf.js';
 import {runMetrics} from '../../src/train/metrics.js';
 import {train} from '../../src/train/trainer.js';

@@ -1,6 +1,8 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../cli.js';
-import {DOWNLOAD_SOURCES, DOWNLOADS, fetchDataset, fetchProgress, formatBytes, type DownloadName} from '../../data/fetch.js';
+import {fetchDataset} from '../../data/fetch.js';
+import {DOWNLOAD_SOURCES, DOWNLOADS, type DownloadName} from '../../data/downloads.js';
+import {fetchProgress, formatBytes} from '../../data/fetch-progress.js';
 import {UserError} from '../../errors.js';
 import {unknownName} from '../../suggest.js';
 
