@@ -5,7 +5,9 @@
 // (Ctrl-C, SIGTERM) says what was kept and how to continue, and exits 130 / 143.
 
 import {Command, Errors, Flags} from '@oclif/core';
-import {Interrupted, OperationalError, UserError, type ErrorJson} from './errors.js';
+import type {LoadedExperiment} from './config/load.js';
+import {Interrupted, OperationalError, throwIfAny, UserError, type ErrorJson} from './errors.js';
+import {gridClaimProblems} from './results/check.js';
 import {commandLine, GridInterrupted} from './run/signals.js';
 import {BACKEND_CHOICES} from './spec/names.js';
 
@@ -22,6 +24,14 @@ export const backendFlag = Flags.string({
   options: [...BACKEND_CHOICES],
   default: 'auto',
 });
+
+/**
+ * A loaded experiment's claims checked against its grid (the metrics and values they name must be
+ * ones the runs will have), before anything trains or is written.
+ */
+export function checkGridClaims(loaded: LoadedExperiment): void {
+  throwIfAny(gridClaimProblems(loaded.expanded, (path) => loaded.sources.locate(path)), loaded.sources.layers.map((l) => l.file));
+}
 
 /** The JSON printed on stdout for errors under --json. */
 export interface ErrorReport {

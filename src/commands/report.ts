@@ -9,6 +9,9 @@ export default class Report extends BaseCommand {
     'steps to each target, with the counts of diverged and failed runs. Plots: test accuracy (test loss for a ' +
     'regression task) and training loss vs step, one line per condition (mean over seeds, min–max band); and, when ' +
     'the directory has them, diagnostics.csv (one plot per probe) and gradient_flow.csv (‖∂L/∂h_t‖ vs t).\n\n' +
+    'With a baseline (--baseline norm=none, or the experiment’s report.baseline): every other condition paired with it ' +
+    'seed by seed — the mean difference, its 95 % CI and how many seeds agree in sign. When the experiment declares ' +
+    'claims, the report includes `normbench check`’s verdicts.\n\n' +
     'Reads results files only, so it takes merged shards and results from other machines. Several directories are ' +
     'compared in one report (their conditions kept apart, told apart by dash); they need --out.\n\n' +
     'Exit codes: 0 done · 2 bad input (not a results directory, a corrupt file, several directories without --out).';
@@ -30,13 +33,21 @@ export default class Report extends BaseCommand {
       multiple: true,
       helpValue: 'NAME',
     }),
+    baseline: Flags.string({
+      char: 'b',
+      summary: 'Pair every condition with this one, seed by seed: mean paired difference, 95 % CI and the seeds that agree in sign (repeatable for several factors; default the experiment’s report.baseline).',
+      multiple: true,
+      helpValue: 'FACTOR=VALUE',
+    }),
   };
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Report);
     // The plotting libraries (vega) load here, not when the CLI starts.
     const {makeReport, reportJson, reportText} = await import('../results/report.js');
-    const report = await makeReport(argv as string[], {out: flags.out, diagnostics: flags.diagnostic});
+    const {parseBaseline} = await import('../results/report-paired.js');
+    const baseline = flags.baseline ? parseBaseline(flags.baseline) : undefined;
+    const report = await makeReport(argv as string[], {out: flags.out, diagnostics: flags.diagnostic, baseline});
     this.log(reportText(report));
     return reportJson(report);
   }

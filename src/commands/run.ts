@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core';
-import {backendFlag, BaseCommand, sharedFlags} from '../cli.js';
+import {backendFlag, BaseCommand, checkGridClaims, sharedFlags} from '../cli.js';
 import {findExperiment} from '../config/find.js';
 import {loadExperiment} from '../config/load.js';
 import {summaryJson} from '../results/json.js';
@@ -50,6 +50,7 @@ export default class Run extends BaseCommand {
     const found = findExperiment(args.experiment);
     if (found.note) this.tell(`note: ${found.note}`);
     const loaded = loadExperiment(found.file, {set: flags.set});
+    checkGridClaims(loaded);
     // The trainer (and tfjs) load only now: every other command, and a bad experiment, start without them.
     const {runExperiment} = await import('../run/experiment.js');
     const progress = progressHooks({quiet: flags.quiet});

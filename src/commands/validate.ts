@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core';
-import {BaseCommand, sharedFlags} from '../cli.js';
+import {BaseCommand, checkGridClaims, sharedFlags} from '../cli.js';
 import {findExperiment} from '../config/find.js';
 import {loadExperiment} from '../config/load.js';
 import {RUN_COLUMNS} from '../results/columns.js';
@@ -30,6 +30,7 @@ export default class Validate extends BaseCommand {
     const found = findExperiment(args.experiment);
     if (found.note) this.tell(`note: ${found.note}`);
     const loaded = loadExperiment(found.file, {set: flags.set});
+    checkGridClaims(loaded);
     const {config, runs, factorKeys} = loaded.expanded;
     const header = ['#', ...RUN_COLUMNS, ...factorKeys];
     const rows = runs.map((r) => [String(r.index), r.run_id, r.norm_label, r.activation, String(r.seed), ...factorKeys.map((k) => r.factors[k]!)]);

@@ -3,9 +3,9 @@
 
 import {z} from 'zod';
 import {
-  ACTIVATIONS, EVAL_MODES, INITIALIZERS, OPTIMIZERS, PROBES, RECURRENT_INITIALIZERS, SYNTHETIC_DEFAULTS,
+  ACTIVATIONS, CLAIM_EXPECTATIONS, EVAL_MODES, INITIALIZERS, OPTIMIZERS, PROBES, RECURRENT_INITIALIZERS, SYNTHETIC_DEFAULTS,
 } from '../spec/names.js';
-import type {DatasetSpec, ExperimentConfig, ModelSpec, Targets, TrainSpec, VerifySpec} from '../spec/experiment.js';
+import type {Claim, DatasetSpec, ExperimentConfig, ModelSpec, Targets, TrainSpec, VerifySpec} from '../spec/experiment.js';
 import {strict} from '../util/strict.js';
 
 const positiveInt = z.number().int().positive();
@@ -192,6 +192,26 @@ export const verifySchema = strict({
   metrics: z.record(z.string(), strict(tolerance)).default({}),
 });
 
+/** A grid value in a filter: a norm label, an activation, a seed, a factor's value. */
+const runFilterSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+
+export const claimSchema = strict({
+  /** A short name, unique in the experiment (lower-case letters, digits, "-"). */
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and "-"'),
+  /** The sentence the claim stands for, as the README states it. */
+  says: z.string().min(1),
+  /** A summary column (final_test_accuracy, train_loss_auc, steps_to_<target>, test_accuracy_<mode>, …). */
+  metric: z.string().min(1),
+  /** Another summary column of the same runs, or the condition to compare with ({norm: none}): paired by seed. */
+  than: z.union([z.string().min(1), runFilterSchema]),
+  /** Only the runs with these grid values (e.g. {train.batch_size: 4}). */
+  where: runFilterSchema.optional(),
+  /** metric − than is greater than margin, less than −margin, or within ±margin. */
+  expect: z.enum(CLAIM_EXPECTATIONS),
+  /** The smallest difference that counts (in the metric's units). */
+  margin: z.number().nonnegative().default(0),
+});
+
 export const experimentSchema = strict({
   /** Also the default output directory, results/<name>. */
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" and "-", starting with a letter or digit (it names the results directory)'),
@@ -222,6 +242,10 @@ export const experimentSchema = strict({
   eval_modes: z.array(z.enum(EVAL_MODES)).min(1).refine((m) => new Set(m).size === m.length, 'list each mode once').optional(),
   /** How `normbench verify` compares a rerun of this experiment with a reference. */
   verify: verifySchema.default({metrics: {}}),
+  /** Sentences of the README as comparisons that `normbench check` decides (not part of any run's identity). */
+  claims: z.array(claimSchema).refine((cs) => new Set(cs.map((c) => c.id)).size === cs.length, 'claim ids must be unique').optional(),
+  /** How `normbench report` presents the results: `baseline`, the condition others are paired with. */
+  report: strict({baseline: runFilterSchema.optional()}).optional(),
 });
 
 // The schema validates into the plain types of src/spec/experiment.ts: what it accepts, once
@@ -235,5 +259,6 @@ const validatesIntoSpec: [
   Produces<typeof targetsSchema, Targets>,
   Produces<typeof verifySchema, VerifySpec>,
   Produces<typeof experimentSchema, ExperimentConfig>,
-] = [true, true, true, true, true, true];
+  Produces<typeof claimSchema, Claim>,
+] = [true, true, true, true, true, true, true];
 void validatesIntoSpec;

@@ -153,8 +153,13 @@ export function hostInfo(): Manifest['host'] {
   return {name: hostname(), cpu: list[0]?.model.trim() ?? 'unknown', cores: list.length};
 }
 
+/**
+ * The experiment's identity as a hash of its resolved config, without what is not training:
+ * the claims `check` decides and how `report` presents the results can change at any time.
+ */
 export function configHash(config: ExperimentConfig): string {
-  return hashOf(config);
+  const {claims: _claims, report: _report, ...training} = config;
+  return hashOf(training);
 }
 
 export function manifestRun(record: RunRecord, session: number, backend: string): ManifestRun {

@@ -4,6 +4,7 @@
 // with four significant digits, steps whole; '—' where there is no value.
 
 import {fmtValue} from './format.js';
+import {pairedCell, type PairedRow, type PairedTable} from './report-paired.js';
 import type {ConditionSummary, Metric, MetricStat} from './report-summary.js';
 
 export interface TableColumns {
@@ -64,6 +65,18 @@ export function meanGrid(columns: TableColumns, rows: ConditionSummary[]): Grid 
       ...identity(columns, r), String(r.n), String(r.diverged), String(r.failed),
       ...columns.metrics.map((m) => meanCell(m, r.metrics[m.key]!, r.n)),
     ]),
+    numeric: header.map((_, i) => i >= id.length),
+  };
+}
+
+/** Paired differences to a baseline per condition (src/results/report-paired.ts). */
+export function pairedGrid(columns: TableColumns, table: PairedTable): Grid {
+  const id = identityHeader({...columns, source: false});
+  const header = [...id, ...columns.metrics.map((m) => m.label)];
+  const cells = (r: PairedRow) => [r.condition.norm, r.condition.activation, ...columns.factorKeys.map((k) => r.condition.factors[k] || DASH)];
+  return {
+    header,
+    rows: table.rows.map((r) => [...cells(r), ...columns.metrics.map((m) => (r.metrics[m.key] ? pairedCell(m, r.metrics[m.key]!) : DASH))]),
     numeric: header.map((_, i) => i >= id.length),
   };
 }

@@ -18,13 +18,19 @@ import {readResults} from './read.js';
 import {allFactorKeys, makeConditions, makeSources, type Source} from './report-data.js';
 import {metricsOf, summarise, type ConditionSummary, type Metric} from './report-summary.js';
 import {curvePlots, diagnosticPlots, gradientFlowPlots} from './report-plots.js';
-import {CI_NOTE, ciGrid, markdownTable, MEAN_NOTE, meanGrid, shownMetrics, textTable, type TableColumns} from './report-table.js';
+import {CI_NOTE, ciGrid, markdownTable, MEAN_NOTE, meanGrid, pairedGrid, shownMetrics, textTable, type Grid, type TableColumns} from './report-table.js';
+import {pairedNote, pairedTable, type PairedTable} from './report-paired.js';
+import {checkClaims, checkJson, checkText, thanText, type CheckReport} from './check.js';
+import {fmtValue} from './format.js';
+import type {RunFilter} from '../spec/experiment.js';
 
 export interface ReportOptions {
   /** Where report.md and plots/ go; default the results directory when there is one. */
   out?: string;
   /** Diagnostics to plot (probe names, or `<name>_percentiles`); default every one present. */
   diagnostics?: string[];
+  /** Pair every condition with this one (default: the experiment's `report.baseline`, if any). */
+  baseline?: RunFilter;
 }
 
 export interface PlotEntry {
@@ -41,6 +47,10 @@ export interface Report {
   metrics: Metric[];
   columns: TableColumns;
   summaries: ConditionSummary[];
+  /** Per source with a baseline: the paired differences of every other condition to it. */
+  paired: PairedTable[];
+  /** A single source whose experiment declares claims: `check`'s verdicts. */
+  claims?: CheckReport;
   plots: PlotEntry[];
 }
 
@@ -59,6 +69,12 @@ export async function makeReport(dirs: string[], options: ReportOptions = {}): P
   const metrics = metricsOf(sources);
   const summaries = summarise(sources, conditions, metrics);
   const columns: TableColumns = {source: sources.length > 1, factorKeys: allFactorKeys(sources), metrics: shownMetrics(metrics, summaries)};
+  const paired = sources.flatMap((s) => {
+    const baseline = options.baseline ?? s.results.manifest.config.report?.baseline;
+    return baseline ? [pairedTable(s, conditions, columns.metrics, baseline)] : [];
+  });
+  const declared = sources.length === 1 ? sources[0]!.results.manifest.config.claims : undefined;
+  const claims = declared?.length ? checkClaims(sources[0]!.results, declared) : undefined;
   // 3.
   const plots = [
     ...curvePlots(sources, runs),
@@ -80,7 +96,7 @@ export async function makeReport(dirs: string[], options: ReportOptions = {}): P
     writeAtomic(join(out, PLOTS_DIR, plot.file), await renderSvg(lineSpec(plot, context)));
     entries.push(entry(plot));
   }
-  const report: Report = {out, markdown: join(out, REPORT_FILE), sources, metrics, columns, summaries, plots: entries};
+  const report: Report = {out, markdown: join(out, REPORT_FILE), sources, metrics, columns, summaries, paired, claims, plots: entries};
   writeAtomic(report.markdown, reportMarkdown(report));
   return report;
 }
@@ -147,6 +163,10 @@ export function reportMarkdown(report: Report): string {
     `${capitalise(CI_NOTE)}.`, '',
     markdownTable(ciGrid(report.columns, report.summaries)), '',
   ];
+  for (const table of report.paired) {
+    lines.push(`## Paired differences to ${table.baseline}`, '', `${capitalise(pairedNote(table))}.`, '', markdownTable(pairedGrid(report.columns, table)), '');
+  }
+  if (report.claims) lines.push('## Claims (`normbench check`)', '', markdownTable(claimsGrid(report.claims)), '');
   if (report.plots.length > 0) {
     lines.push('## Plots', '');
     report.plots.forEach((p, i) => lines.push(`### ${p.title}`, '', `![${p.title}](${p.file})`, '', `*Figure ${i + 1}.* ${p.caption}`, ''));
@@ -166,6 +186,8 @@ export function reportText(report: Report): string {
     textTable(meanGrid(report.columns, report.summaries)), '',
     CI_NOTE,
     textTable(ciGrid(report.columns, report.summaries)), '',
+    ...report.paired.flatMap((table) => [pairedNote(table), textTable(pairedGrid(report.columns, table)), '']),
+    ...(report.claims ? [checkText(report.claims), ''] : []),
     `report: ${report.markdown} · ${report.plots.length} plot${report.plots.length === 1 ? '' : 's'} in ${join(report.out, PLOTS_DIR)}`,
   ].join('\n');
 }
@@ -202,6 +224,27 @@ export function reportJson(report: Report) {
       failed: r.failed,
       metrics: Object.fromEntries(report.metrics.map((m) => [m.key, stat(r.metrics[m.key]!)])),
     })),
+    paired: report.paired.map((table) => ({
+      baseline: table.filter,
+      conditions: table.rows.map((r) => ({
+        results: r.condition.source, norm: r.condition.norm, activation: r.condition.activation, factors: r.condition.factorValues,
+        metrics: Object.fromEntries(Object.entries(r.metrics).map(([key, s]) => [key, {n: s.n, mean: s.mean ?? null, sd: s.sd ?? null, ci95: s.ci95 ?? null, agree: s.agree}])),
+      })),
+    })),
+    claims: report.claims ? (checkJson(report.claims) as {claims: unknown}).claims : null,
     plots: report.plots,
+  };
+}
+
+/** The claims as a table: verdict, what it says, the difference and its interval. */
+function claimsGrid(report: CheckReport): Grid {
+  const num = (x: number | undefined) => (x === undefined ? '—' : fmtValue(x, 4));
+  return {
+    header: ['claim', 'says', 'compares', 'mean', '95 % CI', 'seeds agree', 'verdict'],
+    rows: report.claims.map(({claim, stat, verdict}) => [
+      claim.id, claim.says, `${claim.metric} − ${thanText(claim.than)}${claim.where ? ` (${thanText(claim.where)})` : ''}, ${claim.expect} ${claim.margin}`,
+      num(stat.mean), stat.ci95 ? `[${num(stat.ci95[0])}, ${num(stat.ci95[1])}]` : '—', `${stat.agree}/${stat.n}`, `**${verdict}**`,
+    ]),
+    numeric: [false, false, false, true, true, true, false],
   };
 }

@@ -3,7 +3,7 @@
 // Every layer reads these; none of them needs the schema library to do so.
 
 import type {
-  ActivationName, EvalMode, InitializerName, NormName, OptimizerName, ProbeName, RecurrentInitializerName,
+  ActivationName, ClaimExpectation, EvalMode, InitializerName, NormName, OptimizerName, ProbeName, RecurrentInitializerName,
 } from './names.js';
 
 interface Limits {
@@ -92,6 +92,36 @@ export interface VerifySpec extends Tolerance {
   metrics: Record<string, Tolerance>;
 }
 
+/**
+ * Which runs: grid factors and the values they must have, by grid key (`norm`, `activation`,
+ * `seed`, or a factor such as `train.lr`); a value as written in the results (a norm by its
+ * label, `batch(momentum=0.99)`; numbers as numbers or text).
+ */
+export type RunFilter = Record<string, string | number | boolean>;
+
+
+/**
+ * A sentence an experiment's README states, as a comparison `normbench check` decides from the
+ * results: `metric` of the runs `where` selects, against `than` — another column of the same runs,
+ * or the same metric in the condition that `than` names (paired by seed, every other factor
+ * equal) — differs in the `expect`ed direction by more than `margin`.
+ */
+export interface Claim {
+  id: string;
+  says: string;
+  metric: string;
+  than: string | RunFilter;
+  where?: RunFilter;
+  expect: ClaimExpectation;
+  margin: number;
+}
+
+/** How `normbench report` presents the results. */
+export interface ReportSpec {
+  /** The condition every other one is compared with, paired by seed (e.g. {norm: none}). */
+  baseline?: RunFilter;
+}
+
 export interface ExperimentConfig {
   name: string;
   question: string;
@@ -107,6 +137,8 @@ export interface ExperimentConfig {
   probes?: ProbeName[];
   eval_modes?: EvalMode[];
   verify: VerifySpec;
+  claims?: Claim[];
+  report?: ReportSpec;
 }
 
 /** One grid cell: everything needed to train one network, nothing else. */

@@ -67,6 +67,10 @@ export const ACTIVATION_PROBES: readonly ProbeName[] = ['activation_percentiles'
 export const TARGET_METRICS = ['test_accuracy', 'train_accuracy', 'test_loss', 'train_loss'] as const;
 export type TargetMetric = (typeof TARGET_METRICS)[number];
 
+/** What a claim expects of metric − than: more than its margin, less than −margin, or within ±margin. */
+export const CLAIM_EXPECTATIONS = ['greater', 'less', 'equal'] as const;
+export type ClaimExpectation = (typeof CLAIM_EXPECTATIONS)[number];
+
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 export const BACKEND_CHOICES = ['auto', ...BACKENDS] as const;
