@@ -17,25 +17,12 @@
 // class). Each kind of draw has its own generator, keyed by purpose.
 
 import {Rng} from '../rng.js';
+import type {DatasetSpec} from '../spec/experiment.js';
 import {SYNTHETIC_DEFAULTS} from '../spec/names.js';
 import type {Dataset, Split} from './types.js';
 
-export interface SyntheticOptions {
-  features: number;
-  classes: number;
-  train_size: number;
-  test_size: number;
-  separation: number;
-  seed: number;
-  /** Gaussian clusters per class (default 3). */
-  clusters_per_class?: number;
-  /** How many features carry the class signal (default 10); more than `features` means all. */
-  informative?: number;
-  /** Ratio of the largest feature scale to the smallest (default 2). */
-  scale_range?: number;
-  /** Added to every feature before scaling, in units of the within-cluster noise (default 4). */
-  shift?: number;
-}
+/** The generator's options: the data set's spec without its name and limits (src/spec/experiment.ts). */
+export type SyntheticOptions = Omit<Extract<DatasetSpec, {name: 'synthetic'}>, 'name' | 'train_limit' | 'test_limit'>;
 
 const DEFAULTS = SYNTHETIC_DEFAULTS;
 

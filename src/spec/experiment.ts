@@ -22,16 +22,23 @@ export type DatasetSpec =
   | ({name: 'fashion-mnist-mini'} & Limits)
   | ({name: 'fashion-mnist'; data_dir?: string} & Limits)
   | ({
+    /** Seeded Gaussian clusters in shifted, unevenly scaled inputs (src/data/synthetic.ts). */
     name: 'synthetic';
     features: number;
     classes: number;
     train_size: number;
     test_size: number;
+    /** Distance scale between cluster centres relative to the unit noise. */
     separation: number;
+    /** Seed of the data itself (the run seed only drives init and batch order). */
     seed: number;
+    /** Gaussian clusters per class (default 3). */
     clusters_per_class?: number;
+    /** How many features carry the class signal (default 10); more than `features` means all. */
     informative?: number;
+    /** Ratio of the largest feature scale to the smallest (default 2). */
     scale_range?: number;
+    /** Added to every feature before scaling, in units of the within-cluster noise (default 4). */
     shift?: number;
   } & Limits)
   | ({name: 'fashion-mnist-mini-rows'} & Limits)
