@@ -38,6 +38,12 @@ const LAYOUT: Record<number, Record<string, string[]>> = {
       'train_loss_auc', 'steps_per_s', 'wall_s', 'params', 'message'],
     gradient_flow: ['run_id', 'norm', 'activation', 'seed', 'train.lr', 'step', 't', 'grad_norm'],
     diagnostics: ['run_id', 'norm', 'activation', 'seed', 'train.lr', 'step', 'probe', 'layer', 'value'],
+    // With a validation split (dataset.validation): columns added, none moved but wall_ms.
+    curves_validation: ['run_id', 'norm', 'activation', 'seed', 'train.lr', 'step', 'epoch', 'train_loss', 'train_accuracy', 'test_loss', 'test_accuracy', 'val_loss', 'val_accuracy', 'wall_ms'],
+    summary_validation: ['run_id', 'norm', 'activation', 'seed', 'train.lr', 'status', 'steps', 'final_test_loss', 'final_test_accuracy', 'best_test_accuracy', 'best_step',
+      'final_val_loss', 'final_val_accuracy', 'best_val_accuracy', 'best_val_step', 'test_accuracy_at_best_val', 'test_loss_at_best_val',
+      'steps_to_test_accuracy_0.6', 'time_to_test_accuracy_0.6_s', 'test_loss_ema', 'test_accuracy_ema', 'test_loss_population', 'test_accuracy_population',
+      'train_loss_auc', 'val_loss_auc', 'steps_per_s', 'wall_s', 'params', 'message'],
   },
 };
 
@@ -52,6 +58,8 @@ test('the column layout is the one pinned for RESULTS_FORMAT (change the columns
     summary: namesOf(summary),
     gradient_flow: namesOf(gradientFlowTable(factorKeys)),
     diagnostics: namesOf(diagnosticsTable(factorKeys)),
+    curves_validation: namesOf(curveTable(factorKeys, true)),
+    summary_validation: namesOf(summaryTable(factorKeys, ['test_accuracy_0.6'], ['ema', 'population'], true)),
   }, layout!);
 });
 
@@ -74,7 +82,7 @@ test('every row has a cell under every header, from the same list', (t) => {
 });
 
 test('roles: timing columns are never compared, factor and run columns name the run, the rest are measures', (t) => {
-  const all = [...LAYOUT[2]!.curves!, ...LAYOUT[2]!.summary!, ...LAYOUT[2]!.gradient_flow!, ...LAYOUT[2]!.diagnostics!];
+  const all = Object.values(LAYOUT[2]!).flat();
   t.deepEqual([...new Set(all.filter(isTimingColumn))].sort(), ['steps_per_s', 'time_to_test_accuracy_0.6_s', 'wall_ms', 'wall_s']);
   t.is(columnRole('time_to_train_loss_0.5_s'), 'timing');
   t.is(columnRole('train.lr', factorKeys), 'factor');

@@ -111,10 +111,17 @@ function cellMisfits(
       at('dataset.eval_length', ['dataset', 'eval_length'])));
   }
   if (cfg.dataset.name === 'adding') {
-    for (const metric of ['test_accuracy', 'train_accuracy'] as const) {
+    for (const metric of ['test_accuracy', 'train_accuracy', 'val_accuracy'] as const) {
       if (cfg.targets[metric]?.length) {
         errors.push(new UserError(`the adding problem is a regression task (MSE): it has no ${metric}; use a loss target (test_loss, train_loss)`,
           sources.locate(['targets', metric])));
+      }
+    }
+  }
+  if (cfg.dataset.validation === undefined) {
+    for (const metric of ['val_accuracy', 'val_loss'] as const) {
+      if (cfg.targets[metric]?.length) {
+        errors.push(new UserError(`a ${metric} target needs a validation split: set dataset.validation (a count, or a fraction such as 0.1)`, sources.locate(['targets', metric])));
       }
     }
   }

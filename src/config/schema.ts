@@ -11,10 +11,18 @@ import {strict} from '../util/strict.js';
 const positiveInt = z.number().int().positive();
 const limit = positiveInt.optional();
 
+/**
+ * Hold out a validation split from the training split: a count of examples, or a fraction of the
+ * training split (0 < v < 1). Stratified by class, drawn by the data set (never the run seed), so
+ * every run of an experiment sees the same split; train_limit applies to what remains.
+ */
+const validation = z.number().positive().refine((v) => v < 1 || Number.isInteger(v), 'a count of examples (an integer) or a fraction below 1').optional();
+
 const limits = {
   /** Use only the first N training / test examples. */
   train_limit: limit,
   test_limit: limit,
+  validation,
 };
 /** The directory holding the four IDX files: when set, the only place used (no search). */
 const dataDir = {data_dir: z.string().optional()};
@@ -30,14 +38,12 @@ export const datasetSchema = z.discriminatedUnion('name', [
     /** The stratified real subset bundled in data/ (needs nothing). */
     name: z.literal('fashion-mnist-mini'),
     /** Use only the first N training / test examples. */
-    train_limit: limit,
-    test_limit: limit,
+    ...limits,
   }),
   strict({
     /** The full Fashion-MNIST (60k/10k), found in --data-dir, $NORMBENCH_DATA, ./data or Debian's package. */
     name: z.literal('fashion-mnist'),
-    train_limit: limit,
-    test_limit: limit,
+    ...limits,
     /** The directory holding the four IDX files: when set, the only place used (no search). */
     data_dir: z.string().optional(),
   }),
@@ -72,8 +78,7 @@ export const datasetSchema = z.discriminatedUnion('name', [
      * MLP still trains under SGD at lr 0.1 (at 5 it mostly does not).
      */
     shift: z.number().default(SYNTHETIC_DEFAULTS.shift).optional(),
-    train_limit: limit,
-    test_limit: limit,
+    ...limits,
   }),
   /** The bundled subset, each image as 28 steps of 28 pixels (row-wise sequential Fashion-MNIST). */
   strict({name: z.literal('fashion-mnist-mini-rows'), ...limits}),
@@ -177,6 +182,9 @@ export const targetsSchema = strict({
   /** Reached when the metric is at most the value. */
   test_loss: targetValues(z.number().nonnegative()),
   train_loss: targetValues(z.number().nonnegative()),
+  /** On the validation split (needs dataset.validation): at least / at most the value. */
+  val_accuracy: targetValues(z.number().min(0).max(1)),
+  val_loss: targetValues(z.number().nonnegative()),
 });
 
 const tolerance = {

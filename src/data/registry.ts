@@ -7,7 +7,8 @@ import type {DatasetSpec} from '../spec/experiment.js';
 import {loadFashionMnist, loadFashionMnistMini} from './fashion-mnist.js';
 import {makeAdding, permutedOf, rowsOf} from './sequences.js';
 import {makeSynthetic} from './synthetic.js';
-import {limitSplit, type Dataset} from './types.js';
+import {limitSplit, type Dataset, type Split} from './types.js';
+import {holdOutValidation} from './validation.js';
 
 export const DATASET_INFO: Record<DatasetName, string> = {
   'fashion-mnist-mini': 'Fashion-MNIST, stratified real subset bundled in data/ (6000 train / 1000 test)',
@@ -49,14 +50,28 @@ function loadFull(spec: DatasetSpec, dataDir?: string): Dataset {
 /** Whether a data set reads from the full Fashion-MNIST files (and so from --data-dir). */
 const usesFullSet = (spec: DatasetSpec) => spec.name === 'fashion-mnist' || spec.name === 'fashion-mnist-rows' || spec.name === 'fashion-mnist-permuted';
 
-/** The dataset a run trains on, with train_limit / test_limit applied. */
+const held = new Map<string, {train: Split; validation: Split}>();
+
+/**
+ * The dataset a run trains on: the validation split held out first (src/data/validation.ts),
+ * then train_limit / test_limit applied.
+ */
 export function loadDataset(spec: DatasetSpec, dataDir?: string): Dataset {
-  const {train_limit, test_limit, ...identity} = spec;
+  const {train_limit, test_limit, validation, ...identity} = spec;
   const key = JSON.stringify([identity, usesFullSet(spec) ? ((spec as {data_dir?: string}).data_dir ?? dataDir) : null]);
   let full = cache.get(key);
   if (!full) {
     full = loadFull(spec, dataDir);
     cache.set(key, full);
   }
-  return {...full, train: limitSplit(full.train, train_limit), test: limitSplit(full.test, test_limit)};
+  if (validation === undefined) return {...full, train: limitSplit(full.train, train_limit), test: limitSplit(full.test, test_limit)};
+  // The split is keyed by what the data are, never by where they were read from or by a run.
+  const {data_dir: _where, ...what} = identity as typeof identity & {data_dir?: string};
+  const splitKey = JSON.stringify([key, validation]);
+  let parts = held.get(splitKey);
+  if (!parts) {
+    parts = holdOutValidation(full.train, full.task, validation, JSON.stringify(what), full.classes);
+    held.set(splitKey, parts);
+  }
+  return {...full, train: limitSplit(parts.train, train_limit), validation: parts.validation, test: limitSplit(full.test, test_limit)};
 }

@@ -22,6 +22,8 @@ export interface Dataset {
   /** For sequences: values per time step (an example of width w is w / inputs steps long). */
   inputs?: number;
   train: Split;
+  /** Held out of the training split when the experiment asks (`dataset.validation`): what selection reads. */
+  validation?: Split;
   test: Split;
   /** Where the data came from (a directory, or a generator description). */
   source: string;

@@ -111,7 +111,8 @@ export function gridClaimProblems(expanded: ExpandedExperiment, locate: LocateCl
   const {config, factorKeys, runs} = expanded;
   if (!config.claims?.length) return [];
   const evalModes = EVAL_MODES.filter((mode) => runs.some((r) => r.eval_modes.includes(mode)));
-  const columns = namesOf(summaryTable(factorKeys, targetList(config.targets).map((t) => t.key), evalModes));
+  const validation = runs.some((r) => r.dataset.validation !== undefined);
+  const columns = namesOf(summaryTable(factorKeys, targetList(config.targets).map((t) => t.key), evalModes, validation));
   const values: Record<string, string[]> = {
     norm: [...new Set(runs.map((r) => r.norm_label))],
     activation: [...new Set(runs.map((r) => r.activation))],

@@ -48,8 +48,8 @@ function runColumns<R>(factorKeys: string[], spec: (row: R) => RunSpec): Array<C
 const timeTo = (key: string) => `time_to_${key}_s`;
 const TIME_TO = /^time_to_.+_s$/;
 
-/** curves.csv: one row per run and evaluation point. */
-export function curveTable(factorKeys: string[]): Array<Column<{spec: RunSpec; point: CurvePoint}>> {
+/** curves.csv: one row per run and evaluation point; with a validation split, its loss and accuracy too. */
+export function curveTable(factorKeys: string[], validation = false): Array<Column<{spec: RunSpec; point: CurvePoint}>> {
   return [
     ...runColumns(factorKeys, (r: {spec: RunSpec}) => r.spec),
     {name: 'step', role: 'key', text: ({point}) => String(point.step)},
@@ -58,13 +58,33 @@ export function curveTable(factorKeys: string[]): Array<Column<{spec: RunSpec; p
     {name: 'train_accuracy', role: 'measure', text: ({point}) => fmtFraction(point.train_accuracy)},
     {name: 'test_loss', role: 'measure', text: ({point}) => fmtValue(point.test_loss)},
     {name: 'test_accuracy', role: 'measure', text: ({point}) => fmtFraction(point.test_accuracy)},
+    ...(validation
+      ? [
+        {name: 'val_loss', role: 'measure', text: ({point}) => fmtValue(point.val_loss)},
+        {name: 'val_accuracy', role: 'measure', text: ({point}) => fmtFraction(point.val_accuracy)},
+      ] satisfies Array<Column<{spec: RunSpec; point: CurvePoint}>>
+      : []),
     {name: 'wall_ms', role: 'timing', text: ({point}) => String(Math.round(point.wall_ms))},
   ];
 }
 
-/** summary.csv: one row per run. */
-export function summaryTable(factorKeys: string[], targetKeys: string[], evalModes: readonly EvalMode[] = []): Array<Column<RunRecord>> {
+/**
+ * summary.csv: one row per run. With a validation split: its final and best accuracy, the step it
+ * selects and the test metrics there (selection never reads the test split), and its loss AUC.
+ */
+export function summaryTable(factorKeys: string[], targetKeys: string[], evalModes: readonly EvalMode[] = [], validation = false): Array<Column<RunRecord>> {
   const hit = (r: RunRecord, key: string) => r.metrics?.targets.find((t) => t.key === key);
+  const val = (r: RunRecord) => r.metrics?.validation;
+  const selected: Array<Column<RunRecord>> = validation
+    ? [
+      {name: 'final_val_loss', role: 'measure', text: (r) => fmtValue(val(r)?.final_loss)},
+      {name: 'final_val_accuracy', role: 'measure', text: (r) => fmtFraction(val(r)?.final_accuracy)},
+      {name: 'best_val_accuracy', role: 'measure', text: (r) => fmtFraction(val(r)?.best_accuracy)},
+      {name: 'best_val_step', role: 'measure', text: (r) => (val(r) ? String(val(r)!.best_step) : '')},
+      {name: 'test_accuracy_at_best_val', role: 'measure', text: (r) => fmtFraction(val(r)?.test_accuracy_at_best)},
+      {name: 'test_loss_at_best_val', role: 'measure', text: (r) => fmtValue(val(r)?.test_loss_at_best)},
+    ]
+    : [];
   return [
     ...runColumns(factorKeys, (r: RunRecord) => r.spec),
     {name: 'status', role: 'outcome', text: (r) => r.status},
@@ -73,6 +93,7 @@ export function summaryTable(factorKeys: string[], targetKeys: string[], evalMod
     {name: 'final_test_accuracy', role: 'measure', text: (r) => fmtFraction(r.metrics?.final_test_accuracy)},
     {name: 'best_test_accuracy', role: 'measure', text: (r) => fmtFraction(r.metrics?.best_test_accuracy)},
     {name: 'best_step', role: 'measure', text: (r) => (r.metrics ? String(r.metrics.best_step) : '')},
+    ...selected,
     ...targetKeys.map((k): Column<RunRecord> => ({name: `steps_to_${k}`, role: 'measure', text: (r) => (hit(r, k)?.step === undefined ? '' : String(hit(r, k)!.step))})),
     ...targetKeys.map((k): Column<RunRecord> => ({name: timeTo(k), role: 'timing', text: (r) => fmtFixed(hit(r, k)?.seconds, 3)})),
     ...evalModes.flatMap((mode): Array<Column<RunRecord>> => [
@@ -80,6 +101,7 @@ export function summaryTable(factorKeys: string[], targetKeys: string[], evalMod
       {name: `test_accuracy_${mode}`, role: 'measure', text: (r) => fmtFraction(r.evalModes?.[mode]?.accuracy)},
     ]),
     {name: 'train_loss_auc', role: 'measure', text: (r) => fmtValue(r.metrics?.train_loss_auc)},
+    ...(validation ? [{name: 'val_loss_auc', role: 'measure', text: (r) => fmtValue(val(r)?.loss_auc)}] satisfies Array<Column<RunRecord>> : []),
     {name: 'steps_per_s', role: 'timing', text: (r) => fmtFixed(r.metrics?.steps_per_s, 2)},
     {name: 'wall_s', role: 'timing', text: (r) => fmtFixed(r.metrics?.wall_s, 3)},
     {name: 'params', role: 'measure', text: (r) => (r.params === undefined ? '' : String(r.params))},
@@ -115,8 +137,8 @@ export const namesOf = <R>(table: Array<Column<R>>): string[] => table.map((c) =
 export const rowsOf = <R>(table: Array<Column<R>>, sources: R[]): string[][] => sources.map((s) => table.map((c) => c.text(s)));
 
 /** The rows a finished run adds to each CSV. */
-export const curveRows = (record: RunRecord, factorKeys: string[]): string[][] =>
-  rowsOf(curveTable(factorKeys), record.points.map((point) => ({spec: record.spec, point})));
+export const curveRows = (record: RunRecord, factorKeys: string[], validation = false): string[][] =>
+  rowsOf(curveTable(factorKeys, validation), record.points.map((point) => ({spec: record.spec, point})));
 export const gradientFlowRows = (record: RunRecord, factorKeys: string[]): string[][] =>
   rowsOf(gradientFlowTable(factorKeys), (record.gradientFlow ?? []).flatMap((point) => point.grad_norms.map((_, t) => ({spec: record.spec, point, t}))));
 export const diagnosticsRows = (record: RunRecord, factorKeys: string[]): string[][] =>
@@ -127,7 +149,7 @@ export const CURVE_MEASURES = namesOf(curveTable([])).slice(RUN_COLUMNS.length);
 
 /** Roles by column name, over every table (templated names matched by their pattern). */
 const ROLES = new Map<string, ColumnRole>(
-  [...curveTable([]), ...summaryTable([], [], []), ...gradientFlowTable([]), ...diagnosticsTable([])].map((c) => [c.name, c.role]),
+  [...curveTable([], true), ...summaryTable([], [], [], true), ...gradientFlowTable([]), ...diagnosticsTable([])].map((c) => [c.name, c.role]),
 );
 
 /** The role of a column of any results CSV; a grid factor's name is a factor. */

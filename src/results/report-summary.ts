@@ -35,6 +35,14 @@ export const BASE_METRICS: Metric[] = [
   {key: 'train_loss_auc', label: 'loss AUC', kind: 'value'},
 ];
 
+/** With a validation split: what it selects and the test accuracy at the step it selects. */
+export const VALIDATION_METRICS: Metric[] = [
+  {key: 'final_val_accuracy', label: 'final val acc %', kind: 'fraction'},
+  {key: 'best_val_accuracy', label: 'best val acc %', kind: 'fraction'},
+  {key: 'test_accuracy_at_best_val', label: 'test acc % @ best val', kind: 'fraction'},
+  {key: 'val_loss_auc', label: 'val loss AUC', kind: 'value'},
+];
+
 /** `steps_to_test_accuracy_0.8` → `steps→test acc 0.8` (as in the run table). */
 function targetLabel(column: string): string {
   const stem = column.slice('steps_to_'.length);
@@ -51,8 +59,10 @@ export function metricsOf(sources: Source[]): Metric[] {
   const targets = [...new Set(sources.flatMap((s) => s.results.summary.columns.filter((c) => c.startsWith('steps_to_'))))];
   const modes = [...new Set(sources.flatMap((s) => s.results.summary.columns.filter((c) => MODE_COLUMN.test(c))))];
   const byKind = (kind: string) => modes.filter((c) => MODE_COLUMN.exec(c)![1] === kind);
+  const validation = VALIDATION_METRICS.filter((m) => sources.some((s) => s.results.summary.columns.includes(m.key)));
   return [
     ...BASE_METRICS,
+    ...validation,
     ...targets.map((key) => ({key, label: targetLabel(key), kind: 'steps' as const})),
     ...byKind('accuracy').map((key) => ({key, label: `${MODE_COLUMN.exec(key)![2]} acc %`, kind: 'fraction' as const})),
     ...byKind('loss').map((key) => ({key, label: `${MODE_COLUMN.exec(key)![2]} loss`, kind: 'value' as const})),

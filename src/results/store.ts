@@ -118,9 +118,10 @@ function tablesOf(expanded: ExpandedExperiment): Table[] {
   const {factorKeys} = expanded;
   const targetKeys = targetList(expanded.config.targets).map((t) => t.key);
   const evalModes = EVAL_MODES.filter((mode) => expanded.runs.some((r) => r.eval_modes.includes(mode)));
-  const summary = summaryTable(factorKeys, targetKeys, evalModes);
+  const validation = expanded.runs.some((r) => r.dataset.validation !== undefined);
+  const summary = summaryTable(factorKeys, targetKeys, evalModes, validation);
   const tables: Table[] = [
-    {name: 'curves', columns: namesOf(curveTable(factorKeys)), rows: (r) => curveRows(r, factorKeys)},
+    {name: 'curves', columns: namesOf(curveTable(factorKeys, validation)), rows: (r) => curveRows(r, factorKeys, validation)},
     {name: 'summary', columns: namesOf(summary), rows: (r) => rowsOf(summary, [r])},
   ];
   if (expanded.runs.some((r) => r.probes.includes('gradient_flow'))) {

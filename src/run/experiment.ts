@@ -72,7 +72,13 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   const planned = shardRuns(expanded.runs, options.shard);
   const dataDir = options.dataDir === undefined ? undefined : checkInputDir(options.dataDir, '--data-dir');
   const data: Record<string, string> = {};
-  for (const spec of planned) data[spec.dataset.name] = loadDataset(spec.dataset, dataDir).source;
+  for (const spec of planned) {
+    const loaded = loadDataset(spec.dataset, dataDir);
+    const held = loaded.validation
+      ? ` · validation: ${loaded.validation.n} examples held out of the training split, stratified by class, fixed by the data set (not the run seed); training on ${loaded.train.n}`
+      : '';
+    data[spec.dataset.name] = `${loaded.source}${held}`;
+  }
   const backend = await useBackend(options.backend ?? 'auto', gridWidth(expanded.runs));
   const outDir = prepareOutDir(options.out ?? defaultOutDir(config.name, options.shard));
 

@@ -10,6 +10,11 @@ interface Limits {
   /** Use only the first N training / test examples. */
   train_limit?: number;
   test_limit?: number;
+  /**
+   * A validation split held out of the training split: a count, or a fraction (0 < v < 1).
+   * Stratified by class and fixed by the data set (not the run seed); train_limit applies after.
+   */
+  validation?: number;
 }
 interface Permutation {
   /** Side of the average-pooled image: size² steps of one pixel each. */
@@ -88,6 +93,9 @@ export interface Targets {
   train_accuracy?: number[];
   test_loss?: number[];
   train_loss?: number[];
+  /** On the validation split (needs `dataset.validation`). */
+  val_accuracy?: number[];
+  val_loss?: number[];
 }
 
 export interface Tolerance {

@@ -64,7 +64,7 @@ export type ProbeName = (typeof PROBES)[number];
 /** Probes that read the inputs to the nonlinearities of a feed-forward model. */
 export const ACTIVATION_PROBES: readonly ProbeName[] = ['activation_percentiles', 'dead_units', 'saturation'];
 
-export const TARGET_METRICS = ['test_accuracy', 'train_accuracy', 'test_loss', 'train_loss'] as const;
+export const TARGET_METRICS = ['test_accuracy', 'train_accuracy', 'test_loss', 'train_loss', 'val_accuracy', 'val_loss'] as const;
 export type TargetMetric = (typeof TARGET_METRICS)[number];
 
 /** What a claim expects of metric − than: more than its margin, less than −margin, or within ±margin. */

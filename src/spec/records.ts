@@ -14,6 +14,9 @@ export interface CurvePoint {
   train_accuracy?: number;
   test_loss: number;
   test_accuracy?: number;
+  /** The validation split's, when the data set holds one out (`dataset.validation`). */
+  val_loss?: number;
+  val_accuracy?: number;
   /** Milliseconds since the run started (training and evaluation). */
   wall_ms: number;
 }
@@ -61,6 +64,17 @@ export interface RunMetrics {
   best_step: number;
   targets: TargetHit[];
   train_loss_auc: number;
+  /** With a validation split: its last point, its best point (selection reads validation, never test), and the test accuracy there. */
+  validation?: {
+    final_loss: number;
+    final_accuracy?: number;
+    best_accuracy?: number;
+    best_step: number;
+    test_accuracy_at_best?: number;
+    test_loss_at_best: number;
+    /** Mean validation loss over the run: the area under its curve (trapezoids over steps) ÷ steps. */
+    loss_auc: number;
+  };
   steps_per_s: number;
   wall_s: number;
 }

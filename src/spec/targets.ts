@@ -9,6 +9,8 @@ export const HIGHER_IS_BETTER: Record<TargetMetric, boolean> = {
   train_accuracy: true,
   test_loss: false,
   train_loss: false,
+  val_accuracy: true,
+  val_loss: false,
 };
 
 export interface Target {

@@ -49,6 +49,12 @@ export interface TrainerHooks {
   evalModes?: readonly EvalMode[];
 }
 
+/** One evaluation point's splits. */
+interface Evaluated {
+  test: EvalResult;
+  validation?: EvalResult;
+}
+
 /** How long the loop trains before giving the event loop a turn. */
 const YIELD_MS = 50;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -86,7 +92,7 @@ export class RunJournal {
   private windowLoss = 0;
   private windowCorrect = 0;
   private windowSteps = 0;
-  private initialTest?: EvalResult;
+  private initial?: Evaluated;
   private stale = false;
 
   constructor(
@@ -108,7 +114,7 @@ export class RunJournal {
 
   /** Before the first step: the test metrics and probes at the initial weights. */
   begin(): void {
-    this.initialTest = this.evaluateTest();
+    this.initial = this.evaluateSplits();
     this.probe(0);
   }
 
@@ -123,13 +129,13 @@ export class RunJournal {
     this.hooks.onStep?.(step, loss);
     // Step 0's point: the test metrics before any update, and the first batch's loss (its
     // forward pass ran at θ₀ too). That batch stays in the first window as well.
-    if (step === 1) this.record(0, this.initialTest!);
+    if (step === 1) this.record(0, this.initial!);
     if (!Number.isFinite(loss)) {
       this.status = 'diverged';
       this.message = `training loss became ${loss} at step ${step}`;
-      this.record(step, this.evaluateTest());
+      this.record(step, this.evaluateSplits());
     } else if (step % this.spec.eval_every === 0 || step === this.spec.steps) {
-      this.record(step, this.evaluateTest());
+      this.record(step, this.evaluateSplits());
       this.probe(step);
       this.windowLoss = 0;
       this.windowCorrect = 0;
@@ -164,8 +170,12 @@ export class RunJournal {
     return this.model;
   }
 
-  private evaluateTest(): EvalResult {
-    return evaluate(this.weights(), this.data.test, this.data.task, this.data.classes);
+  /** The test split, and the validation split when the data set holds one out. */
+  private evaluateSplits(): Evaluated {
+    const model = this.weights();
+    const {data} = this;
+    const test = evaluate(model, data.test, data.task, data.classes);
+    return {test, validation: data.validation ? evaluate(model, data.validation, data.task, data.classes) : undefined};
   }
 
   private probe(at: number): void {
@@ -177,7 +187,7 @@ export class RunJournal {
     }
   }
 
-  private record(step: number, test: EvalResult): void {
+  private record(step: number, {test, validation}: Evaluated): void {
     const {spec, data} = this;
     const point: CurvePoint = {
       step,
@@ -186,6 +196,7 @@ export class RunJournal {
       train_accuracy: data.task === 'classification' ? this.windowCorrect / (this.windowSteps * spec.batch_size) : undefined,
       test_loss: test.loss,
       test_accuracy: test.accuracy,
+      ...(validation && {val_loss: validation.loss, val_accuracy: validation.accuracy}),
       wall_ms: performance.now() - this.started,
     };
     this.points.push(point);

@@ -37,7 +37,35 @@ export function runMetrics(result: TrainResult, targets: Targets): RunMetrics {
       return {...t, step: hit?.step, seconds: hit ? hit.wall_ms / 1000 : undefined};
     }),
     train_loss_auc: result.train_loss_auc,
+    ...(last?.val_loss !== undefined && {validation: validationMetrics(points, regression)}),
     steps_per_s: result.steps_per_s,
     wall_s: result.wall_ms / 1000,
+  };
+}
+
+/**
+ * The validation split's metrics: its last point, the point it selects (the highest validation
+ * accuracy, for regression the lowest validation loss; the earliest on a tie) with the test
+ * accuracy and loss there, and the area under the validation loss (trapezoids over the evaluated
+ * steps) ÷ the steps they span.
+ */
+function validationMetrics(points: CurvePoint[], regression: boolean): NonNullable<RunMetrics['validation']> {
+  const last = points[points.length - 1]!;
+  let best = points[0]!;
+  for (const p of points) {
+    const improves = regression || p.val_accuracy === undefined ? p.val_loss! < best.val_loss! : p.val_accuracy > best.val_accuracy!;
+    if (improves) best = p;
+  }
+  let area = 0;
+  for (let i = 1; i < points.length; i++) area += ((points[i]!.val_loss! + points[i - 1]!.val_loss!) / 2) * (points[i]!.step - points[i - 1]!.step);
+  const span = last.step - points[0]!.step;
+  return {
+    final_loss: last.val_loss!,
+    final_accuracy: regression ? undefined : last.val_accuracy,
+    best_accuracy: regression ? undefined : best.val_accuracy,
+    best_step: best.step,
+    test_accuracy_at_best: regression ? undefined : best.test_accuracy,
+    test_loss_at_best: best.test_loss,
+    loss_auc: span > 0 ? area / span : last.val_loss!,
   };
 }
