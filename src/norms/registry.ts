@@ -7,7 +7,11 @@ import type {NormName} from '../spec/names.js';
 import {BatchNorm} from './batch.js';
 import {RecurrentBatchNorm} from './batch-recurrent.js';
 import {BnRnn} from './bn-rnn.js';
-import {definition, normMisfit, resolveNorm} from './catalog.js';
+import {
+  definition, normMisfit, resolveNorm,
+  type BatchOptions, type BnRnnOptions, type CenteredStopgradOptions, type GroupOptions, type LayerOptions, type MeanOnlyOptions,
+  type RenormOptions, type RmsOptions, type WeightOptions,
+} from './catalog.js';
 import {CenteredStopgrad} from './centered-stopgrad.js';
 import {GroupNorm} from './group.js';
 import {LayerNorm} from './layer.js';
@@ -21,29 +25,28 @@ import type {Norm, NormInit} from './types.js';
 import {WeightNorm} from './weight.js';
 
 
-// Options arrive parsed (defaults filled in) by the catalog's schema for that norm.
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Options = any;
+// Each factory gets its norm's options parsed by that norm's schema in the catalog (defaults
+// filled in), so the casts below only name the type the schema produced.
 
 /** On a dense or convolutional layer: [N, C] or [N, …spatial, C]. */
-const LAYER_NORMS: Partial<Record<NormName, (init: NormInit, options: Options) => Norm>> = {
+const LAYER_NORMS: Partial<Record<NormName, (init: NormInit, options: unknown) => Norm>> = {
   none: () => new NoNorm(),
-  batch: (init, options) => new BatchNorm(init, options),
-  layer: (init, options) => new LayerNorm(init, options),
-  weight: (init, options) => new WeightNorm(init, options),
-  group: (init, options) => new GroupNorm(init, options),
-  rms: (init, options) => new RmsNorm(init, options),
-  renorm: (init, options) => new BatchRenorm(init, options),
-  'mean-only': (init, options) => new MeanOnlyBatchNorm(init, options),
-  'centered-stopgrad': (init, options) => new CenteredStopgrad(init, options),
+  batch: (init, options) => new BatchNorm(init, options as BatchOptions),
+  layer: (init, options) => new LayerNorm(init, options as LayerOptions),
+  weight: (init, options) => new WeightNorm(init, options as WeightOptions),
+  group: (init, options) => new GroupNorm(init, options as GroupOptions),
+  rms: (init, options) => new RmsNorm(init, options as RmsOptions),
+  renorm: (init, options) => new BatchRenorm(init, options as RenormOptions),
+  'mean-only': (init, options) => new MeanOnlyBatchNorm(init, options as MeanOnlyOptions),
+  'centered-stopgrad': (init, options) => new CenteredStopgrad(init, options as CenteredStopgradOptions),
 };
 
 /** Inside a recurrent cell. */
-const CELL_NORMS: Partial<Record<NormName, (init: RecurrentNormInit, options: Options) => RecurrentNorm>> = {
+const CELL_NORMS: Partial<Record<NormName, (init: RecurrentNormInit, options: unknown) => RecurrentNorm>> = {
   none: () => new NoRecurrentNorm(),
-  batch: (init, options) => new RecurrentBatchNorm(init, options),
-  layer: (init, options) => new RecurrentLayerNorm(init, options),
-  'bn-rnn': (init, options) => new BnRnn(init, options),
+  batch: (init, options) => new RecurrentBatchNorm(init, options as BatchOptions),
+  layer: (init, options) => new RecurrentLayerNorm(init, options as LayerOptions),
+  'bn-rnn': (init, options) => new BnRnn(init, options as BnRnnOptions),
 };
 
 /** The factory: a norm for a dense layer [N, C] or a convolution [N, H, W, C], by name or resolved spec. */
