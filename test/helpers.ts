@@ -9,9 +9,12 @@ import {useBackend} from '../src/backend.js';
 import * as tf from '../src/tf.js';
 import {PACKAGE_ROOT} from '../src/version.js';
 
-/** Tests run on NORMBENCH_TEST_BACKEND (default wasm, the default backend here). */
+/** The backend the tests compute on: NORMBENCH_TEST_BACKEND (default wasm, the default backend here). */
+export const TEST_BACKEND = process.env.NORMBENCH_TEST_BACKEND ?? 'wasm';
+
+/** Tests run on TEST_BACKEND; it loads as named or the hook fails (useBackend never substitutes another). */
 export async function setupBackend(): Promise<string> {
-  return useBackend(process.env.NORMBENCH_TEST_BACKEND ?? 'wasm');
+  return useBackend(TEST_BACKEND);
 }
 
 export const REPO = PACKAGE_ROOT;
