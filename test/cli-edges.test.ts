@@ -1,5 +1,7 @@
 // The CLI at its edges, through the real binary: errors under --json, every error of a file in
 // one report, bad paths, and the surprises a user should never meet silently.
+//
+// backend-independent: CLI runs on cpu or auto (wasm for these small models), and bad input refused before any training.
 
 import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';

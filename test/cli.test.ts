@@ -1,4 +1,6 @@
 // End to end through the real CLI (bin/run.js), on tiny synthetic experiments.
+//
+// backend-independent: its CLI runs name their backend (wasm) or take auto, which is wasm for these small models.
 
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';

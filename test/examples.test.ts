@@ -1,6 +1,8 @@
 // The files in examples/ are documentation that must stay true: they parse, every normbench
 // command in them exists with the flags it uses, and the Slurm scripts run end to end here
 // (Slurm's environment variables set by hand, `npx` standing in for the project's normbench).
+//
+// backend-independent: the examples parse, and the Slurm scripts run the CLI with auto (wasm for this small model).
 
 import {spawnSync} from 'node:child_process';
 import {chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';

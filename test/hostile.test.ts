@@ -5,6 +5,8 @@
 // run in this process through the calls the CLI makes (`run` and `validate` alike: find the file,
 // load it, expand its grid), in the same working directory, and must throw the UserError that the
 // CLI would print as `error: <message>` and exit 2 on.
+//
+// backend-independent: bad input, refused by loading or by the CLI before any training.
 
 import {cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';

@@ -1,5 +1,7 @@
 // Recurrent models through the real CLI: a tiny grid over every recurrent norm, the adding problem
 // (regression) evaluated past its training length, and the norm × model errors at validate time.
+//
+// backend-independent: its CLI runs name their backend (cpu).
 
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';

@@ -1,6 +1,8 @@
 // report: tables and plots from results files, on fixture results directories with known
 // numbers (test/fixtures/report, written by make-fixture.mjs there; the rules that made each
 // number are in that script). Statistics are checked against values worked out by hand below.
+//
+// backend-independent: report reads results files; no tensors.
 
 import {cpSync, existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';

@@ -1,5 +1,7 @@
 // The results directory over its life: append-only writes, kill -9 at any moment, resume,
 // the rerun rules, shards and merge, provenance — all through the real CLI.
+//
+// backend-independent: its CLI runs name their backend (cpu, wasm).
 
 import {execFileSync, spawn} from 'node:child_process';
 import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';

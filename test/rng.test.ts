@@ -1,3 +1,5 @@
+// backend-independent: plain JavaScript random numbers; no tensors.
+
 import test from 'ava';
 import {Rng} from '../src/rng.js';
 

@@ -1,6 +1,8 @@
 // What a person sees in a real terminal: the CLI runs inside a pseudo-terminal made by
 // `script` (util-linux), which copies everything drawn to its stdout and passes what we type
 // (Ctrl-C as the byte 0x03) to the terminal, whose driver turns it into SIGINT.
+//
+// backend-independent: its CLI runs name their backend (cpu).
 
 import {spawn, spawnSync} from 'node:child_process';
 import {readFileSync, rmSync, writeFileSync} from 'node:fs';

@@ -1,4 +1,6 @@
 // verify, the CI gate: copies of a real results directory with known edits, through the CLI.
+//
+// backend-independent: its CLI runs name their backend (cpu); verify reads results files.
 
 import {cpSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';

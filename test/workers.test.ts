@@ -1,5 +1,7 @@
 // Grid cells in worker processes (--workers N): the same files as one process, failures of a
 // worker contained, and no worker left behind by Ctrl-C or by a parent killed with -9.
+//
+// backend-independent: its CLI runs name their backend (wasm).
 
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';

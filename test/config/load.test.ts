@@ -1,3 +1,5 @@
+// backend-independent: experiment files loaded and expanded; no tensors.
+
 import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';

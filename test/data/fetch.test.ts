@@ -1,6 +1,8 @@
 // `data fetch`: downloads from a local HTTP server (127.0.0.1 only) that serves good, corrupt,
 // truncated, stalled and resumable responses; the official table against Debian's files; and the
 // real CLI end to end.
+//
+// backend-independent: downloads and checksums; no tensors.
 
 import {spawn} from 'node:child_process';
 import {createHash} from 'node:crypto';

@@ -1,4 +1,6 @@
 // Sequence tasks: what each step holds, seeded and fixed, and the adding problem's rules.
+//
+// backend-independent: data sets built as typed arrays; no tensors.
 
 import test from 'ava';
 import {loadDataset} from '../../src/data/registry.js';

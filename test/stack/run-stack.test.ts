@@ -1,6 +1,8 @@
 // `normbench run --stack`: the runs that differ only in seed and learning rate train as one
 // stacked model, and every file says the same as without it — in one process, in workers, and
 // resumed after an interruption. Which runs share a stack, and why the others train alone.
+//
+// backend-independent: its CLI runs name their backend (wasm); the plans are made for a backend named in the test.
 
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
