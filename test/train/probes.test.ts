@@ -11,7 +11,7 @@ import {resolveNorm, type NormName} from '../../src/norms/registry.js';
 import * as tf from '../../src/tf.js';
 import {percentile, runProbes} from '../../src/train/probes.js';
 import {batchLoss, train} from '../../src/train/trainer.js';
-import {cli, setupBackend, tempDir} from '../helpers.js';
+import {cli, cliInProcess as nb, setupBackend, tempDir} from '../helpers.js';
 
 test.before(setupBackend);
 
@@ -99,7 +99,7 @@ test('probes never change the training trajectory, for any MLP norm; the moving 
   }
 });
 
-test('end to end: diagnostics.csv in long form, the same summary.csv with and without probes; activation probes on an LSTM are a located error', (t) => {
+test('end to end: diagnostics.csv in long form, the same summary.csv with and without probes; activation probes on an LSTM are a located error', async (t) => {
   const dir = tempDir('normbench-probes-');
   const yaml = `name: probed
 question: Do probes change anything?
@@ -124,7 +124,7 @@ grid:
   t.deepEqual([...new Set(d.map((x) => x.probe))].sort(), ['activation_p15', 'activation_p50', 'activation_p85', 'dead_units', 'grad_norm', 'param_norm', 'saturation']);
   t.true(d.filter((x) => x.probe === 'dead_units').every((x) => x.activation === 'relu'));
   t.true(d.filter((x) => x.probe === 'saturation').every((x) => x.activation === 'sigmoid'));
-  const report = cli(['report', 'probed'], dir);
+  const report = await nb(['report', 'probed'], dir);
   t.is(report.code, 0, report.stderr);
   writeFileSync(join(dir, 'lstm.yaml'), `name: lstm
 question: q
@@ -133,5 +133,5 @@ model: {kind: lstm, hidden: 4}
 train: {lr: 0.1, batch_size: 8, steps: 2, eval_every: 1}
 probes: [dead_units, grad_norms]
 `);
-  t.regex(cli(['validate', 'lstm.yaml'], dir).stderr, /lstm\.yaml:6:9 \(probes\): dead_units read the inputs to an MLP's hidden nonlinearities; model lstm has none/);
+  t.regex((await nb(['validate', 'lstm.yaml'], dir)).stderr, /lstm\.yaml:6:9 \(probes\): dead_units read the inputs to an MLP's hidden nonlinearities; model lstm has none/);
 });
