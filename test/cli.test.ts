@@ -59,7 +59,7 @@ test('run writes curves.csv, summary.csv and manifest.json with the contract col
   }
 });
 
-test('--json prints the summary as JSON on stdout; --set overrides; progress goes to stderr', (t) => {
+test('--json prints the summary as JSON on stdout; --set overrides; progress goes to stderr', async (t) => {
   const dir = workdir();
   const r = cli(['run', 'tiny.yaml', '--json', '--set', 'train.steps=12', '--set', 'grid.norm=[layer]'], dir);
   t.is(r.code, 0, r.stderr);
@@ -70,7 +70,7 @@ test('--json prints the summary as JSON on stdout; --set overrides; progress goe
   t.is(typeof json.runs[0].final_test_accuracy, 'number');
   t.true(existsSync(join(dir, 'results', 'tiny', 'summary.csv')), 'default output directory results/<name>');
 
-  const plain = cli(['run', 'tiny.yaml', '--set', 'train.steps=8', '--set', 'grid.norm=[none]', '--out', 'p'], dir);
+  const plain = await nb(['run', 'tiny.yaml', '--set', 'train.steps=8', '--set', 'grid.norm=[none]', '--out', 'p'], dir);
   t.regex(plain.stderr, /normbench: 2 runs on backend \w+/);
   t.regex(plain.stderr, /\[1\/2\] none · relu · seed 1 \([0-9a-f]{12}\): 8 steps/);
 });

@@ -1,5 +1,6 @@
 // verify, the CI gate: copies of a real results directory with known edits, through the CLI (the
-// runs and the first verify in a process of their own, the other verify calls in this process).
+// reference run and the first verify in a process of their own; the rerun it is compared with and
+// the other calls in this process, helpers' cliInProcess).
 //
 // backend-independent: its CLI runs name their backend (cpu); verify reads results files.
 
@@ -22,12 +23,12 @@ verify:
 
 let base: string;
 
-test.before(() => {
+test.before(async () => {
   base = tempDir('normbench-verify-');
   writeFileSync(join(base, 'gate.yaml'), EXPERIMENT);
   const r = cli(['run', 'gate.yaml', '--out', 'ref', '--quiet', '--backend', 'cpu'], base);
   if (r.code !== 0) throw new Error(r.stderr);
-  const again = cli(['run', 'gate.yaml', '--out', 'now', '--quiet', '--backend', 'cpu'], base);
+  const again = await nb(['run', 'gate.yaml', '--out', 'now', '--quiet', '--backend', 'cpu'], base);
   if (again.code !== 0) throw new Error(again.stderr);
 });
 
@@ -95,7 +96,7 @@ test('a changed status, missing and extra runs, a different experiment and incom
   t.like(JSON.parse(r.stdout), {ok: false, state: {now: 'interrupted', reference: 'complete'}});
 
   writeFileSync(join(base, 'other.yaml'), EXPERIMENT.replace('lr: 0.2', 'lr: 0.3'));
-  t.is(cli(['run', 'other.yaml', '--out', 'other', '--quiet', '--backend', 'cpu'], base).code, 0);
+  t.is((await nb(['run', 'other.yaml', '--out', 'other', '--quiet', '--backend', 'cpu'], base)).code, 0);
   const other = await nb(['verify', 'other', '--reference', 'ref'], base);
   t.is(other.code, 1);
   t.regex(other.stdout, /the experiments differ in: train\.lr\n {2}missing run \w+ \(none · relu · seed 1\)\n {2}missing run \w+ \(batch · relu · seed 1\)\n {2}extra run/);

@@ -9,7 +9,7 @@ import test from 'ava';
 import {parse} from 'csv-parse/sync';
 import type {RunSpec} from '../src/config/expand.js';
 import {estimatedCost} from '../src/run/pool.js';
-import {cli, killWorker, marked, readCsv, start, tempDir, untimed, until, wait} from './helpers.js';
+import {cli, cliInProcess as nb, killWorker, marked, readCsv, start, tempDir, untimed, until, wait} from './helpers.js';
 
 const GRID = `name: grid
 question: Do worker processes give the same results?
@@ -25,10 +25,10 @@ grid:
 /** How many runs a grid's plain progress says have started (lines `[n/6] norm · …`). */
 const startedRuns = (stderr: string) => (stderr.match(/^\[\d\/6\] \w+ · /gm) ?? []).length;
 
-test('--workers 2 writes exactly what --workers 1 writes (timing aside)', (t) => {
+test('--workers 2 writes exactly what --workers 1 writes (timing aside)', async (t) => {
   const dir = tempDir('normbench-workers-');
   writeFileSync(join(dir, 'g.yaml'), GRID);
-  const one = cli(['run', 'g.yaml', '--out', 'one', '--workers', '1', '--quiet', '--backend', 'wasm'], dir);
+  const one = await nb(['run', 'g.yaml', '--out', 'one', '--workers', '1', '--quiet', '--backend', 'wasm'], dir);
   const two = cli(['run', 'g.yaml', '--out', 'two', '--workers', '2', '--backend', 'wasm'], dir);
   t.is(one.code, 0, one.stderr);
   t.is(two.code, 0, two.stderr);
