@@ -1,6 +1,6 @@
 // The package's main entry, imported by its name as a user would.
 
-import test from 'ava';
+import test from './ava.js';
 import * as api from 'normbench';
 
 test.before(async () => {

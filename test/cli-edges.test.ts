@@ -7,7 +7,7 @@
 
 import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import {cli, cliInProcess as nb, REPO, tempDir} from './helpers.js';
 
 const TINY = `name: tiny

@@ -6,7 +6,7 @@
 
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import {parse} from 'csv-parse/sync';
 import {cli, cliInProcess as nb, readCsv, REPO, tempDir, untimed, type Row} from './helpers.js';
 

@@ -7,7 +7,7 @@
 import {spawnSync} from 'node:child_process';
 import {chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import {parse} from 'yaml';
 import {BIN, REPO, tempDir} from './helpers.js';
 

@@ -11,7 +11,8 @@
 import {cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {gzipSync} from 'node:zlib';
-import test, {type ExecutionContext} from 'ava';
+import type {ExecutionContext} from 'ava';
+import test from './ava.js';
 import {expandExperiment} from '../src/config/expand.js';
 import {findExperiment} from '../src/config/find.js';
 import {loadExperiment} from '../src/config/load.js';

@@ -6,7 +6,7 @@
 import {spawnSync} from 'node:child_process';
 import {existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import {REPO, tempDir} from './helpers.js';
 
 test('installed from its packed tarball, normbench runs bundled experiments by name from any directory', (t) => {

@@ -8,7 +8,7 @@
 
 import {cpSync, existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import type {ExecutionContext} from 'ava';
 import {readResults} from '../src/results/read.js';
 import {makeConditions, makeSources} from '../src/results/report-data.js';

@@ -8,7 +8,7 @@
 import {execFileSync, spawn} from 'node:child_process';
 import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import {parse} from 'csv-parse/sync';
 import {BIN, cli, cliInProcess as nb, readCsv, tempDir, untimed} from './helpers.js';
 

@@ -1,10 +1,11 @@
-// The test suite's own rules, which CI relies on (.ci/run).
+// The test suite's own rules: the ones CI relies on (.ci/run), and the one that lets ava run the
+// test files side by side (package.json) without the tests of one file overlapping.
 //
 // backend-independent: reads the test files; no tensors.
 
 import {readdirSync, readFileSync} from 'node:fs';
 import {join, relative} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import {REPO} from './helpers.js';
 
 const TEST_DIR = join(REPO, 'test');
@@ -28,5 +29,13 @@ test('a file marked backend-independent never sets up or reads the test backend'
     for (const word of ['setupBackend', 'useBackend', 'NORMBENCH_TEST_BACKEND', 'TEST_BACKEND']) {
       t.false(code.includes(word), `${relative(REPO, file)} is marked backend-independent but uses ${word}: remove the mark, and it runs on every backend`);
     }
+  }
+});
+
+test('every test file takes `test` from test/ava.ts, so that its tests run one after another', (t) => {
+  for (const file of testFiles(TEST_DIR)) {
+    const code = readFileSync(file, 'utf8');
+    t.false(/^import (?!type\b)[^;]*from 'ava';$/m.test(code), `${relative(REPO, file)} imports from 'ava' itself: import test from test/ava.ts instead`);
+    t.regex(code, /^import test from '(\.\/|(\.\.\/)+)ava\.js';$/m, `${relative(REPO, file)} does not import test from test/ava.ts`);
   }
 });

@@ -7,7 +7,7 @@
 import {spawn, spawnSync} from 'node:child_process';
 import {readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import {REPO, tempDir} from './helpers.js';
 
 const BIN = join(REPO, 'bin', 'run.js');

@@ -6,7 +6,7 @@
 
 import {cpSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import {cli, cliInProcess as nb, tempDir} from './helpers.js';
 
 const EXPERIMENT = `name: gate

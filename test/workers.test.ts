@@ -5,7 +5,7 @@
 
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import {parse} from 'csv-parse/sync';
 import type {RunSpec} from '../src/config/expand.js';
 import {estimatedCost} from '../src/run/pool.js';

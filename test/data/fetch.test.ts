@@ -12,7 +12,8 @@ import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {Writable} from 'node:stream';
-import test, {type ExecutionContext} from 'ava';
+import type {ExecutionContext} from 'ava';
+import test from '../ava.js';
 import {DEBIAN_DIR} from '../../src/data/fashion-mnist.js';
 import {
   DownloadError,

@@ -2,7 +2,7 @@
 //
 // backend-independent: data sets built as typed arrays; no tensors.
 
-import test from 'ava';
+import test from '../ava.js';
 import {loadDataset} from '../../src/data/registry.js';
 import {makeAdding, pixelPermutation} from '../../src/data/sequences.js';
 

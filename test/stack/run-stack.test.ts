@@ -6,7 +6,7 @@
 
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from '../ava.js';
 import {parse} from 'csv-parse/sync';
 import {expandExperiment, type RunSpec} from '../../src/config/expand.js';
 import {loadExperiment} from '../../src/config/load.js';

@@ -2,7 +2,7 @@
 // points, status and loss AUC are its unstacked `train` run's bit for bit (timing aside), and so
 // are its final weights and moving averages.
 
-import test from 'ava';
+import test from '../ava.js';
 import type {ModelSpec, TrainSpec} from '../../src/config/schema.js';
 import {makeSynthetic} from '../../src/data/synthetic.js';
 import {Mlp} from '../../src/models/mlp.js';

@@ -3,7 +3,7 @@
 
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from '../ava.js';
 import {parse} from 'csv-parse/sync';
 import type {ModelSpec, TrainSpec} from '../../src/config/schema.js';
 import {Batcher, gatherBatch} from '../../src/data/batcher.js';

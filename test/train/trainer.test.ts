@@ -1,4 +1,4 @@
-import test from 'ava';
+import test from '../ava.js';
 import type {ModelSpec, OptimizerName, TrainSpec} from '../../src/config/schema.js';
 import {makeSynthetic} from '../../src/data/synthetic.js';
 import {Mlp} from '../../src/models/mlp.js';
