@@ -98,9 +98,11 @@ let oclifConfig: import('@oclif/core').Config | undefined;
  * bin/run.js, with stdout and stderr captured and the exit code it would exit with. It saves the
  * second or so a new process spends loading tfjs, for the many calls that check what a command
  * prints. `cli` stays for what needs a real process: the binary itself, signals, hangs, another
- * user; every command keeps such tests. One call at a time (the suite is serial): for the
- * duration of the call it changes the working directory, process.argv (recorded in manifests
- * as the command line), the environment variables given, and stdout and stderr.
+ * user; every command keeps such tests. One call at a time (the tests of a file run one after
+ * another, test/ava.ts): for the duration of the call it changes the working directory,
+ * process.argv (recorded in manifests as the command line), the environment variables given, and
+ * stdout and stderr. A `run` in process also sets this process's tfjs backend: not in files that
+ * compute with tensors on the test backend.
  */
 export async function cliInProcess(args: string[], cwd: string, options: {env?: Record<string, string>} = {}): Promise<CliResult> {
   const {Config, run, settings} = await import('@oclif/core');
