@@ -118,7 +118,8 @@ test('kill -9 at any moment leaves whole runs; resuming ends identical to an uni
 
 test('rerun rules: the same run resumes (and says so), anything else is refused with what differs, --force retrains', async (t) => {
   const dir = workdir();
-  const args = ['run', 'grid.yaml', '--out', 'o', '--quiet', '--backend', 'cpu'];
+  // One process (--workers 1): what is resumed or refused does not depend on the workers.
+  const args = ['run', 'grid.yaml', '--out', 'o', '--quiet', '--backend', 'cpu', '--workers', '1'];
   t.is(cli(args, dir).code, 0);
   const curves = join(dir, 'o', 'curves.csv');
   const before = readFileSync(curves, 'utf8');
@@ -173,7 +174,7 @@ test('a failed run is redone on resume; finished runs are appended, the files ar
 test('shards run disjoint parts of the grid; merged, they equal the unsharded run, and verify agrees', async (t) => {
   const dir = workdir();
   for (const i of [1, 2, 3]) {
-    const r = await nb(['run', 'grid.yaml', '--shard', `${i}/3`, '--quiet', '--backend', 'cpu'], dir);
+    const r = await nb(['run', 'grid.yaml', '--shard', `${i}/3`, '--quiet', '--backend', 'cpu', '--workers', '1'], dir);
     t.is(r.code, 0, r.stderr);
     t.deepEqual(manifestOf(join(dir, 'results', `grid-shard-${i}-of-3`)).runs.map((r: {index: number}) => r.index), [i - 1, i + 2]);
   }

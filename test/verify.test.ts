@@ -26,9 +26,11 @@ let base: string;
 test.before(async () => {
   base = tempDir('normbench-verify-');
   writeFileSync(join(base, 'gate.yaml'), EXPERIMENT);
-  const r = cli(['run', 'gate.yaml', '--out', 'ref', '--quiet', '--backend', 'cpu'], base);
+  // One process each (--workers 1): the files are the same with any number of workers
+  // (test/workers.test.ts), without starting worker processes for two tiny runs.
+  const r = cli(['run', 'gate.yaml', '--out', 'ref', '--quiet', '--backend', 'cpu', '--workers', '1'], base);
   if (r.code !== 0) throw new Error(r.stderr);
-  const again = await nb(['run', 'gate.yaml', '--out', 'now', '--quiet', '--backend', 'cpu'], base);
+  const again = await nb(['run', 'gate.yaml', '--out', 'now', '--quiet', '--backend', 'cpu', '--workers', '1'], base);
   if (again.code !== 0) throw new Error(again.stderr);
 });
 
@@ -96,7 +98,7 @@ test('a changed status, missing and extra runs, a different experiment and incom
   t.like(JSON.parse(r.stdout), {ok: false, state: {now: 'interrupted', reference: 'complete'}});
 
   writeFileSync(join(base, 'other.yaml'), EXPERIMENT.replace('lr: 0.2', 'lr: 0.3'));
-  t.is((await nb(['run', 'other.yaml', '--out', 'other', '--quiet', '--backend', 'cpu'], base)).code, 0);
+  t.is((await nb(['run', 'other.yaml', '--out', 'other', '--quiet', '--backend', 'cpu', '--workers', '1'], base)).code, 0);
   const other = await nb(['verify', 'other', '--reference', 'ref'], base);
   t.is(other.code, 1);
   t.regex(other.stdout, /the experiments differ in: train\.lr\n {2}missing run \w+ \(none · relu · seed 1\)\n {2}missing run \w+ \(batch · relu · seed 1\)\n {2}extra run/);
