@@ -3,7 +3,7 @@
 
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import {AUTO_NATIVE_WIDTH, autoOrder} from '../src/backend.js';
 import {expandExperiment} from '../src/config/expand.js';
 import {loadExperiment} from '../src/config/load.js';

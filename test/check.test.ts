@@ -1,9 +1,10 @@
 // Claims and paired differences: the verdict rules and the statistics with numbers worked out by
 // hand, then `normbench check`, `validate` and `report --baseline` on a real tiny grid.
+// backend-independent: plain statistics; its CLI runs pick their own backend (auto: wasm for a small model).
 
 import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import {verdictOf} from '../src/results/check.js';
 import {pairedDifferences, pairsToSettle, type Row} from '../src/results/paired.js';
 import {cli, tempDir} from './helpers.js';
@@ -83,7 +84,7 @@ const DOUBTFUL = `  - id: bn-much-more-accurate
     margin: 0.4
 `;
 
-test.serial('check on a real grid: exit 0 when every claim holds, 1 when one does not, 2 for a claim the results cannot decide; validate finds it before training', (t) => {
+test('check on a real grid: exit 0 when every claim holds, 1 when one does not, 2 for a claim the results cannot decide; validate finds it before training', (t) => {
   const dir = tempDir();
   writeFileSync(join(dir, 'e.yaml'), EXPERIMENT);
   const run = cli(['run', 'e.yaml', '--out', 'r', '--quiet', '--workers', '1'], dir);

@@ -1,10 +1,14 @@
-// The CLI at its edges, through the real binary: errors under --json, every error of a file in
-// one report, bad paths, and the surprises a user should never meet silently.
+// The CLI at its edges: errors under --json, every error of a file in one report, bad paths, and
+// the surprises a user should never meet silently. Through the real binary where the process
+// matters (stdout and stderr of a JSON error, a hang, another user); the rest run the same
+// commands in this process (helpers' cliInProcess).
+//
+// backend-independent: CLI runs on cpu or auto (wasm for these small models), and bad input refused before any training.
 
 import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
-import {cli, REPO, tempDir} from './helpers.js';
+import test from './ava.js';
+import {cli, cliInProcess as nb, REPO, tempDir} from './helpers.js';
 
 const TINY = `name: tiny
 question: Does the harness run end to end?
@@ -36,23 +40,23 @@ test('--json: bad input prints a JSON error object on stdout and the human messa
   t.false(existsSync(join(dir, 'never')));
 });
 
-test('--json: path and usage errors are JSON too, never a bare errno object', (t) => {
+test('--json: path and usage errors are JSON too, never a bare errno object', async (t) => {
   const dir = workdir();
   writeFileSync(join(dir, 'afile'), 'x');
-  const path = cli(['run', 'tiny.yaml', '--json', '--out', 'afile'], dir);
+  const path = await nb(['run', 'tiny.yaml', '--json', '--out', 'afile'], dir);
   t.is(path.code, 2);
   t.like(JSON.parse(path.stdout).error, {code: 'path', message: '--out afile: is a file, not a directory', file: null, line: null});
   t.regex(path.stderr, /^error: --out afile: is a file, not a directory$/m);
-  const usage = cli(['run', 'tiny.yaml', '--json', '--backend', 'gpu'], dir);
+  const usage = await nb(['run', 'tiny.yaml', '--json', '--backend', 'gpu'], dir);
   t.is(usage.code, 2);
   t.is(JSON.parse(usage.stdout).error.code, 'usage');
   t.regex(JSON.parse(usage.stdout).error.message, /Expected --backend=gpu to be one of: auto, tensorflow, wasm, cpu/);
-  const missing = cli(['validate', 'nope.yaml', '--json'], dir);
+  const missing = await nb(['validate', 'nope.yaml', '--json'], dir);
   t.is(missing.code, 2);
   t.like(JSON.parse(missing.stdout).error, {code: 'path', file: 'nope.yaml'});
 });
 
-test('every error of a file and its extends parents comes in one report, in file order', (t) => {
+test('every error of a file and its extends parents comes in one report, in file order', async (t) => {
   const dir = workdir({
     'parent.yaml': 'train: {optimizer: sgd, lr: 0.1, batch_size: 12, steps: 20, eval_every: 10, momentun: 0.9}\n',
     'typos.yaml': [
@@ -67,7 +71,7 @@ test('every error of a file and its extends parents comes in one report, in file
       '',
     ].join('\n'),
   });
-  const r = cli(['validate', 'typos.yaml', '--json'], dir);
+  const r = await nb(['validate', 'typos.yaml', '--json'], dir);
   t.is(r.code, 2);
   const {errors} = JSON.parse(r.stdout) as {errors: Array<{file: string; line: number; column: number; key: string; message: string}>};
   t.deepEqual(errors.map((e) => `${e.file}:${e.line}:${e.column} ${e.key}`), [
@@ -84,13 +88,13 @@ test('every error of a file and its extends parents comes in one report, in file
   t.is(r.stderr.split('\n').filter((l) => /^(error: )?typos\.yaml|^(error: )?parent\.yaml/.test(l)).length, 5, r.stderr);
 });
 
-test('YAML errors of several files are reported together; extends errors name the referencing file, line and column', (t) => {
+test('YAML errors of several files are reported together; extends errors name the referencing file, line and column', async (t) => {
   const dir = workdir({
     'main.yaml': 'name: m\nquestion: q\nextends: [missing.yaml, sub, broken.yaml]\n',
     'broken.yaml': 'a: 1\na: 2\nb: [1\n',
   });
   mkdirSync(join(dir, 'sub'));
-  const r = cli(['validate', 'main.yaml', '--json'], dir);
+  const r = await nb(['validate', 'main.yaml', '--json'], dir);
   t.is(r.code, 2);
   const errors = JSON.parse(r.stdout).errors as Array<{code: string; file: string; line: number; column: number; message: string}>;
   t.deepEqual(errors.map((e) => [e.code, `${e.file}:${e.line}:${e.column}`]), [
@@ -143,52 +147,52 @@ test('an unwritable --out (EACCES) is bad input, checked before any training', (
   t.deepEqual(readdirSync(locked), []);
 });
 
-test('--data-dir must exist; the manifest records where each data set was read from', (t) => {
+test('--data-dir must exist; the manifest records where each data set was read from', async (t) => {
   const dir = workdir();
-  const r = cli(['run', 'tiny.yaml', '--data-dir', 'nowhere', '--out', 'never'], dir);
+  const r = await nb(['run', 'tiny.yaml', '--data-dir', 'nowhere', '--out', 'never'], dir);
   t.is(r.code, 2);
   t.regex(r.stderr, /--data-dir nowhere: no such directory/);
   t.false(existsSync(join(dir, 'never')));
   writeFileSync(join(dir, 'mini.yaml'), TINY.replace(/^dataset: .*$/m, 'dataset: {name: fashion-mnist-mini, train_limit: 120, test_limit: 60}').replace('[8, 8]', '[8]'));
   mkdirSync(join(dir, 'data'));
-  const ok = cli(['run', 'mini.yaml', '--out', 'm', '--quiet', '--data-dir', 'data', '--set', 'grid.norm=[none]', '--set', 'grid.activation=[relu]'], dir);
+  const ok = await nb(['run', 'mini.yaml', '--out', 'm', '--quiet', '--data-dir', 'data', '--set', 'grid.norm=[none]', '--set', 'grid.activation=[relu]'], dir);
   t.is(ok.code, 0, ok.stderr);
   const manifest = JSON.parse(readFileSync(join(dir, 'm', 'manifest.json'), 'utf8'));
   t.deepEqual(manifest.data, {'fashion-mnist-mini': join(REPO, 'data', 'fashion-mnist-mini')});
 });
 
-test('--set of a key the grid varies is an error naming the grid entry; --set values with YAML syntax errors say so', (t) => {
+test('--set of a key the grid varies is an error naming the grid entry; --set values with YAML syntax errors say so', async (t) => {
   const dir = workdir({'g.yaml': `${TINY}  train.lr: [0.1, 0.5]\n`});
-  const shadowed = cli(['validate', 'g.yaml', '--set', 'train.lr=0.05'], dir);
+  const shadowed = await nb(['validate', 'g.yaml', '--set', 'train.lr=0.05'], dir);
   t.is(shadowed.code, 2);
   t.regex(shadowed.stderr, /--set \(train\.lr\): the grid varies train\.lr \(at g\.yaml:9:3\), so this value would be ignored; change the grid instead: --set grid\.train\.lr=\[…\]/);
-  const syntax = cli(['validate', 'g.yaml', '--set', 'model.hidden=[1,2'], dir);
+  const syntax = await nb(['validate', 'g.yaml', '--set', 'model.hidden=[1,2'], dir);
   t.is(syntax.code, 2);
   t.regex(syntax.stderr, /--set \(model\.hidden\): the value "\[1,2" is not valid YAML: Flow sequence must end with a \]/);
 });
 
-test('small surprises: an optionless norm says so, a single target value works, validate shows grid factors as such', (t) => {
+test('small surprises: an optionless norm says so, a single target value works, validate shows grid factors as such', async (t) => {
   const dir = workdir({'s.yaml': `${TINY.replace('norm: [none, batch]', 'norm: [{name: none, epsilon: 1e-3}, batch]')}`});
-  const r = cli(['validate', 's.yaml'], dir);
+  const r = await nb(['validate', 's.yaml'], dir);
   t.is(r.code, 2);
   t.regex(r.stderr, /s\.yaml:7:23 \(grid\.norm\[0\]\.epsilon\): norm "none" takes no options \(got "epsilon"\)/);
   writeFileSync(join(dir, 'one.yaml'), `${TINY}  train.lr: [0.1, 0.5]\ntargets: {train_loss: 0.5, test_accuracy: 0.6}\n`);
-  const v = cli(['validate', 'one.yaml', '--json'], dir);
+  const v = await nb(['validate', 'one.yaml', '--json'], dir);
   t.is(v.code, 0, v.stderr);
   const json = JSON.parse(v.stdout);
   t.deepEqual(json.config.targets, {train_loss: [0.5], test_accuracy: [0.6]});
   t.deepEqual(json.grid[1].factors, {'train.lr': 0.5}, 'grid factors keep their YAML types');
-  const text = cli(['validate', 'one.yaml'], dir);
+  const text = await nb(['validate', 'one.yaml'], dir);
   t.regex(text.stdout, /optimizer sgd lr \[0\.1, 0\.5\] \(grid\) · batch 12 · steps 20/);
 });
 
-test('the table and the JSON use the files\' number formats: nan and inf spelled out, lr stays a number', (t) => {
+test('the table and the JSON use the files\' number formats: nan and inf spelled out, lr stays a number', async (t) => {
   const dir = workdir();
-  const r = cli(['run', 'tiny.yaml', '--out', 'd', '--quiet', '--set', 'train.lr=1e30', '--set', 'grid.norm=[none]', '--set', 'grid.activation=[relu]', '--set', 'grid.train.batch_size=[12]'], dir);
+  const r = await nb(['run', 'tiny.yaml', '--out', 'd', '--quiet', '--set', 'train.lr=1e30', '--set', 'grid.norm=[none]', '--set', 'grid.activation=[relu]', '--set', 'grid.train.batch_size=[12]'], dir);
   t.is(r.code, 0, r.stderr);
   t.false(/NaN|Infinity|e\+\d\d/.test(r.stdout), r.stdout);
   t.regex(r.stdout, /diverged +— +— +— +—|diverged.*(nan|inf)/);
-  const json = cli(['run', 'tiny.yaml', '--out', 'j', '--json', '--quiet', '--set', 'grid.train.lr=[0.5]', '--set', 'grid.norm=[none]'], dir);
+  const json = await nb(['run', 'tiny.yaml', '--out', 'j', '--json', '--quiet', '--set', 'grid.train.lr=[0.5]', '--set', 'grid.norm=[none]'], dir);
   t.is(json.code, 0, json.stderr);
   t.is(JSON.parse(json.stdout).runs[0]['train.lr'], 0.5);
   const manifest = JSON.parse(readFileSync(join(dir, 'j', 'manifest.json'), 'utf8'));

@@ -1,10 +1,14 @@
-// End to end through the real CLI (bin/run.js), on tiny synthetic experiments.
+// End to end through the real CLI (bin/run.js), on tiny synthetic experiments: a run and its
+// rerun, --json, validate and list in a process of their own; the other checks run the same
+// commands in this process (helpers' cliInProcess).
+//
+// backend-independent: its CLI runs name their backend (wasm) or take auto, which is wasm for these small models.
 
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import {parse} from 'csv-parse/sync';
-import {cli, readCsv, REPO, tempDir, untimed, type Row} from './helpers.js';
+import {cli, cliInProcess as nb, readCsv, REPO, tempDir, untimed, type Row} from './helpers.js';
 
 const TINY = `name: tiny
 question: Does the harness run end to end?
@@ -55,7 +59,7 @@ test('run writes curves.csv, summary.csv and manifest.json with the contract col
   }
 });
 
-test('--json prints the summary as JSON on stdout; --set overrides; progress goes to stderr', (t) => {
+test('--json prints the summary as JSON on stdout; --set overrides; progress goes to stderr', async (t) => {
   const dir = workdir();
   const r = cli(['run', 'tiny.yaml', '--json', '--set', 'train.steps=12', '--set', 'grid.norm=[layer]'], dir);
   t.is(r.code, 0, r.stderr);
@@ -66,14 +70,14 @@ test('--json prints the summary as JSON on stdout; --set overrides; progress goe
   t.is(typeof json.runs[0].final_test_accuracy, 'number');
   t.true(existsSync(join(dir, 'results', 'tiny', 'summary.csv')), 'default output directory results/<name>');
 
-  const plain = cli(['run', 'tiny.yaml', '--set', 'train.steps=8', '--set', 'grid.norm=[none]', '--out', 'p'], dir);
+  const plain = await nb(['run', 'tiny.yaml', '--set', 'train.steps=8', '--set', 'grid.norm=[none]', '--out', 'p'], dir);
   t.regex(plain.stderr, /normbench: 2 runs on backend \w+/);
   t.regex(plain.stderr, /\[1\/2\] none · relu · seed 1 \([0-9a-f]{12}\): 8 steps/);
 });
 
-test('a diverged run is recorded and the grid goes on', (t) => {
+test('a diverged run is recorded and the grid goes on', async (t) => {
   const dir = workdir();
-  const r = cli(['run', 'tiny.yaml', '--quiet', '--out', 'd', '--set', 'train.lr=1e30', '--set', 'grid.norm=[none, layer]'], dir);
+  const r = await nb(['run', 'tiny.yaml', '--quiet', '--out', 'd', '--set', 'train.lr=1e30', '--set', 'grid.norm=[none, layer]'], dir);
   t.is(r.code, 0, r.stderr);
   const rows = readCsv(join(dir, 'd', 'summary.csv'));
   t.is(rows.length, 4);
@@ -81,34 +85,34 @@ test('a diverged run is recorded and the grid goes on', (t) => {
   for (const row of rows.filter((x) => x.status === 'diverged')) t.regex(row.message!, /training loss became/);
 });
 
-test('a failing run is recorded as failed, the rest run, and the exit code is 1', (t) => {
+test('a failing run is recorded as failed, the rest run, and the exit code is 1', async (t) => {
   const dir = workdir();
-  const r = cli(['run', 'tiny.yaml', '--quiet', '--out', 'f', '--set', 'grid.train.batch_size=[12, 500]', '--set', 'grid.norm=[none]', '--set', 'grid.activation=[relu]'], dir);
+  const r = await nb(['run', 'tiny.yaml', '--quiet', '--out', 'f', '--set', 'grid.train.batch_size=[12, 500]', '--set', 'grid.norm=[none]', '--set', 'grid.activation=[relu]'], dir);
   t.is(r.code, 1);
   const rows = readCsv(join(dir, 'f', 'summary.csv'));
   t.deepEqual(rows.map((x) => [x['train.batch_size'], x.status]), [['12', 'ok'], ['500', 'failed']]);
   t.regex(rows[1]!.message!, /batch_size 500 is larger than the 120 training examples/);
 });
 
-test('bad input: exit 2, file:line:col and a suggestion, nothing written', (t) => {
+test('bad input: exit 2, file:line:col and a suggestion, nothing written', async (t) => {
   const dir = workdir({'bad.yaml': TINY.replace('optimizer: sgd', 'optimizer: sdg')});
-  const r = cli(['run', 'bad.yaml', '--out', 'never'], dir);
+  const r = await nb(['run', 'bad.yaml', '--out', 'never'], dir);
   t.is(r.code, 2);
   t.regex(r.stderr, /bad\.yaml:5:20 \(train\.optimizer\): Unknown optimizer "sdg" — did you mean "sgd"\?/);
   t.false(existsSync(join(dir, 'never')));
-  const missing = cli(['run', 'nope.yaml'], dir);
+  const missing = await nb(['run', 'nope.yaml'], dir);
   t.is(missing.code, 2);
   t.regex(missing.stderr, /nope\.yaml: file not found/);
-  const badBackend = cli(['run', 'bad.yaml', '--backend', 'gpu'], dir);
+  const badBackend = await nb(['run', 'bad.yaml', '--backend', 'gpu'], dir);
   t.is(badBackend.code, 2);
   writeFileSync(join(dir, 'full.yaml'), TINY.replace(/^dataset: .*$/m, 'dataset: {name: fashion-mnist, data_dir: nowhere}'));
-  const noData = cli(['run', 'full.yaml', '--out', 'never'], dir);
+  const noData = await nb(['run', 'full.yaml', '--out', 'never'], dir);
   t.is(noData.code, 2);
   t.regex(noData.stderr, /Fashion-MNIST not found\. Looked for .* in:\n {2}- \S*nowhere\n/);
   t.false(existsSync(join(dir, 'never')));
 });
 
-test('validate prints the grid and exits 0; list shows the registries and bundled experiments', (t) => {
+test('validate prints the grid and exits 0; list shows the registries and bundled experiments', async (t) => {
   const dir = workdir();
   const v = cli(['validate', 'tiny.yaml'], dir);
   t.is(v.code, 0, v.stderr);
@@ -117,7 +121,7 @@ test('validate prints the grid and exits 0; list shows the registries and bundle
   const l = cli(['list'], dir);
   t.is(l.code, 0, l.stderr);
   for (const word of ['batch', 'layer', 'weight', 'sigmoid', 'fashion-mnist-mini', 'mlp', '  quickstart  ']) t.true(l.stdout.includes(word), word);
-  const bad = cli(['list', 'norm'], dir);
+  const bad = await nb(['list', 'norm'], dir);
   t.is(bad.code, 2);
   t.regex(bad.stderr, /Unknown topic "norm" — did you mean "norms"\?/);
 });

@@ -1,8 +1,9 @@
 // The one table of results columns (src/results/columns.ts): headers and rows come from the same
 // list, the roles decide what verify compares, and the layout of each results format is pinned,
 // so that a change to the columns without a new RESULTS_FORMAT fails here.
+// backend-independent: builds CSV rows from plain records; no tensors.
 
-import test from 'ava';
+import test from './ava.js';
 import {
   columnRole, curveRows, curveTable, diagnosticsRows, diagnosticsTable, factorKeysOf, gradientFlowRows, gradientFlowTable,
   isTimingColumn, namesOf, RESULTS_FORMAT, rowsOf, summaryTable,

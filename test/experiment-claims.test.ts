@@ -5,7 +5,7 @@
 
 import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import {loadExperiment} from '../src/config/load.js';
 import {checkClaims} from '../src/results/check.js';
 import {readResults} from '../src/results/read.js';

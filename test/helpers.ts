@@ -9,9 +9,12 @@ import {useBackend} from '../src/backend.js';
 import * as tf from '../src/tf.js';
 import {PACKAGE_ROOT} from '../src/version.js';
 
-/** Tests run on NORMBENCH_TEST_BACKEND (default wasm, the default backend here). */
+/** The backend the tests compute on: NORMBENCH_TEST_BACKEND (default wasm, the default backend here). */
+export const TEST_BACKEND = process.env.NORMBENCH_TEST_BACKEND ?? 'wasm';
+
+/** Tests run on TEST_BACKEND; it loads as named or the hook fails (useBackend never substitutes another). */
 export async function setupBackend(): Promise<string> {
-  return useBackend(process.env.NORMBENCH_TEST_BACKEND ?? 'wasm');
+  return useBackend(TEST_BACKEND);
 }
 
 export const REPO = PACKAGE_ROOT;
@@ -85,6 +88,70 @@ export function cli(args: string[], cwd: string, options: {uid?: number; timeout
     ...(options.uid === undefined ? {} : {uid: options.uid, gid: options.uid}),
   });
   return {code: r.status, stdout: r.stdout, stderr: r.stderr};
+}
+
+let oclifConfig: import('@oclif/core').Config | undefined;
+
+/**
+ * The CLI without a new process: `normbench <args>` run by oclif in this process, in `cwd` — the
+ * same command lookup, flag parsing, command code and error printing (`error: …`, exit 2) as
+ * bin/run.js, with stdout and stderr captured and the exit code it would exit with. It saves the
+ * second or so a new process spends loading tfjs, for the many calls that check what a command
+ * prints. `cli` stays for what needs a real process: the binary itself, signals, hangs, another
+ * user; every command keeps such tests. One call at a time (the tests of a file run one after
+ * another, test/ava.ts): for the duration of the call it changes the working directory,
+ * process.argv (recorded in manifests as the command line), the environment variables given, and
+ * stdout and stderr. A `run` in process also sets this process's tfjs backend: not in files that
+ * compute with tensors on the test backend.
+ */
+export async function cliInProcess(args: string[], cwd: string, options: {env?: Record<string, string>} = {}): Promise<CliResult> {
+  const {Config, run, settings} = await import('@oclif/core');
+  // As bin/run.js: the compiled commands, whatever NODE_ENV says (ava sets it to "test").
+  settings.enableAutoTranspile = false;
+  oclifConfig ??= await Config.load(PACKAGE_ROOT);
+  const env: Record<string, string> = {NORMBENCH_DATA: '', ...options.env};
+  const saved = {
+    cwd: process.cwd(), argv: process.argv, exitCode: process.exitCode,
+    env: Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]])),
+    stdout: process.stdout.write, stderr: process.stderr.write,
+  };
+  let stdout = '';
+  let stderr = '';
+  const capture = (append: (text: string) => void) => ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    append(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+    callback?.();
+    return true;
+  }) as typeof process.stdout.write;
+  let code: number;
+  try {
+    process.chdir(cwd);
+    process.argv = [process.execPath, BIN, ...args];
+    process.exitCode = undefined;
+    Object.assign(process.env, env);
+    process.stdout.write = capture((text) => (stdout += text));
+    process.stderr.write = capture((text) => (stderr += text));
+    await run(args, oclifConfig);
+    code = Number(process.exitCode ?? 0);
+  } catch (error) {
+    const e = error as Error & {code?: string; oclif?: {exit?: number}; render?: () => string};
+    // this.exit(n): bad input, its message already printed. Anything else is printed as oclif's
+    // handler prints it (its own errors rendered, others with their stack), and exits 1 unless
+    // it says otherwise.
+    if (e.code !== 'EEXIT') stderr += `${e.oclif && e.render ? e.render() : (e.stack ?? String(e))}\n`;
+    code = Number(e.oclif?.exit ?? process.exitCode ?? 1);
+  } finally {
+    process.stdout.write = saved.stdout;
+    process.stderr.write = saved.stderr;
+    for (const [k, v] of Object.entries(saved.env)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    process.exitCode = saved.exitCode;
+    process.argv = saved.argv;
+    process.chdir(saved.cwd);
+  }
+  return {code, stdout, stderr};
 }
 
 // Processes of the CLI under test: started with a mark in their environment, so that a test can

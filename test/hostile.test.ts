@@ -1,18 +1,33 @@
 // Hostile and broken input (test/fixtures/hostile/cases.json): every case is bad input — a clear,
 // located message, exit 2 — and leaves nothing written, whatever the input tries.
+//
+// Cases marked "cli" run the real CLI. The others are experiment files that loading rejects: they
+// run in this process through the calls the CLI makes (`run` and `validate` alike: find the file,
+// load it, expand its grid), in the same working directory, and must throw the UserError that the
+// CLI would print as `error: <message>` and exit 2 on.
+//
+// backend-independent: bad input, refused by loading or by the CLI before any training.
 
 import {cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {gzipSync} from 'node:zlib';
-import test from 'ava';
+import type {ExecutionContext} from 'ava';
+import test from './ava.js';
+import {expandExperiment} from '../src/config/expand.js';
+import {findExperiment} from '../src/config/find.js';
+import {loadExperiment} from '../src/config/load.js';
 import {encodeIdx} from '../src/data/idx.js';
+import {UserError} from '../src/errors.js';
 import {cli, REPO, tempDir} from './helpers.js';
 
 interface Case {
   name: string;
   args: string[];
   exit: number;
-  stderr: string;
+  /** A fragment of stderr, or several, each expected. */
+  stderr: string | string[];
+  /** Run the real CLI (errors from flag parsing or from after loading need it). */
+  cli?: boolean;
 }
 
 const FIXTURES = join(REPO, 'test', 'fixtures', 'hostile');
@@ -34,17 +49,66 @@ function makeData(root: string): void {
   mkdirSync(join(root, 'data', 'empty'));
 }
 
+/** A copy of the fixtures with the data directories, and the case's arguments with {data:NAME} filled in. */
+function setUp(c: Case): {dir: string; args: string[]} {
+  const dir = tempDir('normbench-hostile-');
+  cpSync(FIXTURES, dir, {recursive: true});
+  makeData(dir);
+  return {dir, args: c.args.map((a) => a.replace(/\{data:([\w-]+)\}/, (_, name: string) => join(dir, 'data', name)))};
+}
+
+function expectText(t: ExecutionContext, c: Case, text: string): void {
+  for (const fragment of typeof c.stderr === 'string' ? [c.stderr] : c.stderr) t.true(text.includes(fragment), `expected "${fragment}" in:\n${text}`);
+  t.false(text.includes('    at '), 'no stack trace');
+}
+
+/**
+ * `normbench run|validate FILE [--set k=v]…` up to the end of the checks that need no data:
+ * what src/commands/run.ts and validate.ts call, in order (run's runExperiment expands first).
+ */
+function loadAsTheCli(args: string[]): void {
+  const [command, file, ...rest] = args;
+  const set: string[] = [];
+  for (let i = 0; i < rest.length; i += 2) {
+    if (rest[i] !== '--set' || rest[i + 1] === undefined) throw new Error(`only --set can run in process, got ${rest.slice(i).join(' ')}: mark the case "cli": true`);
+    set.push(rest[i + 1]!);
+  }
+  if ((command !== 'run' && command !== 'validate') || file === undefined) throw new Error(`only run and validate of a file can run in process, got ${args.join(' ')}: mark the case "cli": true`);
+  const found = findExperiment(file);
+  expandExperiment(loadExperiment(found.file, {set: set.length ? set : undefined}));
+}
+
 for (const c of cases) {
-  test(`hostile input: ${c.name}`, (t) => {
-    const dir = tempDir('normbench-hostile-');
-    cpSync(FIXTURES, dir, {recursive: true});
-    makeData(dir);
+  if (c.cli) {
+    test(`hostile input: ${c.name} (CLI)`, (t) => {
+      const {dir, args} = setUp(c);
+      const before = readdirSync(dir).sort();
+      const r = cli(args, dir, {timeout: 30_000});
+      t.is(r.code, c.exit, `${args.join(' ')}\n${r.stderr}`);
+      expectText(t, c, r.stderr);
+      t.deepEqual(readdirSync(dir).sort(), before, 'nothing written');
+    });
+    continue;
+  }
+  test(`hostile input: ${c.name} (in process)`, (t) => {
+    const {dir, args} = setUp(c);
     const before = readdirSync(dir).sort();
-    const args = c.args.map((a) => a.replace(/\{data:([\w-]+)\}/, (_, name: string) => join(dir, 'data', name)));
-    const r = cli(args, dir, {timeout: 30_000});
-    t.is(r.code, c.exit, `${args.join(' ')}\n${r.stderr}`);
-    t.true(r.stderr.includes(c.stderr), `expected "${c.stderr}" in:\n${r.stderr}`);
-    t.false(r.stderr.includes('    at '), 'no stack trace');
+    const cwd = process.cwd();
+    let error: unknown;
+    // The CLI's working directory: file names are shown relative to it.
+    process.chdir(dir);
+    try {
+      loadAsTheCli(args);
+    } catch (e) {
+      error = e;
+    } finally {
+      process.chdir(cwd);
+    }
+    if (!(error instanceof UserError)) return void t.fail(`${args.join(' ')}: expected a UserError, got ${error instanceof Error ? error.stack : String(error)}`);
+    t.is(error.exitCode, c.exit, 'a UserError exits with code 2');
+    // What the CLI prints (src/cli.ts, BaseCommand.catch); several errors are one message, a line each.
+    expectText(t, c, `error: ${error.message}`);
+    t.is(error.message, error.all.map((e) => e.message).join('\n'), 'the message is every error found, a line each');
     t.deepEqual(readdirSync(dir).sort(), before, 'nothing written');
   });
 }

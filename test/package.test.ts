@@ -1,10 +1,12 @@
 // normbench installed the way users install CLIs: `npm pack`, then `npm install -g` of the
 // tarball into a temporary prefix, then used from a directory that is not the clone.
+//
+// backend-independent: the installed package (without the optional tfjs-node) runs on auto, wasm here.
 
 import {spawnSync} from 'node:child_process';
 import {existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import {REPO, tempDir} from './helpers.js';
 
 test('installed from its packed tarball, normbench runs bundled experiments by name from any directory', (t) => {

@@ -1,11 +1,14 @@
-// Recurrent models through the real CLI: a tiny grid over every recurrent norm, the adding problem
-// (regression) evaluated past its training length, and the norm × model errors at validate time.
+// Recurrent models through the CLI: a tiny grid over every recurrent norm (through the real
+// binary), the adding problem (regression) evaluated past its training length, and the norm ×
+// model errors at validate time (the same commands in this process, helpers' cliInProcess).
+//
+// backend-independent: its CLI runs name their backend (cpu).
 
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import {parse} from 'csv-parse/sync';
-import {cli, tempDir} from './helpers.js';
+import {cli, cliInProcess as nb, tempDir} from './helpers.js';
 
 type Row = Record<string, string>;
 const readCsv = (file: string): Row[] => parse(readFileSync(file, 'utf8'), {columns: true}) as Row[];
@@ -19,7 +22,7 @@ grid:
   norm: [none, layer, batch, {name: batch, share_stats: true}, bn-rnn, {name: bn-rnn, stats: sequence}]
 `;
 
-test('a tiny grid over every recurrent norm: all ok, and gradient_flow.csv has T rows per evaluation point per run', (t) => {
+test('a tiny grid over every recurrent norm: all ok, and gradient_flow.csv has T rows per evaluation point per run', async (t) => {
   const dir = tempDir('normbench-rnn-cli-');
   writeFileSync(join(dir, 'g.yaml'), GRID);
   const r = cli(['run', 'g.yaml', '--out', 'o', '--quiet', '--backend', 'cpu'], dir);
@@ -36,11 +39,11 @@ test('a tiny grid over every recurrent norm: all ok, and gradient_flow.csv has T
     t.deepEqual([...new Set(mine.map((f) => f.step))], ['0', '3', '6']);
     t.true(mine.every((f) => Number(f.grad_norm) > 0));
   }
-  const again = cli(['verify', 'o', '--reference', 'o'], dir);
+  const again = await nb(['verify', 'o', '--reference', 'o'], dir);
   t.is(again.code, 2, 'the gate refuses to compare a directory with itself');
 });
 
-test('the adding problem: regression columns (no accuracy), evaluated on longer sequences than trained on', (t) => {
+test('the adding problem: regression columns (no accuracy), evaluated on longer sequences than trained on', async (t) => {
   const dir = tempDir('normbench-rnn-cli-');
   writeFileSync(join(dir, 'a.yaml'), `name: adding
 question: Does a BN-RNN trained on 8 steps run on 16?
@@ -50,7 +53,7 @@ train: {optimizer: adam, lr: 0.01, batch_size: 16, steps: 20, eval_every: 10}
 grid: {norm: [none, batch]}
 targets: {test_loss: 0.2}
 `);
-  const r = cli(['run', 'a.yaml', '--out', 'o', '--backend', 'cpu', '--quiet'], dir);
+  const r = await nb(['run', 'a.yaml', '--out', 'o', '--backend', 'cpu', '--quiet'], dir);
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /final test loss +best step/);
   const curves = readCsv(join(dir, 'o', 'curves.csv'));
@@ -60,7 +63,7 @@ targets: {test_loss: 0.2}
   t.is(readCsv(join(dir, 'o', 'gradient_flow.csv')).filter((f) => f.run_id === summary[0]!.run_id && f.step === '0').length, 8, 'probed on the training length');
 });
 
-test('validate rejects what does not fit, located: a norm not built for the model, a recurrent model on flat data, accuracy targets on regression', (t) => {
+test('validate rejects what does not fit, located: a norm not built for the model, a recurrent model on flat data, accuracy targets on regression', async (t) => {
   const dir = tempDir('normbench-rnn-cli-');
   writeFileSync(join(dir, 'bad.yaml'), `name: bad
 question: What does not fit?
@@ -71,7 +74,7 @@ train: {lr: 0.1, batch_size: 16, steps: 2, eval_every: 1}
 grid:
   norm: [none, weight]
 `);
-  const r = cli(['validate', 'bad.yaml', '--json'], dir);
+  const r = await nb(['validate', 'bad.yaml', '--json'], dir);
   t.is(r.code, 2);
   const errors = JSON.parse(r.stdout).errors as Array<{file: string; line: number; column: number; key: string; message: string}>;
   t.deepEqual(errors.map((e) => `${e.line}:${e.column} ${e.key}`), ['5:13 activation', '8:16 grid.norm[1]']);
@@ -83,7 +86,7 @@ dataset: {name: fashion-mnist-mini}
 model: {kind: rnn, hidden: 8}
 train: {lr: 0.1, batch_size: 16, steps: 2, eval_every: 1}
 `);
-  t.regex(cli(['validate', 'flat.yaml'], dir).stderr, /flat\.yaml:4:15 \(model\.kind\): model rnn reads its input as a sequence, and data set "fashion-mnist-mini" is not one/);
+  t.regex((await nb(['validate', 'flat.yaml'], dir)).stderr, /flat\.yaml:4:15 \(model\.kind\): model rnn reads its input as a sequence, and data set "fashion-mnist-mini" is not one/);
   writeFileSync(join(dir, 'reg.yaml'), `name: reg
 question: q
 dataset: {name: adding}
@@ -91,8 +94,8 @@ model: {kind: lstm, hidden: 8}
 train: {lr: 0.1, batch_size: 16, steps: 2, eval_every: 1}
 targets: {test_accuracy: 0.9}
 `);
-  t.regex(cli(['validate', 'reg.yaml'], dir).stderr, /reg\.yaml:6:26 \(targets\.test_accuracy\): the adding problem is a regression task/);
-  const list = cli(['list', 'norms'], dir);
+  t.regex((await nb(['validate', 'reg.yaml'], dir)).stderr, /reg\.yaml:6:26 \(targets\.test_accuracy\): the adding problem is a regression task/);
+  const list = await nb(['list', 'norms'], dir);
   t.regex(list.stdout, /bn-rnn .* models: lstm, rnn/);
   t.regex(list.stdout, /weight .* models: mlp /);
 });

@@ -1,12 +1,16 @@
 // The results directory over its life: append-only writes, kill -9 at any moment, resume,
-// the rerun rules, shards and merge, provenance — all through the real CLI.
+// the rerun rules, shards and merge, provenance — all through the CLI: the real binary for the
+// runs that are killed, the first run of each test and the provenance it records; the same
+// commands in this process (helpers' cliInProcess) for the reruns, refusals, shards and merges.
+//
+// backend-independent: its CLI runs name their backend (cpu, wasm).
 
 import {execFileSync, spawn} from 'node:child_process';
 import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import {parse} from 'csv-parse/sync';
-import {BIN, cli, readCsv, tempDir, untimed} from './helpers.js';
+import {BIN, cli, cliInProcess as nb, readCsv, tempDir, untimed} from './helpers.js';
 
 const GRID = `name: grid
 question: Do resumed, sharded and merged grids give the same results?
@@ -25,6 +29,16 @@ function workdir(): string {
   writeFileSync(join(dir, 'grid.yaml'), GRID);
   return dir;
 }
+
+/** The grid run whole, on cpu in one process: what every other way of running it must equal. */
+let full: string;
+
+test.before(() => {
+  const dir = workdir();
+  const r = cli(['run', 'grid.yaml', '--out', 'full', '--quiet', '--backend', 'cpu', '--workers', '1'], dir);
+  if (r.code !== 0) throw new Error(`the uninterrupted run failed (exit ${r.code}):\n${r.stderr}`);
+  full = join(dir, 'full');
+});
 
 const manifestOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
 
@@ -81,8 +95,6 @@ function wholeRuns(t: import('ava').ExecutionContext, dir: string, when: string)
 
 test('kill -9 at any moment leaves whole runs; resuming ends identical to an uninterrupted run', async (t) => {
   const dir = workdir();
-  const full = cli(['run', 'grid.yaml', '--out', 'full', '--quiet', '--backend', 'cpu', '--workers', '1'], dir);
-  t.is(full.code, 0, full.stderr);
   // Two worker processes: runs reach the files in the order they finish, not in grid order.
   const args = ['run', 'grid.yaml', '--out', 'killed', '--quiet', '--backend', 'cpu', '--workers', '2'];
   const out = join(dir, 'killed');
@@ -97,49 +109,50 @@ test('kill -9 at any moment leaves whole runs; resuming ends identical to an uni
   const resumed = cli(args, dir);
   t.is(resumed.code, 0, resumed.stderr);
   t.regex(resumed.stderr, /resumed: kept \d finished runs?, trained \d/);
-  sameResults(t, join(dir, 'killed'), join(dir, 'full'));
+  sameResults(t, join(dir, 'killed'), full);
   const m = manifestOf(join(dir, 'killed'));
   t.is(m.state, 'complete');
   t.true(m.sessions.length >= 2);
   t.is(m.sessions.reduce((n: number, s: {runs: number}) => n + s.runs, 0), 6, 'each run trained once over all sessions');
 });
 
-test('rerun rules: the same run resumes (and says so), anything else is refused with what differs, --force retrains', (t) => {
+test('rerun rules: the same run resumes (and says so), anything else is refused with what differs, --force retrains', async (t) => {
   const dir = workdir();
-  const args = ['run', 'grid.yaml', '--out', 'o', '--quiet', '--backend', 'cpu'];
+  // One process (--workers 1): what is resumed or refused does not depend on the workers.
+  const args = ['run', 'grid.yaml', '--out', 'o', '--quiet', '--backend', 'cpu', '--workers', '1'];
   t.is(cli(args, dir).code, 0);
   const curves = join(dir, 'o', 'curves.csv');
   const before = readFileSync(curves, 'utf8');
 
-  const again = cli(args, dir);
+  const again = await nb(args, dir);
   t.is(again.code, 0, again.stderr);
   t.regex(again.stderr, /all 6 runs were already in \S+ \(same experiment, normbench and backend\): nothing to train\. --force retrains them\./);
   t.regex(again.stdout, /final test accuracy %/, 'the table is printed from the files');
   t.is(readFileSync(curves, 'utf8'), before, 'nothing rewritten');
 
-  const other = cli([...args, '--set', 'train.lr=0.3'], dir);
+  const other = await nb([...args, '--set', 'train.lr=0.3'], dir);
   t.is(other.code, 2);
   t.regex(other.stderr, /holds results of a different run:\n {2}- the experiment differs \(config \w+ → \w+; keys: train\.lr\)/);
-  const backend = cli(['run', 'grid.yaml', '--out', 'o', '--quiet', '--backend', 'wasm'], dir);
+  const backend = await nb(['run', 'grid.yaml', '--out', 'o', '--quiet', '--backend', 'wasm'], dir);
   t.is(backend.code, 2);
   t.regex(backend.stderr, /- the backend differs \(cpu → wasm\)\nUse --force to retrain every run, --resume --force to keep the finished runs anyway/);
   t.is(readFileSync(curves, 'utf8'), before, 'refusals leave the results alone');
 
-  const forced = cli([...args, '--set', 'train.lr=0.3', '--force'], dir);
+  const forced = await nb([...args, '--set', 'train.lr=0.3', '--force'], dir);
   t.is(forced.code, 0, forced.stderr);
   t.is(manifestOf(join(dir, 'o')).config.train.lr, 0.3);
 
-  const noResults = cli(['run', 'grid.yaml', '--out', 'empty', '--resume', '--quiet'], dir);
+  const noResults = await nb(['run', 'grid.yaml', '--out', 'empty', '--resume', '--quiet'], dir);
   t.is(noResults.code, 2);
   t.regex(noResults.stderr, /--resume: \S+empty holds no results to resume/);
   mkdirSync(join(dir, 'foreign'));
   writeFileSync(join(dir, 'foreign', 'notes.txt'), 'mine');
-  const foreign = cli(['run', 'grid.yaml', '--out', 'foreign', '--quiet'], dir);
+  const foreign = await nb(['run', 'grid.yaml', '--out', 'foreign', '--quiet'], dir);
   t.is(foreign.code, 2);
   t.regex(foreign.stderr, /foreign is not empty and holds no normbench results \(no manifest\.json\); refusing to write into it/);
 });
 
-test('a failed run is redone on resume; finished runs are appended, the files are not rewritten', (t) => {
+test('a failed run is redone on resume; finished runs are appended, the files are not rewritten', async (t) => {
   const dir = workdir();
   // batch_size 500 > 120 examples: those cells fail.
   const failing = ['run', 'grid.yaml', '--out', 'o', '--quiet', '--backend', 'cpu', '--set', 'grid.train.batch_size=[12, 500]', '--set', 'grid.norm=[none]'];
@@ -149,7 +162,7 @@ test('a failed run is redone on resume; finished runs are appended, the files ar
   t.deepEqual(readCsv(join(dir, 'o', 'summary.csv')).map((r) => r.status), ['ok', 'failed', 'ok', 'failed']);
   t.is(inode, statSync(join(dir, 'o', 'curves.csv')).ino);
   // Same experiment: the two failed runs are trained again (and fail again); the two ok ones are kept.
-  const again = cli(failing, dir);
+  const again = await nb(failing, dir);
   t.is(again.code, 1);
   t.regex(again.stderr, /resumed: kept 2 finished runs, trained 2/);
   t.deepEqual(readCsv(join(dir, 'o', 'summary.csv')).map((r) => `${r.activation}/${r['train.batch_size']}/${r.status}`),
@@ -158,29 +171,28 @@ test('a failed run is redone on resume; finished runs are appended, the files ar
   t.deepEqual(m.runs.map((r: {session: number}) => r.session), [0, 1, 0, 1], 'each run records the session that made it');
 });
 
-test('shards run disjoint parts of the grid; merged, they equal the unsharded run, and verify agrees', (t) => {
+test('shards run disjoint parts of the grid; merged, they equal the unsharded run, and verify agrees', async (t) => {
   const dir = workdir();
-  t.is(cli(['run', 'grid.yaml', '--out', 'full', '--quiet', '--backend', 'cpu'], dir).code, 0);
   for (const i of [1, 2, 3]) {
-    const r = cli(['run', 'grid.yaml', '--shard', `${i}/3`, '--quiet', '--backend', 'cpu'], dir);
+    const r = await nb(['run', 'grid.yaml', '--shard', `${i}/3`, '--quiet', '--backend', 'cpu', '--workers', '1'], dir);
     t.is(r.code, 0, r.stderr);
     t.deepEqual(manifestOf(join(dir, 'results', `grid-shard-${i}-of-3`)).runs.map((r: {index: number}) => r.index), [i - 1, i + 2]);
   }
   const shards = [1, 2, 3].map((i) => join('results', `grid-shard-${i}-of-3`));
-  const partial = cli(['merge', shards[0]!, shards[2]!, '--out', 'partial'], dir);
+  const partial = await nb(['merge', shards[0]!, shards[2]!, '--out', 'partial'], dir);
   t.is(partial.code, 2);
   t.regex(partial.stderr, /2 of the grid's 6 runs are in none of the directories \(a shard missing, or not finished\):\n {2}- \w+ \(#1 none · tanh · seed 1\)\n {2}- \w+ \(#4 layer · relu · seed 1\)/);
-  const twice = cli(['merge', ...shards, shards[1]!, '--out', 'twice'], dir);
+  const twice = await nb(['merge', ...shards, shards[1]!, '--out', 'twice'], dir);
   t.is(twice.code, 2);
   t.regex(twice.stderr, /runs appear in more than one directory/);
-  const merged = cli(['merge', ...shards, '--out', 'merged'], dir);
+  const merged = await nb(['merge', ...shards, '--out', 'merged'], dir);
   t.is(merged.code, 0, merged.stderr);
-  sameResults(t, join(dir, 'merged'), join(dir, 'full'));
+  sameResults(t, join(dir, 'merged'), full);
   t.is(manifestOf(join(dir, 'merged')).state, 'complete');
-  const verify = cli(['verify', 'merged', '--reference', 'full', '--curves'], dir);
+  const verify = await nb(['verify', 'merged', '--reference', full, '--curves'], dir);
   t.is(verify.code, 0, verify.stdout);
   t.regex(verify.stdout, /OK: 6 runs, \d+ values within tolerance/);
-  const bad = cli(['run', 'grid.yaml', '--shard', '3/2'], dir);
+  const bad = await nb(['run', 'grid.yaml', '--shard', '3/2'], dir);
   t.is(bad.code, 2);
   t.regex(bad.stderr, /--shard takes I\/N with 1 ≤ I ≤ N \(e\.g\. --shard 1\/4\), got "3\/2"/);
 });

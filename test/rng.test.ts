@@ -1,4 +1,6 @@
-import test from 'ava';
+// backend-independent: plain JavaScript random numbers; no tensors.
+
+import test from './ava.js';
 import {Rng} from '../src/rng.js';
 
 test('a generator is a function of its key', (t) => {

@@ -1,11 +1,12 @@
 // The shape of src/: the layers import downwards only, no import circles, and the commands that
 // only read files start without TensorFlow.js. Checked on the sources (every relative import,
 // type-only ones included) and on a real process (what Node resolves while a command runs).
+// backend-independent: reads src/ and dist/; the CLI commands it starts read files or probe every backend themselves.
 
 import {spawnSync} from 'node:child_process';
 import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {dirname, join, normalize, relative} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import {BIN, REPO, tempDir} from './helpers.js';
 
 const SRC = join(REPO, 'src');

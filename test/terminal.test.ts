@@ -1,11 +1,13 @@
 // What a person sees in a real terminal: the CLI runs inside a pseudo-terminal made by
 // `script` (util-linux), which copies everything drawn to its stdout and passes what we type
 // (Ctrl-C as the byte 0x03) to the terminal, whose driver turns it into SIGINT.
+//
+// backend-independent: its CLI runs name their backend (cpu).
 
 import {spawn, spawnSync} from 'node:child_process';
 import {readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import {REPO, tempDir} from './helpers.js';
 
 const BIN = join(REPO, 'bin', 'run.js');

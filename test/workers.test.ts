@@ -1,13 +1,15 @@
 // Grid cells in worker processes (--workers N): the same files as one process, failures of a
 // worker contained, and no worker left behind by Ctrl-C or by a parent killed with -9.
+//
+// backend-independent: its CLI runs name their backend (wasm).
 
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from './ava.js';
 import {parse} from 'csv-parse/sync';
 import type {RunSpec} from '../src/spec/experiment.js';
 import {estimatedCost} from '../src/run/pool.js';
-import {cli, killWorker, marked, readCsv, start, tempDir, untimed, until, wait} from './helpers.js';
+import {cli, cliInProcess as nb, killWorker, marked, readCsv, start, tempDir, untimed, until, wait} from './helpers.js';
 
 const GRID = `name: grid
 question: Do worker processes give the same results?
@@ -23,10 +25,10 @@ grid:
 /** How many runs a grid's plain progress says have started (lines `[n/6] norm · …`). */
 const startedRuns = (stderr: string) => (stderr.match(/^\[\d\/6\] \w+ · /gm) ?? []).length;
 
-test('--workers 2 writes exactly what --workers 1 writes (timing aside)', (t) => {
+test('--workers 2 writes exactly what --workers 1 writes (timing aside)', async (t) => {
   const dir = tempDir('normbench-workers-');
   writeFileSync(join(dir, 'g.yaml'), GRID);
-  const one = cli(['run', 'g.yaml', '--out', 'one', '--workers', '1', '--quiet', '--backend', 'wasm'], dir);
+  const one = await nb(['run', 'g.yaml', '--out', 'one', '--workers', '1', '--quiet', '--backend', 'wasm'], dir);
   const two = cli(['run', 'g.yaml', '--out', 'two', '--workers', '2', '--backend', 'wasm'], dir);
   t.is(one.code, 0, one.stderr);
   t.is(two.code, 0, two.stderr);

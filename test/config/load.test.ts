@@ -1,6 +1,8 @@
+// backend-independent: experiment files loaded and expanded; no tensors.
+
 import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from '../ava.js';
 import {expandExperiment} from '../../src/config/expand.js';
 import {loadExperiment} from '../../src/config/load.js';
 import {UserError} from '../../src/errors.js';

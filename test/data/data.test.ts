@@ -1,7 +1,7 @@
 import {existsSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {gzipSync} from 'node:zlib';
-import test from 'ava';
+import test from '../ava.js';
 import {setupBackend, tempDir} from '../helpers.js';
 import {buildModel} from '../../src/models/registry.js';
 import {resolveNorm} from '../../src/norms/catalog.js';

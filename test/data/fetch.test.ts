@@ -1,6 +1,8 @@
 // `data fetch`: downloads from a local HTTP server (127.0.0.1 only) that serves good, corrupt,
 // truncated, stalled and resumable responses; the official table against Debian's files; and the
 // real CLI end to end.
+//
+// backend-independent: downloads and checksums; no tensors.
 
 import {spawn} from 'node:child_process';
 import {createHash} from 'node:crypto';
@@ -10,7 +12,8 @@ import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {Writable} from 'node:stream';
-import test, {type ExecutionContext} from 'ava';
+import type {ExecutionContext} from 'ava';
+import test from '../ava.js';
 import {DEBIAN_DIR} from '../../src/data/fashion-mnist.js';
 import {DownloadError, fetchFiles, type FetchHooks, type FetchOptions} from '../../src/data/fetch.js';
 import {FASHION_MNIST_DOWNLOADS, type RemoteFile} from '../../src/data/downloads.js';

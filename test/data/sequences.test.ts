@@ -1,6 +1,8 @@
 // Sequence tasks: what each step holds, seeded and fixed, and the adding problem's rules.
+//
+// backend-independent: data sets built as typed arrays; no tensors.
 
-import test from 'ava';
+import test from '../ava.js';
 import {loadDataset} from '../../src/data/registry.js';
 import {makeAdding, pixelPermutation} from '../../src/data/sequences.js';
 

@@ -4,7 +4,7 @@
 
 import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from '../ava.js';
 import {loadDataset} from '../../src/data/registry.js';
 import {makeSynthetic} from '../../src/data/synthetic.js';
 import type {Dataset, Split} from '../../src/data/types.js';
@@ -95,7 +95,7 @@ test('nothing that selects reads the test split: another test split changes the 
   t.is(va.best_accuracy, Math.max(...a.result.points.map((p) => p.val_accuracy!)));
 });
 
-test.serial('end to end: dataset.validation adds val columns to curves and summary; a val target without a split is a located error', (t) => {
+test('end to end: dataset.validation adds val columns to curves and summary; a val target without a split is a located error', (t) => {
   const dir = tempDir();
   const yaml = (extra: string) => `name: val-e2e
 question: q

@@ -1,7 +1,7 @@
 // Identical networks: for one seed, every norm × activation variant starts from the same weights
 // for the parameters they share, and sees the same batches in the same order.
 
-import test from 'ava';
+import test from '../ava.js';
 import type {ModelSpec} from '../../src/spec/experiment.js';
 import {makeSynthetic} from '../../src/data/synthetic.js';
 import {Mlp} from '../../src/models/mlp.js';

@@ -5,7 +5,7 @@
 // on tfjs-node ∂L/∂γ_c of BN-LSTM is 1.1e-5 off, 3e-6 relative).
 // The plain LSTM and RNN fixtures are themselves checked against torch.nn.LSTM / nn.RNN.
 
-import test from 'ava';
+import test from '../ava.js';
 import * as tf from '../../src/tf.js';
 import {runLayer, type RecurrentLayer} from '../../src/models/rnn.js';
 import {recurrence} from '../../src/nn/recurrence.js';

@@ -1,7 +1,7 @@
 // Recurrent models and norms: equivalences, per-step statistics, initialisation, identical
 // networks across norms, tensors disposed, probes that never change training.
 
-import test from 'ava';
+import test from '../ava.js';
 import type {ModelSpec, NormSpec, TrainSpec} from '../../src/spec/experiment.js';
 import {makeAdding} from '../../src/data/sequences.js';
 import type {Dataset} from '../../src/data/types.js';

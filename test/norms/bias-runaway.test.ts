@@ -2,7 +2,7 @@
 // dense bias grow without bound while the output and the loss stay put; batch norm proper
 // gives that bias exactly zero gradient (so it is dropped).
 
-import test from 'ava';
+import test from '../ava.js';
 import {Mlp} from '../../src/models/mlp.js';
 import {batchNormTrain} from '../../src/norms/batch.js';
 import {centeredStopgradTrain} from '../../src/norms/centered-stopgrad.js';

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test from '../ava.js';
 import {UserError} from '../../src/errors.js';
 import {Mlp} from '../../src/models/mlp.js';
 import {batchNormTrain} from '../../src/norms/batch.js';

@@ -3,7 +3,7 @@
 // (✗). Checked on several random draws; both directions are asserted, so a norm that computed
 // the wrong statistics would fail one or the other.
 
-import test from 'ava';
+import test from '../ava.js';
 import {standardise} from '../../src/norms/normalise.js';
 import {weightNormKernel} from '../../src/norms/weight.js';
 import {dense} from '../../src/nn/dense.js';

@@ -6,7 +6,8 @@
 // Conv2d, and the papers' equations for mean-only BN, renorm and stop-gradient centring).
 // The fixture's `instance` case is for the convnet's instance norm, which has no Norm yet.
 
-import test, {type ExecutionContext} from 'ava';
+import type {ExecutionContext} from 'ava';
+import test from '../ava.js';
 import {resolveNorm} from '../../src/norms/catalog.js';
 import {createNorm} from '../../src/norms/registry.js';
 import type {ForwardContext, Norm} from '../../src/norms/types.js';

@@ -1,7 +1,8 @@
 // Each norm's forward output and gradients (input and parameters) against PyTorch, within 1e-5.
 // Fixtures: test/fixtures/norms.json, made by scripts/make-norm-fixtures.py (float64 PyTorch).
 
-import test, {type ExecutionContext} from 'ava';
+import type {ExecutionContext} from 'ava';
+import test from '../ava.js';
 import {BatchNorm, batchNormTrain} from '../../src/norms/batch.js';
 import {normalise, standardise} from '../../src/norms/normalise.js';
 import {LayerNorm, layerNorm} from '../../src/norms/layer.js';

@@ -1,16 +1,18 @@
 // `normbench run --stack`: the runs that differ only in seed and learning rate train as one
 // stacked model, and every file says the same as without it — in one process, in workers, and
 // resumed after an interruption. Which runs share a stack, and why the others train alone.
+//
+// backend-independent: its CLI runs name their backend (wasm); the plans are made for a backend named in the test.
 
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from '../ava.js';
 import {parse} from 'csv-parse/sync';
 import {expandExperiment} from '../../src/config/expand.js';
 import type {RunSpec} from '../../src/spec/experiment.js';
 import {loadExperiment} from '../../src/config/load.js';
 import {planUnits} from '../../src/run/units.js';
-import {cli, killWorker, readCsv, start, tempDir, untimed, until, wait} from '../helpers.js';
+import {cli, cliInProcess as nb, killWorker, readCsv, start, tempDir, untimed, until, wait} from '../helpers.js';
 
 // 3 norms × 2 learning rates × 3 seeds: none and batch stack (6 runs each), weight trains alone.
 // Probes and evaluation modes ride along: they read each replicate's weights at its points. At
@@ -32,11 +34,11 @@ grid:
 const FILES = ['curves.csv', 'summary.csv', 'diagnostics.csv'];
 const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {runs: Array<{run_id: string; norm: string; stacked_with?: string[]}>; state: string};
 
-test('--stack writes exactly what a run without it writes, in one process and in two workers', (t) => {
+test('--stack writes exactly what a run without it writes, in one process and in two workers', async (t) => {
   const dir = tempDir('normbench-stack-');
   writeFileSync(join(dir, 'g.yaml'), GRID);
-  const plain = cli(['run', 'g.yaml', '--out', 'plain', '--workers', '1', '--quiet', '--backend', 'wasm'], dir);
-  const one = cli(['run', 'g.yaml', '--out', 'one', '--workers', '1', '--stack', '--backend', 'wasm'], dir);
+  const plain = await nb(['run', 'g.yaml', '--out', 'plain', '--workers', '1', '--quiet', '--backend', 'wasm'], dir);
+  const one = await nb(['run', 'g.yaml', '--out', 'one', '--workers', '1', '--stack', '--backend', 'wasm'], dir);
   const two = cli(['run', 'g.yaml', '--out', 'two', '--workers', '2', '--stack', '--backend', 'wasm'], dir);
   for (const r of [plain, one, two]) t.is(r.code, 0, r.stderr);
   for (const file of FILES) {
@@ -74,10 +76,10 @@ test('a stacked grid interrupted mid-stack resumes to the files of an uninterrup
   t.is(await run.done, 130, run.stderr());
   t.regex(run.stderr(), /kept 3 finished runs of 6 in \S+\. The 3 runs in progress were dropped\./);
   t.is(manifest(join(dir, 'o')).state, 'interrupted');
-  const resumed = cli(['run', 'g.yaml', '--out', 'o', '--resume', '--workers', '1', '--stack', '--backend', 'wasm'], dir);
+  const resumed = await nb(['run', 'g.yaml', '--out', 'o', '--resume', '--workers', '1', '--stack', '--backend', 'wasm'], dir);
   t.is(resumed.code, 0, resumed.stderr);
   t.regex(resumed.stderr, /stacked: 3 runs in 1 stack of 3/);
-  const plain = cli(['run', 'g.yaml', '--out', 'plain', '--workers', '1', '--quiet', '--backend', 'wasm'], dir);
+  const plain = await nb(['run', 'g.yaml', '--out', 'plain', '--workers', '1', '--quiet', '--backend', 'wasm'], dir);
   t.is(plain.code, 0, plain.stderr);
   for (const file of FILES) t.deepEqual(untimed(readCsv(join(dir, 'o', file))), untimed(readCsv(join(dir, 'plain', file))), file);
 });

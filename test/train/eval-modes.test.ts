@@ -3,7 +3,7 @@
 
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from '../ava.js';
 import {parse} from 'csv-parse/sync';
 import type {ModelSpec, TrainSpec} from '../../src/spec/experiment.js';
 import {Batcher, gatherBatch} from '../../src/data/batcher.js';
@@ -17,7 +17,7 @@ import {weightNormKernel} from '../../src/norms/weight.js';
 import * as tf from '../../src/tf.js';
 import {evaluateModes, populationStatistics} from '../../src/train/eval-modes.js';
 import {evaluate, train} from '../../src/train/trainer.js';
-import {assertClose, cli, setupBackend, tempDir} from '../helpers.js';
+import {assertClose, cli, cliInProcess as nb, setupBackend, tempDir} from '../helpers.js';
 
 test.before(setupBackend);
 
@@ -194,7 +194,7 @@ test('weight norm + mean-only BN is mean-only BN applied to the weight-normalise
   norm.dispose();
 });
 
-test('end to end: eval_modes adds test_loss_<mode>, test_accuracy_<mode> summary columns; a recurrent model is a located error', (t) => {
+test('end to end: eval_modes adds test_loss_<mode>, test_accuracy_<mode> summary columns; a recurrent model is a located error', async (t) => {
   const dir = tempDir('normbench-evalmodes-');
   writeFileSync(join(dir, 'modes.yaml'), `name: modes
 question: Which statistics serve at test time?
@@ -217,7 +217,7 @@ grid:
   t.is(none.test_loss_batch, none.test_loss_ema);
   t.is(bn.test_loss_ema, bn.final_test_loss);
   t.not(bn.test_loss_batch, bn.test_loss_ema);
-  const report = cli(['report', 'out', '--json'], dir);
+  const report = await nb(['report', 'out', '--json'], dir);
   t.is(report.code, 0, report.stderr);
   t.regex(report.stdout, /test_accuracy_population/);
   writeFileSync(join(dir, 'lstm.yaml'), `name: lstm
@@ -227,7 +227,7 @@ model: {kind: lstm, hidden: 4}
 train: {lr: 0.1, batch_size: 8, steps: 2, eval_every: 1}
 eval_modes: [population]
 `);
-  t.regex(cli(['validate', 'lstm.yaml'], dir).stderr, /lstm\.yaml:6:13 \(eval_modes\): eval_modes evaluates an MLP's batch-statistics norms/);
+  t.regex((await nb(['validate', 'lstm.yaml'], dir)).stderr, /lstm\.yaml:6:13 \(eval_modes\): eval_modes evaluates an MLP's batch-statistics norms/);
 });
 
 test('weight norm options at their defaults stay out of the spec: the run ids of plain weight-norm runs are those made before the options existed', (t) => {

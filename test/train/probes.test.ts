@@ -2,7 +2,7 @@
 
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test from '../ava.js';
 import {parse} from 'csv-parse/sync';
 import type {ModelSpec, TrainSpec} from '../../src/spec/experiment.js';
 import {makeSynthetic} from '../../src/data/synthetic.js';
@@ -12,7 +12,7 @@ import type {NormName} from '../../src/spec/names.js';
 import * as tf from '../../src/tf.js';
 import {percentile, runProbes} from '../../src/train/probes.js';
 import {batchLoss, train} from '../../src/train/trainer.js';
-import {cli, setupBackend, tempDir} from '../helpers.js';
+import {cli, cliInProcess as nb, setupBackend, tempDir} from '../helpers.js';
 
 test.before(setupBackend);
 
@@ -100,7 +100,7 @@ test('probes never change the training trajectory, for any MLP norm; the moving 
   }
 });
 
-test('end to end: diagnostics.csv in long form, the same summary.csv with and without probes; activation probes on an LSTM are a located error', (t) => {
+test('end to end: diagnostics.csv in long form, the same summary.csv with and without probes; activation probes on an LSTM are a located error', async (t) => {
   const dir = tempDir('normbench-probes-');
   const yaml = `name: probed
 question: Do probes change anything?
@@ -125,7 +125,7 @@ grid:
   t.deepEqual([...new Set(d.map((x) => x.probe))].sort(), ['activation_p15', 'activation_p50', 'activation_p85', 'dead_units', 'grad_norm', 'param_norm', 'saturation']);
   t.true(d.filter((x) => x.probe === 'dead_units').every((x) => x.activation === 'relu'));
   t.true(d.filter((x) => x.probe === 'saturation').every((x) => x.activation === 'sigmoid'));
-  const report = cli(['report', 'probed'], dir);
+  const report = await nb(['report', 'probed'], dir);
   t.is(report.code, 0, report.stderr);
   writeFileSync(join(dir, 'lstm.yaml'), `name: lstm
 question: q
@@ -134,5 +134,5 @@ model: {kind: lstm, hidden: 4}
 train: {lr: 0.1, batch_size: 8, steps: 2, eval_every: 1}
 probes: [dead_units, grad_norms]
 `);
-  t.regex(cli(['validate', 'lstm.yaml'], dir).stderr, /lstm\.yaml:6:9 \(probes\): dead_units read the inputs to an MLP's hidden nonlinearities; model lstm has none/);
+  t.regex((await nb(['validate', 'lstm.yaml'], dir)).stderr, /lstm\.yaml:6:9 \(probes\): dead_units read the inputs to an MLP's hidden nonlinearities; model lstm has none/);
 });

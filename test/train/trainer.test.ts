@@ -1,4 +1,4 @@
-import test from 'ava';
+import test from '../ava.js';
 import type {ModelSpec, TrainSpec} from '../../src/spec/experiment.js';
 import {type NormName, NORMS, type OptimizerName} from '../../src/spec/names.js';
 import {makeSynthetic} from '../../src/data/synthetic.js';
