@@ -9,7 +9,7 @@ import {expandExperiment} from '../src/config/expand.js';
 import {loadExperiment} from '../src/config/load.js';
 import {modelWidth} from '../src/models/catalog.js';
 import {gridWidth, shardRuns} from '../src/run/shard.js';
-import {cli, tempDir} from './helpers.js';
+import {cli, cliInProcess, tempDir} from './helpers.js';
 
 test('the rule: wasm first up to the threshold, tensorflow first above it; cpu last', (t) => {
   t.deepEqual(autoOrder(), ['wasm', 'tensorflow', 'cpu']);
@@ -42,7 +42,7 @@ train: {lr: 0.1, batch_size: 8, steps: 2, eval_every: 1}
   t.is(gridWidth(expandExperiment(loadExperiment(join(dir, 'lstm.yaml'))).runs), 240);
 });
 
-test('run with auto records the backend the rule picks for the grid’s widest model; `backend` says both picks', (t) => {
+test('run with auto records the backend the rule picks for the grid’s widest model; `backend` says both picks', async (t) => {
   const dir = tempDir('normbench-backend-');
   const probe = cli(['backend', '--json'], dir);
   t.is(probe.code, 0, probe.stderr);
@@ -59,7 +59,8 @@ train: {lr: 0.1, batch_size: 6, steps: 2, eval_every: 2}
   for (const [hidden, want] of [['[8, 8]', 'wasm'], [`[8, ${AUTO_NATIVE_WIDTH + 56}]`, tensorflow ? 'tensorflow' : 'wasm']] as const) {
     writeFileSync(join(dir, 'auto.yaml'), yaml(hidden));
     const out = `out-${want}-${hidden.length}`;
-    const r = cli(['run', 'auto.yaml', '--out', out, '--quiet', '--workers', '1'], dir);
+    // In this process: `backend` above ran the real CLI.
+    const r = await cliInProcess(['run', 'auto.yaml', '--out', out, '--quiet', '--workers', '1'], dir);
     t.is(r.code, 0, r.stderr);
     t.is(JSON.parse(readFileSync(join(dir, out, 'manifest.json'), 'utf8')).backend, want, hidden);
   }

@@ -192,7 +192,7 @@ test('the table and the JSON use the files\' number formats: nan and inf spelled
   t.is(r.code, 0, r.stderr);
   t.false(/NaN|Infinity|e\+\d\d/.test(r.stdout), r.stdout);
   t.regex(r.stdout, /diverged +— +— +— +—|diverged.*(nan|inf)/);
-  const json = await nb(['run', 'tiny.yaml', '--out', 'j', '--json', '--quiet', '--set', 'grid.train.lr=[0.5]', '--set', 'grid.norm=[none]'], dir);
+  const json = await nb(['run', 'tiny.yaml', '--out', 'j', '--json', '--quiet', '--workers', '1', '--set', 'grid.train.lr=[0.5]', '--set', 'grid.norm=[none]'], dir);
   t.is(json.code, 0, json.stderr);
   t.is(JSON.parse(json.stdout).runs[0]['train.lr'], 0.5);
   const manifest = JSON.parse(readFileSync(join(dir, 'j', 'manifest.json'), 'utf8'));

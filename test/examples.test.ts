@@ -71,7 +71,7 @@ test('the Slurm example runs end to end: shards of the array, then the merge job
   const merge = spawnSync('bash', ['merge.sbatch'], {cwd: project, encoding: 'utf8', env});
   t.is(merge.status, 0, merge.stderr);
   // The unsharded run and the check, in this process: the scripts above ran the real CLI.
-  const whole = await cliInProcess(['run', 'experiments/my-study.yaml', '--out', 'whole', '--quiet'], project);
+  const whole = await cliInProcess(['run', 'experiments/my-study.yaml', '--out', 'whole', '--quiet', '--workers', '1'], project);
   t.is(whole.code, 0, whole.stderr);
   const untimed = (file: string) => readFileSync(file, 'utf8').split('\n').map((l) => l.split(',').slice(0, 9).join(','));
   t.deepEqual(untimed(join(project, 'results', 'my-study', 'curves.csv')).map((l) => l.split(',').slice(0, 5).join()),

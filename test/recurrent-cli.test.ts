@@ -53,7 +53,7 @@ train: {optimizer: adam, lr: 0.01, batch_size: 16, steps: 20, eval_every: 10}
 grid: {norm: [none, batch]}
 targets: {test_loss: 0.2}
 `);
-  const r = await nb(['run', 'a.yaml', '--out', 'o', '--backend', 'cpu', '--quiet'], dir);
+  const r = await nb(['run', 'a.yaml', '--out', 'o', '--backend', 'cpu', '--quiet', '--workers', '1'], dir);
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /final test loss +best step/);
   const curves = readCsv(join(dir, 'o', 'curves.csv'));

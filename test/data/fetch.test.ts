@@ -19,7 +19,7 @@ import {DownloadError, fetchFiles, type FetchHooks, type FetchOptions} from '../
 import {FASHION_MNIST_DOWNLOADS, type RemoteFile} from '../../src/data/downloads.js';
 import {fetchProgress} from '../../src/data/fetch-progress.js';
 import {UserError} from '../../src/errors.js';
-import {REPO} from '../helpers.js';
+import {cliInProcess, REPO} from '../helpers.js';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
@@ -423,7 +423,8 @@ debianTest(`the hard-coded Fashion-MNIST table matches Debian's files, restored 
   }
 });
 
-// End to end through the real CLI. spawnSync would block the event loop the server runs on.
+// End to end through the real CLI. spawnSync would block the event loop the server runs on. (The
+// unknown name, which needs no download, runs the same command in this process: cliInProcess.)
 const BIN = join(REPO, 'bin', 'run.js');
 
 function cli(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{code: number | null; stdout: string; stderr: string}> {
@@ -452,7 +453,7 @@ test('CLI: a file failing its checksum exits 2 with both SHA-256s, and leaves no
 });
 
 test('CLI: an unknown data set exits 2 with a suggestion', async (t) => {
-  const r = await cli(['data', 'fetch', 'fashion-mnst'], tempDir(t));
+  const r = await cliInProcess(['data', 'fetch', 'fashion-mnst'], tempDir(t), {env: {NORMBENCH_FASHION_MNIST_URL: ''}});
   t.is(r.code, 2);
   t.regex(r.stderr, /Unknown data set "fashion-mnst" — did you mean "fashion-mnist"\? \(known: fashion-mnist\)/);
 });
