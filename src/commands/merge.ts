@@ -5,7 +5,11 @@ import {UserError} from '../errors.js';
 import {gridLabels} from '../config/expand.js';
 import {planMerge, writeMerge} from '../results/merge.js';
 import {readResults} from '../results/read.js';
-import {summaryTable} from '../results/table.js';
+import {summaryTable, tuningTable} from '../results/table.js';
+import {factorKeysOf} from '../results/columns.js';
+import {TUNING_CSV, TUNING_DIR, tuningOutcome} from '../results/tuning.js';
+import {tuneSpec} from '../spec/tune.js';
+import {join} from 'node:path';
 import {prepareOutDir} from '../results/outdir.js';
 
 export default class Merge extends BaseCommand {
@@ -39,6 +43,15 @@ export default class Merge extends BaseCommand {
     }
     const out = prepareOutDir(flags.out);
     writeMerge(merged, out);
+    if (!merged.manifest && merged.tuning && 'plan' in merged.tuning) {
+      const tuning = readResults(join(out, TUNING_DIR));
+      const tune = tuneSpec(tuning.manifest.config.tune!);
+      const outcome = tuningOutcome(tuning, tune, factorKeysOf(tuning.manifest.config));
+      this.log(`merged ${merged.shards} tune shards: ${merged.tuning.plan.runs} tuning runs → ${join(out, TUNING_DIR)}, ${join(out, TUNING_CSV)}\n`);
+      this.log(tuningTable(outcome, tune));
+      this.log(`\nthe final stage reads it: normbench run ${tuning.manifest.experiment_file} --stage final --tuning ${flags.out} [--shard I/N]`);
+      return {out, tuningRuns: merged.tuning.plan.runs, shards: merged.shards, chosen: outcome.choices};
+    }
     const results = readResults(out);
     this.log(`merged ${merged.shards} directories: ${merged.runs} runs → ${out}\n`);
     this.log(summaryTable(results));

@@ -3,9 +3,10 @@ import {backendFlag, BaseCommand, checkGridClaims, sharedFlags} from '../cli.js'
 import {findExperiment} from '../config/find.js';
 import {loadExperiment} from '../config/load.js';
 import {summaryJson} from '../results/json.js';
-import {summaryTable} from '../results/table.js';
+import {summaryTable, tuningTable} from '../results/table.js';
 import {progressHooks} from '../run/progress.js';
 import {parseShard} from '../run/shard.js';
+import type {Stage} from '../run/experiment.js';
 
 export default class Run extends BaseCommand {
   static override summary = 'Train every cell of an experiment’s grid; write curves.csv, summary.csv and manifest.json.';
@@ -42,6 +43,13 @@ export default class Run extends BaseCommand {
         'other runs train alone, and the first lines of progress say why. On tensorflow stacking is off: its stacked arithmetic is not bitwise.',
     }),
     shard: Flags.string({summary: 'Train only shard I of N of the grid (cells whose index mod N is I−1); join shards with `normbench merge`.', helpValue: 'I/N'}),
+    stage: Flags.string({
+      summary: 'A tuned experiment’s stage: all (tune, then train the grid), tune (only the tuning), final (only the grid, at the tuned values).',
+      description: 'With --shard a tuned experiment runs in two stages: `--stage tune --shard I/N` for each I, `normbench merge` of the tune shards, ' +
+        '`--stage final --tuning <merged> --shard I/N` for each I, and `normbench merge` of those.',
+      options: ['all', 'tune', 'final'],
+    }),
+    tuning: Flags.string({summary: 'With --stage final: the directory holding the tuning (tuning.csv, tuning/); default: --out.', helpValue: 'DIR'}),
     quiet: Flags.boolean({char: 'q', summary: 'No progress output (progress goes to stderr; --json keeps it).'}),
   };
 
@@ -64,21 +72,29 @@ export default class Run extends BaseCommand {
       resume: flags.resume,
       workers: flags.workers,
       stack: flags.stack,
+      stage: flags.stage as Stage | undefined,
+      tuning: flags.tuning,
       hooks: progress,
     });
     progress.stop();
     const {manifest} = result.results;
     const trained = result.records.length;
-    const kept = manifest.runs.length - trained;
+    const kept = result.held - trained;
     if (result.mode === 'resume') {
       this.tell(trained === 0
-        ? `all ${manifest.runs.length} runs were already in ${result.outDir} (same experiment, normbench and backend): nothing to train. --force retrains them.`
+        ? `all ${result.held} runs were already in ${result.outDir} (same experiment, normbench and backend): nothing to train. --force retrains them.`
         : `resumed: kept ${kept} finished run${kept === 1 ? '' : 's'}, trained ${trained}.`);
     }
     this.log(`\n${manifest.experiment}: ${manifest.question}\n`);
-    this.log(summaryTable(result.results));
+    if (result.tuning) {
+      this.log(tuningTable(result.tuning.outcome, result.tuning.spec));
+      for (const warning of result.tuning.warnings) this.log(`! ${warning}`);
+      this.log('');
+    }
+    if (result.stage !== 'tune') this.log(summaryTable(result.results));
+    else this.log(`tuning only (--stage tune): the grid trains with --stage final${flags.shard ? ', once the tune shards are merged' : ''}.`);
     this.log(`\nbackend ${result.backend} · results in ${result.outDir}`);
     if (manifest.runs.some((r) => r.status === 'failed')) process.exitCode = 1;
-    return summaryJson(result.results);
+    return {...(summaryJson(result.results) as object), ...(result.tuning && {tuning: {key: result.tuning.spec.key, metric: result.tuning.spec.metric, chosen: result.tuning.outcome.choices, warnings: result.tuning.warnings}})};
   }
 }

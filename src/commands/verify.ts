@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../cli.js';
 import {UserError} from '../errors.js';
 import {readResults} from '../results/read.js';
-import {DEFAULT_ATOL, DEFAULT_RTOL, verifyResults, verifyText} from '../results/verify.js';
+import {DEFAULT_ATOL, DEFAULT_RTOL, verifyDirs, verifyText} from '../results/verify.js';
 
 export default class Verify extends BaseCommand {
   static override summary = 'Check that a results directory reproduces a reference: the CI gate.';
@@ -40,7 +40,7 @@ export default class Verify extends BaseCommand {
       return x;
     };
     const options = {rtol: tolerance('rtol'), atol: tolerance('atol'), metrics: flags.metric, curves: flags.curves};
-    const report = verifyResults(readResults(args.results), readResults(flags.reference), options);
+    const report = verifyDirs(args.results, flags.reference, options);
     this.log(verifyText(report));
     if (!report.ok) process.exitCode = 1;
     return report;

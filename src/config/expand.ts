@@ -5,6 +5,7 @@ import {throwIfAny, UserError, type SourceLocation} from '../errors.js';
 import {normLabel, normMisfit} from '../norms/catalog.js';
 import type {ExpandedExperiment, ExperimentConfig, NormSpec, RunSpec} from '../spec/experiment.js';
 import {hashOf} from '../util/canonical.js';
+import {tunedKeys} from '../spec/tune.js';
 import {resolveNormEntry, WHOLE_SECTIONS} from './grid.js';
 import {ACTIVATION_PROBES, DIRECT_GRID_KEYS, RECURRENT_MODELS, SEQUENCE_DATASETS} from '../spec/names.js';
 import {describeIssue, isPlainObject} from './issues.js';
@@ -209,8 +210,38 @@ export function expandExperiment(loaded: CheckedConfig): ExpandedExperiment {
       sources.locate(['grid', key, choice]),
     ));
   }
+  if (config.tune) errors.push(...tuneMisfits(config, runs, sources));
   throwIfAny(errors, sources.layers.map((l) => l.file));
   return {config, factorKeys, runs};
+}
+
+/**
+ * What `tune:` cannot do with this grid: search a key the grid varies, choose by a validation
+ * metric without a validation split, tune with a seed the grid trains.
+ */
+function tuneMisfits(config: ExperimentConfig, runs: RunSpec[], sources: ConfigSources): UserError[] {
+  const tune = config.tune!;
+  const errors: UserError[] = [];
+  const [key] = tunedKeys(tune);
+  if (key === undefined) return errors;
+  if (key in config.grid) {
+    errors.push(new UserError(`${key} is both tuned and a grid factor: tuning chooses its value for each condition, so the grid cannot also set it. ` +
+      `Remove grid.${key}, or tune another key`, sources.locate(['tune', key], true)));
+  }
+  if (tune.metric.startsWith('val_') || tune.metric.includes('_val_')) {
+    const without = runs.filter((r) => r.dataset.validation === undefined);
+    if (without.length) {
+      errors.push(new UserError(`tune.metric ${tune.metric} is measured on a validation split, and ${without.length === runs.length ? 'the data set has none' : `${without.length} of the grid's runs have none`}: ` +
+        'set dataset.validation (a count, or a fraction such as 0.1), or tune by train_loss_auc', sources.locate(['tune', 'metric'])));
+    }
+  }
+  const gridSeeds = new Set(runs.map((r) => r.seed));
+  const shared = tune.seeds.filter((s) => gridSeeds.has(s));
+  if (shared.length) {
+    errors.push(new UserError(`tune.seeds must be disjoint from the grid's seeds (the runs that are compared must not be the ones that chose their setting): ` +
+      `${shared.join(', ')} ${shared.length === 1 ? 'is' : 'are'} also in the grid (grid seeds: ${[...gridSeeds].sort((a, b) => a - b).join(', ')})`, sources.locate(['tune', 'seeds'])));
+  }
+  return errors;
 }
 
 /** Readable labels of a resolved config's grid cells by run id: `#3 batch · relu · seed 1`. */

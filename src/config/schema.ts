@@ -4,9 +4,11 @@
 import {z} from 'zod';
 import {
   ACTIVATIONS, CLAIM_EXPECTATIONS, EVAL_MODES, INITIALIZERS, OPTIMIZERS, PROBES, RECURRENT_INITIALIZERS, SYNTHETIC_DEFAULTS,
+  TUNABLE_KEYS, TUNE_METRIC_NAMES, TUNE_SCHEDULES,
 } from '../spec/names.js';
-import type {Claim, DatasetSpec, ExperimentConfig, ModelSpec, Targets, TrainSpec, VerifySpec} from '../spec/experiment.js';
-import {strict} from '../util/strict.js';
+import type {Claim, DatasetSpec, ExperimentConfig, ModelSpec, Targets, TrainSpec, TuneConfig, VerifySpec} from '../spec/experiment.js';
+import {trainField, tunedKeys, tuneValues} from '../spec/tune.js';
+import {strict, unknownKeyMessage} from '../util/strict.js';
 
 const positiveInt = z.number().int().positive();
 const limit = positiveInt.optional();
@@ -220,6 +222,54 @@ export const claimSchema = strict({
   margin: z.number().nonnegative().default(0),
 });
 
+/** The values of a tuned key: `{log_range: [lo, hi], points: n}` (log-spaced) or `{values: [...]}`. */
+const tuneValuesSchema = z.union([
+  strict({
+    log_range: z.tuple([z.number().positive(), z.number().positive()]).refine(([lo, hi]) => lo < hi, 'must be [low, high] with low < high'),
+    points: z.number().int().min(2),
+  }),
+  strict({values: z.array(z.number()).min(2).refine((v) => new Set(v).size === v.length, 'list each value once')}),
+]);
+
+const TUNE_OPTIONS = ['metric', 'seeds', 'schedule', 'eta', 'shared'];
+
+/**
+ * `tune:` — one `train.*` key with its values (`train.lr: {log_range: [0.003, 3], points: 7}`),
+ * the metric that chooses, the tuning seeds, and the schedule.
+ */
+export const tuneSchema = z.looseObject({
+  /** What chooses the value (validation or training metrics only; lower loss / higher accuracy is better). */
+  metric: z.enum(TUNE_METRIC_NAMES),
+  /** Seeds of the tuning runs; none may be a seed of the grid. */
+  seeds: z.array(z.number().int().nonnegative()).min(1).refine((s) => new Set(s).size === s.length, 'list each seed once'),
+  /** full: every value trains the whole budget; halving: successive halving (the best 1/eta go on to eta× the steps). */
+  schedule: z.enum(TUNE_SCHEDULES).default('full'),
+  eta: z.number().int().min(2).default(3),
+  /** One value for all conditions, chosen by their mean: a deliberately untuned comparison. */
+  shared: z.boolean().default(false),
+}).superRefine((tune, ctx) => {
+  const keys = tunedKeys(tune);
+  if (keys.length !== 1) {
+    ctx.addIssue({code: 'custom', path: keys.length ? [keys[1]!] : [], message: keys.length
+      ? `tune searches one key at a time; found ${keys.join(', ')}`
+      : `tune needs the key to search, e.g. "train.lr: {log_range: [0.003, 3], points: 7}" (tunable: ${TUNABLE_KEYS.join(', ')})`});
+  }
+  for (const key of keys) {
+    if (!(TUNABLE_KEYS as readonly string[]).includes(key)) {
+      ctx.addIssue({code: 'custom', path: [key], message: unknownKeyMessage(key, [...TUNE_OPTIONS, ...TUNABLE_KEYS])});
+      continue;
+    }
+    const parsed = tuneValuesSchema.safeParse(tune[key]);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({...issue, code: 'custom', path: [key, ...issue.path], message: issue.message} as never);
+      continue;
+    }
+    const field = trainSchema.shape[trainField(key as (typeof TUNABLE_KEYS)[number])];
+    const bad = tuneValues(parsed.data).filter((v) => !field.safeParse(v).success);
+    if (bad.length) ctx.addIssue({code: 'custom', path: [key], message: `${key} cannot take ${bad.join(', ')} (${field.safeParse(bad[0]).error!.issues[0]!.message})`});
+  }
+}).transform((tune) => tune as unknown as TuneConfig);
+
 export const experimentSchema = strict({
   /** Also the default output directory, results/<name>. */
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" and "-", starting with a letter or digit (it names the results directory)'),
@@ -254,6 +304,8 @@ export const experimentSchema = strict({
   claims: z.array(claimSchema).refine((cs) => new Set(cs.map((c) => c.id)).size === cs.length, 'claim ids must be unique').optional(),
   /** How `normbench report` presents the results: `baseline`, the condition others are paired with. */
   report: strict({baseline: runFilterSchema.optional()}).optional(),
+  /** Tune one train.* key per condition on validation before the grid's seeds train (see tuneSchema). */
+  tune: tuneSchema.optional(),
 });
 
 // The schema validates into the plain types of src/spec/experiment.ts: what it accepts, once

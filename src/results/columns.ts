@@ -8,7 +8,7 @@
 // ended (status, message: compared as text), `measure` is a number a rerun must reproduce, and
 // `timing` may differ between identical runs (never compared).
 
-import {DIRECT_GRID_KEYS, type EvalMode} from '../spec/names.js';
+import {DIRECT_GRID_KEYS, type EvalMode, type TunableKey} from '../spec/names.js';
 import type {RunSpec} from '../spec/experiment.js';
 import type {CurvePoint, GradientFlowPoint, ProbeValue, RunRecord} from '../spec/records.js';
 import {fmtFixed, fmtFraction, fmtValue} from './format.js';
@@ -72,7 +72,7 @@ export function curveTable(factorKeys: string[], validation = false): Array<Colu
  * summary.csv: one row per run. With a validation split: its final and best accuracy, the step it
  * selects and the test metrics there (selection never reads the test split), and its loss AUC.
  */
-export function summaryTable(factorKeys: string[], targetKeys: string[], evalModes: readonly EvalMode[] = [], validation = false): Array<Column<RunRecord>> {
+export function summaryTable(factorKeys: string[], targetKeys: string[], evalModes: readonly EvalMode[] = [], validation = false, tuned?: TunableKey): Array<Column<RunRecord>> {
   const hit = (r: RunRecord, key: string) => r.metrics?.targets.find((t) => t.key === key);
   const val = (r: RunRecord) => r.metrics?.validation;
   const selected: Array<Column<RunRecord>> = validation
@@ -87,6 +87,8 @@ export function summaryTable(factorKeys: string[], targetKeys: string[], evalMod
     : [];
   return [
     ...runColumns(factorKeys, (r: RunRecord) => r.spec),
+    // The value tuning chose for this run's condition (`tune:`), e.g. tuned_lr.
+    ...(tuned ? [{name: tunedColumn(tuned), role: 'measure', text: (r) => String(r.spec.train[tuned.slice(6) as keyof RunRecord['spec']['train']] ?? '')}] satisfies Array<Column<RunRecord>> : []),
     {name: 'status', role: 'outcome', text: (r) => r.status},
     {name: 'steps', role: 'measure', text: (r) => String(r.steps)},
     {name: 'final_test_loss', role: 'measure', text: (r) => fmtValue(r.metrics?.final_test_loss)},
@@ -108,6 +110,9 @@ export function summaryTable(factorKeys: string[], targetKeys: string[], evalMod
     {name: 'message', role: 'outcome', text: (r) => r.message ?? ''},
   ];
 }
+
+/** The summary column holding a run's tuned value: train.lr → tuned_lr. */
+export const tunedColumn = (key: string): string => `tuned_${key.replace(/^train\./, '')}`;
 
 /** gradient_flow.csv: one row per run, evaluation point and time step. */
 export function gradientFlowTable(factorKeys: string[]): Array<Column<{spec: RunSpec; point: GradientFlowPoint; t: number}>> {

@@ -99,6 +99,27 @@ export interface Manifest {
   sessions: Session[];
   /** Committed runs, in grid order. */
   runs: ManifestRun[];
+  /** `tuning`: this directory holds a tuned experiment's tuning runs (<out>/tuning), not its grid. */
+  stage?: 'tuning';
+  /** A tuned experiment's results: what was tuned, how, and each condition's chosen value. */
+  tuning?: ManifestTuning;
+}
+
+/** A tuned experiment's tuning, as its results' manifest records it. */
+export interface ManifestTuning {
+  key: string;
+  values: number[];
+  metric: string;
+  schedule: string;
+  eta: number;
+  shared: boolean;
+  seeds: number[];
+  /** Steps per rung of a condition with the experiment's train.steps (full: one rung). */
+  rung_steps: number[];
+  chosen: Array<{group: string; conditions: string[]; value: number; edge?: 'low' | 'high'}>;
+  warnings: string[];
+  /** Where the tuning was read from when another directory trained it (`run --stage final --tuning DIR`). */
+  from?: string;
 }
 
 function git(cwd: string, args: string[]): string | null {
@@ -195,6 +216,8 @@ export function draftManifest(session: {
   /** Where each data set came from. */
   data: Record<string, string>;
   command: string[];
+  stage?: 'tuning';
+  tuning?: ManifestTuning;
 }): Manifest {
   const {expanded, backend, shard, planned, data, command} = session;
   const {config} = expanded;
@@ -227,5 +250,7 @@ export function draftManifest(session: {
     files: {curves: 0, summary: 0},
     sessions: [{started: now, finished: null, state: 'running', normbench_version: nb.version, normbench_build: nb.build, backend, runs: 0}],
     runs: [],
+    ...(session.stage && {stage: session.stage}),
+    ...(session.tuning && {tuning: session.tuning}),
   };
 }

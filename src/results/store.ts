@@ -16,7 +16,7 @@
 //     and stale results never stand in for new ones.
 
 import {EVAL_MODES} from '../spec/names.js';
-import {appendFileSync, closeSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeSync} from 'node:fs';
+import {appendFileSync, closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeSync} from 'node:fs';
 import {hostname} from 'node:os';
 import {join} from 'node:path';
 import {stringify} from 'csv-stringify/sync';
@@ -72,8 +72,11 @@ export function differences(old: Manifest, next: Manifest): string[] {
   return out;
 }
 
+/** A tuned experiment's tuning, beside its results: written by the tuning stage before the results are opened. */
+const TUNING_ENTRIES = new Set(['tuning', 'tuning.csv']);
+
 function entries(dir: string): string[] {
-  return readdirSync(dir).filter((name) => name !== LOCK && !/^\.\d+\.\d+\.tmp$/.test(name));
+  return readdirSync(dir).filter((name) => name !== LOCK && !/^\.\d+\.\d+\.tmp$/.test(name) && !TUNING_ENTRIES.has(name));
 }
 
 function pidAlive(pid: number): boolean {
@@ -119,7 +122,7 @@ function tablesOf(expanded: ExpandedExperiment): Table[] {
   const targetKeys = targetList(expanded.config.targets).map((t) => t.key);
   const evalModes = EVAL_MODES.filter((mode) => expanded.runs.some((r) => r.eval_modes.includes(mode)));
   const validation = expanded.runs.some((r) => r.dataset.validation !== undefined);
-  const summary = summaryTable(factorKeys, targetKeys, evalModes, validation);
+  const summary = summaryTable(factorKeys, targetKeys, evalModes, validation, expanded.tuned);
   const tables: Table[] = [
     {name: 'curves', columns: namesOf(curveTable(factorKeys, validation)), rows: (r) => curveRows(r, factorKeys, validation)},
     {name: 'summary', columns: namesOf(summary), rows: (r) => rowsOf(summary, [r])},
@@ -163,7 +166,17 @@ export class ResultsStore {
    * resume, replace or refuse, as the header explains.
    */
   static open(dir: string, next: Manifest, expanded: ExpandedExperiment, options: OpenOptions = {}): ResultsStore {
-    const present = entries(dir);
+    const {mode, old} = ResultsStore.decide(dir, next, options);
+    return mode === 'resume' ? ResultsStore.resume(dir, old!, next, expanded) : ResultsStore.fresh(dir, next, expanded, mode);
+  }
+
+  /**
+   * What opening `dir` for `next` would do — start fresh, resume or replace — without writing
+   * anything; a refusal is thrown. The runner asks this of every directory a run will write
+   * (a tuned experiment's tuning and its results) before it trains anything.
+   */
+  static decide(dir: string, next: Manifest, options: OpenOptions = {}): {mode: OpenMode; old?: Results} {
+    const present = existsSync(dir) ? entries(dir) : [];
     const hasManifest = present.includes(RESULT_FILES.manifest);
     if (present.length > 0 && !hasManifest && !options.force) {
       throw new UserError(
@@ -175,26 +188,26 @@ export class ResultsStore {
     }
     if (!hasManifest) {
       if (options.resume) throw new UserError(`--resume: ${dir} holds no results to resume (no ${RESULT_FILES.manifest})`, undefined, 'conflict');
-      return ResultsStore.fresh(dir, next, expanded, present.length > 0 ? 'replace' : 'fresh');
+      return {mode: present.length > 0 ? 'replace' : 'fresh'};
     }
     let old: Results;
     try {
       old = readResults(dir);
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
-      if (options.force && !options.resume) return ResultsStore.fresh(dir, next, expanded, 'replace');
+      if (options.force && !options.resume) return {mode: 'replace'};
       throw new UserError(`${dir} holds results that cannot be resumed: ${error.message}\nUse --force to replace them, or --out for a new directory.`, undefined, 'conflict');
     }
     const diff = differences(old.manifest, next);
     const sameConfig = old.manifest.config_hash === next.config_hash;
-    if (options.force && !options.resume) return ResultsStore.fresh(dir, next, expanded, 'replace');
+    if (options.force && !options.resume) return {mode: 'replace'};
     if (diff.length > 0 && !(options.resume && options.force && sameConfig)) {
       const hint = sameConfig
         ? 'Use --force to retrain every run, --resume --force to keep the finished runs anyway (each run records who made it), or --out for a new directory.'
         : 'A different experiment cannot be resumed: use --force to replace these results, or --out for a new directory.';
       throw new UserError(`${dir} holds results of a different run:\n  - ${diff.join('\n  - ')}\n${hint}`, undefined, 'conflict');
     }
-    return ResultsStore.resume(dir, old, next, expanded);
+    return {mode: 'resume', old};
   }
 
   private static fresh(dir: string, next: Manifest, expanded: ExpandedExperiment, mode: OpenMode): ResultsStore {

@@ -5,7 +5,9 @@
 import {type Results, rowObjects} from './read.js';
 import {fmtFixed, fmtValue, parseNumber} from './format.js';
 import {targetList} from '../spec/targets.js';
-import {factorKeysOf} from './columns.js';
+import {factorKeysOf, tunedColumn} from './columns.js';
+import type {TuneSpec} from '../spec/experiment.js';
+import type {TuningOutcome} from './tuning.js';
 
 type Row = Record<string, string>;
 
@@ -32,18 +34,21 @@ export function summaryTable(results: Results): string {
   const seeds = new Set(rows.map((r) => r.seed));
   // A regression task has no accuracy: its table shows the test loss instead.
   const regression = rows.length > 0 && rows.every((r) => r.final_test_accuracy === '');
+  // A tuned experiment's runs say their condition's chosen value (tuned_lr, …).
+  const tuned = results.manifest.tuning ? tunedColumn(results.manifest.tuning.key) : undefined;
+  const shownFactors = tuned ? [...factorKeys, tuned] : factorKeys;
   const header = [
-    'norm', 'activation', ...(seeds.size > 1 ? ['seed'] : []), ...factorKeys, 'status',
+    'norm', 'activation', ...(seeds.size > 1 ? ['seed'] : []), ...shownFactors, 'status',
     ...(regression ? ['final test loss', 'best step'] : ['final acc %', 'best acc %']), ...tlist.map((t) => `steps→${t.metric.replace('_accuracy', ' acc').replace('_loss', ' loss')} ${t.value}`),
     'loss AUC', 'steps/s',
   ];
   const body = rows.map((r) => [
-    r.norm!, r.activation!, ...(seeds.size > 1 ? [r.seed!] : []), ...factorKeys.map((k) => r[k] ?? ''), r.status!,
+    r.norm!, r.activation!, ...(seeds.size > 1 ? [r.seed!] : []), ...shownFactors.map((k) => r[k] ?? ''), r.status!,
     ...(regression ? [orDash(fmtValue(parseNumber(r.final_test_loss), 4)), orDash(r.best_step ?? '')] : [pct(r.final_test_accuracy), pct(r.best_test_accuracy)]),
     ...tlist.map((t) => orDash(r[`steps_to_${t.key}`] ?? '')),
     orDash(fmtValue(parseNumber(r.train_loss_auc), 4)), orDash(fmtFixed(parseNumber(r.steps_per_s), 0)),
   ]);
-  const right = header.map((_, i) => i >= 2 + (seeds.size > 1 ? 1 : 0) + factorKeys.length + 1);
+  const right = header.map((_, i) => i >= 2 + (seeds.size > 1 ? 1 : 0) + shownFactors.length + 1);
   let out = renderTable(header, body, right);
   const matrix = accuracyMatrix(rows, factorKeys);
   if (matrix) out += `\n\n${matrix}`;
@@ -67,4 +72,30 @@ function accuracyMatrix(rows: Row[], factorKeys: string[]): string | undefined {
   const table = renderTable(['norm \\ activation', ...acts], norms.map((n) => [n, ...acts.map((a) => cell(n, a))]), [false, ...acts.map(() => true)]);
   const note = rows.some((r) => r.status !== 'ok') ? '\n* includes a diverged or failed run' : '';
   return `${title}\n${table}${note}`;
+}
+
+/**
+ * What tuning chose: per group (a condition, or all of them when shared), the metric's mean at each
+ * value — at the last rung the value reached, so a value that stopped early shows its early score
+ * in parentheses — and the chosen value, marked *.
+ */
+export function tuningTable(outcome: TuningOutcome, tune: TuneSpec): string {
+  const rungs = Math.max(1, ...outcome.rows.map((r) => r.rung));
+  const header = ['condition', ...tune.values.map(String), 'chosen'];
+  const body = outcome.groups.map(({group, conditions}) => {
+    const mine = outcome.rows.filter((r) => (tune.shared ? conditions.includes(r.condition) : r.condition === group));
+    const choice = outcome.choices.find((c) => c.group === group);
+    const cells = tune.values.map((v) => {
+      const at = mine.filter((r) => r.value === v);
+      const last = Math.max(0, ...at.map((r) => r.rung));
+      const row = at.find((r) => r.rung === last);
+      if (!row || Number.isNaN(row.mean)) return '—';
+      const text = Number.isFinite(row.mean) ? fmtValue(row.mean, 4) : 'diverged';
+      return `${last < rungs ? `(${text})` : text}${choice?.value === v ? '*' : ''}`;
+    });
+    return [group, ...cells, choice ? `${choice.value}${choice.edge ? ' (edge)' : ''}` : '—'];
+  });
+  const how = tune.schedule === 'halving' ? `successive halving, η=${tune.eta}; (x): stopped at an earlier rung` : 'every value at the full budget';
+  const title = `tuned ${tune.key} by ${tune.metric} on ${tune.seeds.length} tuning seed${tune.seeds.length === 1 ? '' : 's'} (${how}):`;
+  return `${title}\n${renderTable(header, body, header.map((_, i) => i > 0))}`;
 }

@@ -8,7 +8,11 @@
 // Tolerances: --rtol / --atol when given, else the experiment's `verify:` block (per metric,
 // then its defaults), else DEFAULT_RTOL / DEFAULT_ATOL.
 
-import {resolve} from 'node:path';
+import {existsSync} from 'node:fs';
+import {join, resolve} from 'node:path';
+import {tuneSpec} from '../spec/tune.js';
+import {readResults, RESULT_FILES} from './read.js';
+import {readTuningChoices, TUNING_DIR} from './tuning.js';
 import type {VerifySpec} from '../spec/experiment.js';
 import {UserError} from '../errors.js';
 import {nearest} from '../suggest.js';
@@ -33,7 +37,7 @@ export interface VerifyOptions {
 export interface Drift {
   run_id: string;
   run: string;
-  file: 'summary' | 'curves';
+  file: 'summary' | 'curves' | 'tuning';
   step: number | null;
   metric: string;
   reference: string;
@@ -60,6 +64,8 @@ export interface VerifyReport {
   values_compared: number;
   tolerance: {rtol: number; atol: number; per_metric: VerifySpec['metrics']};
   drift: Drift[];
+  /** A tuned experiment: its tuning runs verified the same way, and each condition's chosen value. */
+  tuning?: VerifyReport;
 }
 
 function table(t: CsvTable): Array<Record<string, string>> {
@@ -81,7 +87,8 @@ export function verifyResults(now: Results, ref: Results, options: VerifyOptions
   const m = now.manifest;
   const r = ref.manifest;
   const spec = m.config.verify ?? {metrics: {}};
-  const factorKeys = factorKeysOf(m.config);
+  // A tuning directory's runs have two more factors: the tuned value and the rung.
+  const factorKeys = m.stage === 'tuning' && m.config.tune ? [...factorKeysOf(m.config), tuneSpec(m.config.tune).key, 'rung'] : factorKeysOf(m.config);
   const summaryMetrics = metricColumns(ref.summary.columns, factorKeys);
   const curveMetrics = metricColumns(ref.curves.columns, factorKeys);
   for (const metric of options.metrics ?? []) {
@@ -172,6 +179,34 @@ export function verifyResults(now: Results, ref: Results, options: VerifyOptions
   };
 }
 
+/**
+ * Verify a results directory against a reference; when the reference is a tuned experiment's,
+ * its tuning too: the tuning runs (as results of their own, in tuning/) and the value each
+ * condition chose (tuning.csv), which must be the same value exactly.
+ */
+export function verifyDirs(nowDir: string, refDir: string, options: VerifyOptions = {}): VerifyReport {
+  const now = readResults(nowDir);
+  const ref = readResults(refDir);
+  const report = verifyResults(now, ref, options);
+  const tune = ref.manifest.config.tune;
+  if (!tune || !existsSync(join(refDir, TUNING_DIR, RESULT_FILES.manifest))) return report;
+  const spec = tuneSpec(tune);
+  if (!existsSync(join(nowDir, TUNING_DIR, RESULT_FILES.manifest))) {
+    throw new UserError(`the reference ${refDir} holds a tuned experiment's tuning (tuning/), and ${nowDir} has none`, undefined, 'results');
+  }
+  const tuning = verifyResults(readResults(join(nowDir, TUNING_DIR)), readResults(join(refDir, TUNING_DIR)), {...options, metrics: undefined});
+  const chosenNow = readTuningChoices(nowDir, spec) ?? new Map<string, number>();
+  const chosenRef = readTuningChoices(refDir, spec) ?? new Map<string, number>();
+  for (const [group, value] of chosenRef) {
+    tuning.values_compared++;
+    const mine = chosenNow.get(group);
+    if (mine === value) continue;
+    tuning.drift.push({run_id: '', run: group, file: 'tuning', step: null, metric: `chosen ${spec.key}`, reference: String(value), now: mine === undefined ? '(none)' : String(mine), difference: null, allowed: 0});
+  }
+  tuning.ok = tuning.ok && tuning.drift.length === 0;
+  return {...report, ok: report.ok && tuning.ok, tuning};
+}
+
 const num = (x: number | null) => (x === null ? '—' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(3) : x.toExponential(2));
 
 /** The report for people: a header, what drifted (a table), and one closing line. */
@@ -197,17 +232,23 @@ export function verifyText(report: VerifyReport, limit = 40): string {
     lines.push('', line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line));
     if (report.drift.length > limit) lines.push(`… and ${report.drift.length - limit} more (--json lists all)`);
   }
+  if (report.tuning) {
+    const sub = verifyText(report.tuning, limit).split('\n').filter((l) => !/^ {2}(against|experiment|backend|\(different)/.test(l) && !l.startsWith('verify '));
+    lines.push('', `tuning (${join(report.results, TUNING_DIR)} and the value each condition chose):`, ...sub.filter((l) => l !== '').map((l) => `  ${l}`));
+  }
   const tol = `rtol ${report.tolerance.rtol}, atol ${report.tolerance.atol}`;
   const runsDrifted = new Set(report.drift.map((d) => d.run_id)).size;
   lines.push('');
+  const tuned = report.tuning ? ` and the tuning (${report.tuning.runs.compared} runs, ${report.tuning.values_compared} values, each condition's choice the same)` : '';
   lines.push(report.ok
-    ? `OK: ${report.runs.compared} runs, ${report.values_compared} values within tolerance (${tol}).`
+    ? `OK: ${report.runs.compared} runs, ${report.values_compared} values within tolerance (${tol})${tuned}.`
     : `FAILED: ${[
       !report.config.same ? 'a different experiment' : '',
       report.state.now !== 'complete' ? `results ${report.state.now}` : '',
       report.drift.length ? `${report.drift.length} value${report.drift.length === 1 ? '' : 's'} outside tolerance in ${runsDrifted} run${runsDrifted === 1 ? '' : 's'} (${tol})` : '',
       report.runs.missing.length ? `${report.runs.missing.length} run${report.runs.missing.length === 1 ? '' : 's'} missing` : '',
       report.runs.extra.length ? `${report.runs.extra.length} extra run${report.runs.extra.length === 1 ? '' : 's'}` : '',
+      report.tuning && !report.tuning.ok ? 'the tuning differs' : '',
     ].filter(Boolean).join('; ')}.`);
   return lines.join('\n');
 }

@@ -11,22 +11,36 @@
 //    diverged run is a result; a run that throws is recorded as `failed`, and the grid goes on.
 // 4. SIGINT / SIGTERM stop training at the next step: the runs in progress are dropped, the
 //    finished ones are kept, the manifest says `interrupted`, and Interrupted is thrown.
+//
+// A tuned experiment (`tune:`) runs in two stages, each one or more grids of the kind above. The
+// tuning stage trains every condition's values with the tuning seeds into <out>/tuning — rung by
+// rung with successive halving, each rung's values chosen from the last rung's results as
+// committed, so that a resumed tuning decides exactly as an uninterrupted one — and writes
+// <out>/tuning.csv. The final stage trains the grid's runs into <out>, each at its condition's
+// chosen value. With --shard the stages run apart: tune shards split the conditions, are merged,
+// and the final shards read the merged tuning (--stage final --tuning DIR).
 
+import {cpSync, existsSync, mkdirSync, readFileSync, rmSync} from 'node:fs';
 import {availableParallelism} from 'node:os';
+import {join, resolve} from 'node:path';
 import {useBackend, TFJS_VERSION} from '../backend.js';
 import type {LoadedExperiment} from '../config/load.js';
 import {loadDataset} from '../data/registry.js';
-import {Interrupted} from '../errors.js';
-import {draftManifest} from '../results/manifest.js';
+import {Interrupted, UserError} from '../errors.js';
+import {writeAtomic} from '../results/files.js';
+import {configHash, draftManifest, type Manifest, type ManifestTuning} from '../results/manifest.js';
 import {checkInputDir, prepareOutDir} from '../results/outdir.js';
 import {readResults, type Results} from '../results/read.js';
-import {ResultsStore, type OpenMode} from '../results/store.js';
-import type {ExpandedExperiment, RunSpec} from '../spec/experiment.js';
+import {ResultsStore, type OpenMode, type OpenOptions} from '../results/store.js';
+import {edgeWarning, readTuningChoices, TUNING_CSV, TUNING_DIR, tuningCsv, tuningOutcome, type TuningOutcome} from '../results/tuning.js';
+import type {ExpandedExperiment, RunSpec, TuneSpec} from '../spec/experiment.js';
+import {rungSizes, rungSteps, tuneSpec} from '../spec/tune.js';
 import type {RunRecord} from '../spec/records.js';
 import type {ExperimentHooks} from './hooks.js';
 import {WorkerPool} from './pool.js';
 import {defaultOutDir, gridWidth, shardRuns, type Shard} from './shard.js';
 import {GridInterrupted, trapSignals} from './signals.js';
+import {missingChoices, rungCount, rungRuns, shardGroups, tunedExpanded, tuningFactorKeys, tuningGroups, type TuningGroup} from './tuning.js';
 import {planUnits, runUnit} from './units.js';
 
 export {runOne} from './units.js';
@@ -52,7 +66,16 @@ export interface RunExperimentOptions {
   hooks?: ExperimentHooks;
   /** The command line recorded in the manifest (default: this process's). */
   command?: string[];
+  /**
+   * A tuned experiment's stage: `all` (default) tunes, then trains the grid; `tune` only tunes
+   * (this shard's conditions); `final` only trains the grid, at the values chosen in `tuning`.
+   */
+  stage?: Stage;
+  /** With stage `final`: the directory holding the tuning (tuning.csv and tuning/; default: the output directory). */
+  tuning?: string;
 }
+
+export type Stage = 'all' | 'tune' | 'final';
 
 export interface ExperimentResult {
   outDir: string;
@@ -61,45 +84,225 @@ export interface ExperimentResult {
   mode: OpenMode;
   /** Runs trained in this session (finished ones found on resume are not among them). */
   records: RunRecord[];
-  /** Every run in the directory, read back from its files. */
+  /** Every run in the directory, read back from its files (with stage `tune`: the tuning runs). */
   results: Results;
+  stage: Stage;
+  /** Runs the results hold now, over both stages of a tuned experiment (tuning runs and grid runs). */
+  held: number;
+  /** A tuned experiment's tuning: each group's choice, and warnings (a choice at the edge of the range). */
+  tuning?: {spec: TuneSpec; outcome: TuningOutcome; warnings: string[]};
 }
 
 export async function runExperiment(loaded: LoadedExperiment, options: RunExperimentOptions = {}): Promise<ExperimentResult> {
   // 1. Every check before anything is written.
   const {expanded} = loaded;
   const {config} = expanded;
-  const planned = shardRuns(expanded.runs, options.shard);
+  const tune = config.tune ? tuneSpec(config.tune) : undefined;
+  const stage = checkStage(config.name, tune, options);
   const dataDir = options.dataDir === undefined ? undefined : checkInputDir(options.dataDir, '--data-dir');
   const data: Record<string, string> = {};
-  for (const spec of planned) {
+  for (const spec of tune ? expanded.runs : shardRuns(expanded.runs, options.shard)) {
+    if (data[spec.dataset.name]) continue;
     const loaded = loadDataset(spec.dataset, dataDir);
     const held = loaded.validation
       ? ` · validation: ${loaded.validation.n} examples held out of the training split, stratified by class, fixed by the data set (not the run seed); training on ${loaded.train.n}`
       : '';
     data[spec.dataset.name] = `${loaded.source}${held}`;
   }
+  const source = options.tuning === undefined ? undefined : checkInputDir(options.tuning, '--tuning');
   const backend = await useBackend(options.backend ?? 'auto', gridWidth(expanded.runs));
-  const outDir = prepareOutDir(options.out ?? defaultOutDir(config.name, options.shard));
-
-  // 2. The results directory.
+  const outDir = prepareOutDir(options.out ?? defaultOutDir(config.name, options.shard, stage === 'tune' ? 'tune' : undefined));
   const command = options.command ?? [process.execPath, ...process.argv.slice(1)];
-  const manifest = draftManifest({file: loaded.file, expanded, backend, tfjsVersion: TFJS_VERSION, shard: options.shard, planned: planned.length, data, command});
-  const store = ResultsStore.open(outDir, manifest, expanded, {force: options.force, resume: options.resume});
+  const draft = (grid: ExpandedExperiment, planned: number, extra: {stage?: 'tuning'; tuning?: ManifestTuning} = {}) =>
+    draftManifest({file: loaded.file, expanded: grid, backend, tfjsVersion: TFJS_VERSION, shard: options.shard, planned, data, command, ...extra});
+  const context: StageContext = {backend, dataDir, hooks: options.hooks ?? {}, workers: options.workers, stack: options.stack, targets: config.targets};
+
+  if (!tune) {
+    const planned = shardRuns(expanded.runs, options.shard);
+    const {mode, records} = await trainStage(context, outDir, expanded, planned, draft(expanded, planned.length), {force: options.force, resume: options.resume});
+    const results = readResults(outDir);
+    return {outDir, backend, expanded, mode, records, results, stage, held: results.manifest.runs.length};
+  }
+
+  // A tuned experiment: check every directory it will write before training anything.
+  const tuningDir = join(outDir, TUNING_DIR);
+  const tuningGrid = (runs: RunSpec[]): ExpandedExperiment => ({config, factorKeys: tuningFactorKeys(expanded, tune), runs});
+  const hasResults = (dir: string) => existsSync(join(dir, 'manifest.json'));
+  if (options.resume && !hasResults(outDir) && !hasResults(tuningDir)) {
+    throw new UserError(`--resume: ${outDir} holds no results to resume (no manifest.json, and no tuning/manifest.json)`, undefined, 'conflict');
+  }
+  const openOptions = (dir: string) => (options.resume ? (hasResults(dir) ? {resume: true, force: options.force} : {}) : {force: options.force});
+  ResultsStore.decide(outDir, draft(expanded, 0), openOptions(outDir));
+  if (stage !== 'final') ResultsStore.decide(tuningDir, draft(tuningGrid([]), 0, {stage: 'tuning'}), openOptions(tuningDir));
+  const groups = tuningGroups(expanded, tune);
+  let choices: Map<string, number> | undefined;
+  if (stage === 'final') choices = adoptTuning(source ?? outDir, outDir, tune, groups, config, options.force);
+  if (options.force && !options.resume && stage !== 'final') {
+    rmSync(tuningDir, {recursive: true, force: true});
+    rmSync(join(outDir, TUNING_CSV), {force: true});
+  }
+
+  // The tuning stage: rung by rung, each rung's values from the previous rung's committed results.
+  let records: RunRecord[] = [];
+  let mode: OpenMode = 'fresh';
+  if (stage !== 'final') {
+    const mine = shardGroups(groups, options.shard);
+    const rungs = rungCount(tune);
+    const resumeTuning = hasResults(tuningDir);
+    mkdirSync(tuningDir, {recursive: true});
+    let runs: RunSpec[] = [];
+    for (let rung = 1; rung <= rungs; rung++) {
+      const outcome = hasResults(tuningDir) ? tuningOutcome(readResults(tuningDir), tune, expanded.factorKeys) : undefined;
+      const values = (group: string) => (rung === 1 ? tune.values : outcome?.survivors.get(group)?.[rung - 1]);
+      const missing = mine.filter((g) => values(g.group) === undefined);
+      if (missing.length) throw new Error(`tuning rung ${rung - 1} did not complete for ${missing.map((g) => g.group).join(', ')}`);
+      const planned = rungRuns(expanded, tune, mine, rung, (g) => values(g)!);
+      runs = [...runs, ...planned];
+      const steps = rungSteps(tune, rung - 1, config.train.steps);
+      const label = `tuning ${tune.key} · rung ${rung} of ${rungs}: ${rungSizes(tune)[rung - 1]} values × ${mine.reduce((n, g) => n + g.conditions.length, 0)} conditions × ` +
+        `${tune.seeds.length} seed${tune.seeds.length === 1 ? '' : 's'}${rungs > 1 ? ` at ${steps} steps` : ''}`;
+      const result = await trainStage(context, tuningDir, tuningGrid(runs), planned, draft(tuningGrid(runs), runs.length, {stage: 'tuning'}),
+        rung === 1 ? openOptions(tuningDir) : {resume: true, force: options.force}, label);
+      records = [...records, ...result.records];
+      if (rung === 1) mode = resumeTuning ? 'resume' : result.mode;
+    }
+    const outcome = tuningOutcome(readResults(tuningDir), tune, expanded.factorKeys);
+    writeAtomic(join(outDir, TUNING_CSV), tuningCsv(outcome, tune, expanded.factorKeys));
+    choices = new Map(outcome.choices.map((c) => [c.group, c.value]));
+    const warnings = outcome.choices.map((c) => edgeWarning(c, tune.key)).filter((w): w is string => w !== undefined);
+    for (const w of warnings) context.hooks.onNote?.(`warning: ${w}`);
+    if (stage === 'tune') {
+      const results = readResults(tuningDir);
+      return {outDir, backend, expanded, mode, records, results, stage, held: results.manifest.runs.length, tuning: {spec: tune, outcome, warnings}};
+    }
+  }
+
+  // The final stage: the grid's runs, each at its group's chosen value.
+  const outcome = tuningOutcome(readResults(tuningDir), tune, expanded.factorKeys);
+  const warnings = outcome.choices.map((c) => edgeWarning(c, tune.key)).filter((w): w is string => w !== undefined);
+  const tuned = tunedExpanded(expanded, tune, choices!);
+  const planned = shardRuns(tuned.runs, options.shard);
+  const record: ManifestTuning = {
+    key: tune.key, values: tune.values, metric: tune.metric, schedule: tune.schedule, eta: tune.eta, shared: tune.shared, seeds: tune.seeds,
+    rung_steps: rungSizes(tune).map((_, r) => rungSteps(tune, r, config.train.steps)),
+    chosen: outcome.choices.map((c) => ({group: c.group, conditions: c.conditions, value: c.value, ...(c.edge && {edge: c.edge})})),
+    warnings,
+    ...(source && resolve(source) !== resolve(outDir) && {from: resolve(source)}),
+  };
+  const label = `final: the grid's ${tuned.runs.length} runs${options.shard ? ` (shard ${options.shard.index}/${options.shard.count}: ${planned.length})` : ''}, each condition at its tuned ${tune.key}`;
+  const result = await trainStage(context, outDir, tuned, planned, draft(tuned, planned.length, {tuning: record}), openOptions(outDir), label);
+  const results = readResults(outDir);
+  return {
+    outDir, backend, expanded: tuned, mode: stage === 'final' ? result.mode : mode, records: [...records, ...result.records], results, stage,
+    held: results.manifest.runs.length + (stage === 'final' ? 0 : readResults(tuningDir).manifest.runs.length),
+    tuning: {spec: tune, outcome, warnings},
+  };
+}
+
+/** The stage to run, or a usage error when the options do not fit the experiment. */
+function checkStage(name: string, tune: TuneSpec | undefined, options: RunExperimentOptions): Stage {
+  const stage = options.stage ?? 'all';
+  if (!tune) {
+    if (stage !== 'all') throw new UserError(`--stage ${stage}: experiment ${name} tunes nothing (it has no tune: block), so it has one stage`, undefined, 'usage');
+    if (options.tuning !== undefined) throw new UserError(`--tuning: experiment ${name} tunes nothing (it has no tune: block)`, undefined, 'usage');
+    return stage;
+  }
+  if (options.tuning !== undefined && stage !== 'final') throw new UserError('--tuning DIR gives the final stage its tuning: use it with --stage final', undefined, 'usage');
+  if (options.shard && stage === 'all') {
+    const n = options.shard.count;
+    throw new UserError(
+      `experiment ${name} is tuned (tune:), so its shards run in two stages — the tuning splits the conditions, the final runs split the grid:\n` +
+        `  1. normbench run ${name} --stage tune --shard I/${n}        (each I; → results/${name}-tune-shard-I-of-${n})\n` +
+        `  2. normbench merge results/${name}-tune-shard-*-of-${n} --out results/${name}-tuning\n` +
+        `  3. normbench run ${name} --stage final --tuning results/${name}-tuning --shard I/${n}   (each I)\n` +
+        `  4. normbench merge results/${name}-shard-*-of-${n} --out results/${name}\n` +
+        'Give --stage tune or --stage final with --shard.',
+      undefined,
+      'usage',
+    );
+  }
+  return stage;
+}
+
+/**
+ * The final stage's tuning, read from `source`: every group must have its chosen value (else exit
+ * 2, naming the missing ones). When `source` is another directory its tuning is copied beside the
+ * results, so the results directory holds everything the report reads.
+ */
+function adoptTuning(source: string, outDir: string, tune: TuneSpec, groups: TuningGroup[], config: ExpandedExperiment['config'], force?: boolean): Map<string, number> {
+  const dir = join(source, TUNING_DIR);
+  const where = resolve(source) === resolve(outDir) ? `${source} (the output directory; --tuning DIR reads another)` : source;
+  if (!existsSync(join(dir, 'manifest.json'))) {
+    throw new UserError(`--stage final needs the tuning of every condition, and ${where} holds none (no tuning/manifest.json). Run --stage tune first (and merge its shards).`, undefined, 'conflict');
+  }
+  const tuning = readResults(dir);
+  if (tuning.manifest.config_hash !== configHash(config)) {
+    throw new UserError(`the tuning in ${where} is of a different experiment (config ${tuning.manifest.config_hash}, this one ${configHash(config)}): tune this experiment, or give --tuning the right directory`, undefined, 'conflict');
+  }
+  const choices = readTuningChoices(source, tune) ?? new Map<string, number>();
+  const missing = missingChoices(groups, choices);
+  if (missing.length) {
+    throw new UserError(
+      `--stage final needs the tuning of every condition; ${where} has none for ${missing.length} of ${groups.length}:\n  - ${missing.join('\n  - ')}\n` +
+        'Finish the tune shards (normbench run … --stage tune --shard I/N), then merge them all into one directory and give it to --tuning.',
+      undefined,
+      'conflict',
+    );
+  }
+  if (resolve(source) !== resolve(outDir)) {
+    const here = join(outDir, TUNING_CSV);
+    const same = existsSync(here) && readFileSync(here, 'utf8') === readFileSync(join(source, TUNING_CSV), 'utf8');
+    if (!same) {
+      if (existsSync(here) && !force) {
+        throw new UserError(`${outDir} already holds another tuning (its tuning.csv differs from ${source}'s): use --force to replace it, or another --out`, undefined, 'conflict');
+      }
+      rmSync(join(outDir, TUNING_DIR), {recursive: true, force: true});
+      cpSync(dir, join(outDir, TUNING_DIR), {recursive: true});
+      cpSync(join(source, TUNING_CSV), here);
+    }
+  }
+  return choices;
+}
+
+interface StageContext {
+  backend: string;
+  dataDir?: string;
+  hooks: ExperimentHooks;
+  workers?: number;
+  stack?: boolean;
+  targets: ExpandedExperiment['config']['targets'];
+}
+
+/**
+ * Train `planned` (runs of `grid`) into `dir`: open the results, train what is not finished —
+ * in this process or in workers — committing each run as it finishes, and close.
+ */
+async function trainStage(
+  context: StageContext,
+  dir: string,
+  grid: ExpandedExperiment,
+  planned: RunSpec[],
+  manifest: Manifest,
+  open: OpenOptions,
+  stage?: string,
+): Promise<{mode: OpenMode; records: RunRecord[]}> {
+  // 2. The results directory.
+  const {backend, dataDir, hooks, targets} = context;
+  const store = ResultsStore.open(dir, manifest, grid, open);
   const todo = planned.filter((r) => !store.done.has(r.run_id));
-  const requested = Math.max(1, Math.min(options.workers ?? availableParallelism(), todo.length));
-  const plan = options.stack ? planUnits(todo, backend, requested, dataDir) : undefined;
+  const requested = Math.max(1, Math.min(context.workers ?? availableParallelism(), todo.length));
+  const plan = context.stack ? planUnits(todo, backend, requested, dataDir) : undefined;
   const units = plan?.units ?? todo.map((spec) => [spec]);
   const workers = Math.max(1, Math.min(requested, units.length));
-  const hooks = options.hooks ?? {};
   hooks.onGridStart?.({
     total: planned.length,
     done: planned.length - todo.length,
     steps: todo.reduce((n, r) => n + r.train.steps, 0),
     backend,
-    outDir,
+    outDir: dir,
     mode: store.mode,
     workers,
+    ...(stage && {stage}),
     ...(plan && {stacks: units.filter((u) => u.length > 1).map((u) => u.length), unstacked: Object.fromEntries(plan.single)}),
   });
 
@@ -133,12 +336,12 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
           reject(new Interrupted(controller.signal.reason as NodeJS.Signals));
         });
       });
-      await Promise.race([pool.run(units, config.targets, {...hooks, started, finished}), interrupted]);
+      await Promise.race([pool.run(units, targets, {...hooks, started, finished}), interrupted]);
       await pool.close();
     } else {
       for (const unit of units) {
         for (const spec of unit) started(spec);
-        for (const record of await runUnit(unit, config.targets, dataDir, hooks, controller.signal)) finished(record);
+        for (const record of await runUnit(unit, targets, dataDir, hooks, controller.signal)) finished(record);
       }
     }
   } catch (error) {
@@ -149,10 +352,10 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
     }
     hooks.onInterrupt?.(error.signal);
     store.close('interrupted');
-    throw new GridInterrupted(error.signal, outDir, store.done.size, planned.length, [...inProgress.values()]);
+    throw new GridInterrupted(error.signal, dir, store.done.size, planned.length, [...inProgress.values()]);
   } finally {
     release();
   }
   store.close('complete');
-  return {outDir, backend, expanded, mode: store.mode, records, results: readResults(outDir)};
+  return {mode: store.mode, records};
 }

@@ -18,6 +18,8 @@ export interface GridStart {
   mode: OpenMode;
   /** Worker processes training the cells (1: this process). */
   workers: number;
+  /** A tuned experiment's stage: which rung of the tuning, or the final runs. */
+  stage?: string;
   /** With --stack: the size of each stack to train (stacks of 2 or more runs), in plan order. */
   stacks?: number[];
   /** With --stack: why runs train alone, and how many. */
@@ -30,6 +32,8 @@ export interface ExperimentHooks {
   onStep?(spec: RunSpec, step: number, loss: number): void;
   onEval?(spec: RunSpec, point: CurvePoint): void;
   onRunEnd?(record: RunRecord, position: number, total: number): void;
+  /** Something the user should read while it runs (a tuned value at the edge of its range). */
+  onNote?(text: string): void;
   /** Training stopped by a signal; called before the results are closed. */
   onInterrupt?(signal: NodeJS.Signals): void;
 }

@@ -54,7 +54,7 @@ function endLine(record: RunRecord): string {
 function gridHeader(info: GridStart): string {
   const resumed = info.done > 0 ? ` (resuming: ${info.done} already done)` : '';
   const workers = info.workers > 1 ? ` · ${info.workers} worker processes` : '';
-  const lines = [`normbench: ${info.total} runs on backend ${info.backend}${workers} → ${info.outDir}${resumed}`];
+  const lines = [`${info.stage ? `normbench · ${info.stage}\n  ` : 'normbench: '}${info.total} runs on backend ${info.backend}${workers} → ${info.outDir}${resumed}`];
   if (info.stacks) {
     const sizes = [...new Set(info.stacks)].sort((a, b) => b - a).join(' or ');
     const stacked = info.stacks.reduce((a, b) => a + b, 0);
@@ -178,6 +178,7 @@ function lineHooks(stream: NodeJS.WritableStream, t: Tracker): Progress {
       t.startGrid(info);
       stream.write(gridHeader(info));
     },
+    onNote: (text) => stream.write(`${text}\n`),
     onRunStart: (spec, position, total) => {
       t.startRun(spec, position);
       quarters.set(spec.run_id, 0);
@@ -243,6 +244,8 @@ function barHooks(stream: NodeJS.WriteStream, t: Tracker): Progress {
     onGridStart: (info) => {
       t.startGrid(info);
       multi.log(gridHeader(info));
+      // A tuned experiment starts a grid per stage: the last one's bar gives way.
+      if (grid) multi.remove(grid);
       grid = multi.create(Math.max(1, info.total), info.done, {label: 'grid', text: ''});
       refresh(true);
     },
@@ -268,6 +271,10 @@ function barHooks(stream: NodeJS.WriteStream, t: Tracker): Progress {
         lines.delete(record.spec.run_id);
       }
       multi.log(`  ${t.sideBySide ? `[${position}/${total}] ` : ''}${endLine(record)}\n`);
+      refresh(true);
+    },
+    onNote: (text) => {
+      multi.log(`${text}\n`);
       refresh(true);
     },
     onInterrupt() {

@@ -21,8 +21,9 @@ export function parseShard(text: string): Shard {
   return {index, count};
 }
 
-export function defaultOutDir(name: string, shard?: Shard): string {
-  return join('results', shard ? `${name}-shard-${shard.index}-of-${shard.count}` : name);
+/** results/<name>, results/<name>-shard-I-of-N, or for a tuned experiment's tune shard results/<name>-tune-shard-I-of-N. */
+export function defaultOutDir(name: string, shard?: Shard, stage?: 'tune'): string {
+  return join('results', shard ? `${name}-${stage ? `${stage}-` : ''}shard-${shard.index}-of-${shard.count}` : name);
 }
 
 /** The cells a shard trains: every N-th by grid index, so each shard gets a mix of the grid. */

@@ -4,6 +4,7 @@
 
 import type {
   ActivationName, ClaimExpectation, EvalMode, InitializerName, NormName, OptimizerName, ProbeName, RecurrentInitializerName,
+  TunableKey, TuneMetric, TuneSchedule,
 } from './names.js';
 
 interface Limits {
@@ -137,6 +138,36 @@ export interface ReportSpec {
   baseline?: RunFilter;
 }
 
+/** The values a tuned key takes: a log-spaced range, or a list. */
+export type TuneValues = {log_range: [number, number]; points: number} | {values: number[]};
+
+/**
+ * `tune:` as written: one `train.*` key with its values, and how to choose among them. Each
+ * condition (a grid cell without its seed) trains the values with the tuning seeds, the best by
+ * `metric` is chosen, and the grid's seeds train at it.
+ */
+export type TuneConfig = {
+  metric: TuneMetric;
+  /** Seeds of the tuning runs: none of them a seed of the grid. */
+  seeds: number[];
+  schedule: TuneSchedule;
+  /** Successive halving keeps the best 1/eta at each rung. */
+  eta: number;
+  /** One value for every condition (chosen by the mean over conditions): a deliberately untuned comparison. */
+  shared: boolean;
+} & {[key: `train.${string}`]: TuneValues};
+
+/** `tune:` resolved: the key, its values in ascending order, and the rest as written. */
+export interface TuneSpec {
+  key: TunableKey;
+  values: number[];
+  metric: TuneMetric;
+  seeds: number[];
+  schedule: TuneSchedule;
+  eta: number;
+  shared: boolean;
+}
+
 export interface ExperimentConfig {
   name: string;
   question: string;
@@ -154,6 +185,7 @@ export interface ExperimentConfig {
   verify: VerifySpec;
   claims?: Claim[];
   report?: ReportSpec;
+  tune?: TuneConfig;
 }
 
 /** One grid cell: everything needed to train one network, nothing else. */
@@ -185,4 +217,6 @@ export interface ExpandedExperiment {
   /** Grid keys other than norm / activation / seed, in grid order (extra CSV columns). */
   factorKeys: string[];
   runs: RunSpec[];
+  /** Set when each run's value of this key was chosen by tuning (summary.csv then says it: tuned_<field>). */
+  tuned?: TunableKey;
 }

@@ -3,3 +3,4 @@ export * from './names.js';
 export type * from './experiment.js';
 export type * from './records.js';
 export * from './targets.js';
+export * from './tune.js';

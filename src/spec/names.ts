@@ -78,3 +78,25 @@ export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 /** Defaults of the synthetic data set's options beyond the plain generator's (schema and generator share them). */
 export const SYNTHETIC_DEFAULTS = {clusters_per_class: 3, informative: 10, scale_range: 2, shift: 4} as const;
+
+/** The `train.*` keys `tune` can search: numbers that change training and not its length. */
+export const TUNABLE_KEYS = ['train.lr', 'train.momentum', 'train.clip_norm', 'train.beta1', 'train.beta2', 'train.epsilon', 'train.decay'] as const;
+export type TunableKey = (typeof TUNABLE_KEYS)[number];
+
+/**
+ * What tuning selects by, and which way is better: summary columns of the validation split or
+ * of training, never of the test split.
+ */
+export const TUNE_METRICS = {
+  val_loss_auc: 'less',
+  final_val_loss: 'less',
+  final_val_accuracy: 'greater',
+  best_val_accuracy: 'greater',
+  train_loss_auc: 'less',
+} as const;
+export type TuneMetric = keyof typeof TUNE_METRICS;
+export const TUNE_METRIC_NAMES = Object.keys(TUNE_METRICS) as TuneMetric[];
+
+/** `full`: every value trains the whole budget; `halving`: successive halving. */
+export const TUNE_SCHEDULES = ['full', 'halving'] as const;
+export type TuneSchedule = (typeof TUNE_SCHEDULES)[number];

@@ -1,0 +1,239 @@
+// Tuning (`tune:`): the schedule's arithmetic by hand, the choice rules on hand-made results, the
+// checks before any training, and the two stages through the CLI — kill -9 in either stage then
+// --resume equals an uninterrupted run, tune shards → merge → final shards → merge equals the
+// unsharded run, and nothing that selects reads the test split.
+//
+// backend-independent: its CLI runs name their backend (cpu).
+
+import {spawn} from 'node:child_process';
+import {cpSync, existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import test from './ava.js';
+import {BIN, cli, cliInProcess as nb, readCsv, tempDir, untimed} from './helpers.js';
+import {rungSizes, rungSteps, scheduleCost, logRange, tuneSpec} from '../src/spec/tune.js';
+import {TUNE_METRIC_NAMES} from '../src/spec/names.js';
+import {edgeWarning, tuningOutcome} from '../src/results/tuning.js';
+import type {TuneSpec} from '../src/spec/experiment.js';
+
+const TUNED = `name: tuned
+question: Does each norm get its own learning rate, and is the result the same however it is run?
+dataset: {name: synthetic, features: 8, classes: 3, train_size: 300, test_size: 90, separation: 3, seed: 5, validation: 0.2}
+model: {kind: mlp, hidden: [8]}
+train: {optimizer: sgd, lr: 0.1, batch_size: 16, steps: 90, eval_every: 30}
+grid:
+  norm: [none, batch]
+  seed: [1, 2]
+tune:
+  train.lr: {log_range: [0.01, 1], points: 5}
+  metric: val_loss_auc
+  seeds: [101]
+  schedule: halving
+`;
+
+function workdir(yaml = TUNED): string {
+  const dir = tempDir('normbench-tuning-');
+  writeFileSync(join(dir, 'tuned.yaml'), yaml);
+  return dir;
+}
+
+const FILES = ['tuning.csv', 'tuning/curves.csv', 'tuning/summary.csv', 'curves.csv', 'summary.csv'];
+
+function sameRun(t: import('ava').ExecutionContext, a: string, b: string, files = FILES): void {
+  for (const file of files) t.deepEqual(untimed(readCsv(join(a, file))), untimed(readCsv(join(b, file))), `${file}: ${a} vs ${b}`);
+}
+
+/** The tuned grid run whole, on cpu in one process. */
+let full: string;
+
+test.before(() => {
+  const dir = workdir();
+  const r = cli(['run', 'tuned.yaml', '--out', 'full', '--quiet', '--backend', 'cpu', '--workers', '1'], dir);
+  if (r.code !== 0) throw new Error(`the uninterrupted run failed (exit ${r.code}):\n${r.stderr}`);
+  full = join(dir, 'full');
+});
+
+test('successive halving by hand: ⌈n/η⌉ values go on to η× the steps until the last rung trains the whole budget', (t) => {
+  const spec = (n: number, schedule: 'full' | 'halving' = 'halving', eta = 3) => ({values: Array.from({length: n}, (_, i) => i + 1), schedule, eta});
+  t.deepEqual(rungSizes(spec(7)), [7, 3]);
+  t.deepEqual([0, 1].map((r) => rungSteps(spec(7), r, 900)), [300, 900]);
+  t.deepEqual(rungSizes(spec(27)), [27, 9, 3]);
+  t.deepEqual([0, 1, 2].map((r) => rungSteps(spec(27), r, 900)), [100, 300, 900]);
+  t.deepEqual(rungSizes(spec(5)), [5, 2]);
+  t.deepEqual(rungSizes(spec(8, 'halving', 2)), [8, 4, 2]);
+  t.deepEqual(rungSizes(spec(7, 'full')), [7]);
+  t.is(rungSteps(spec(7, 'full'), 0, 900), 900);
+  // 7 values: 7 × 300 + 3 × 900 = 4800 steps against 7 × 900 = 6300 for the full sweep.
+  t.deepEqual(scheduleCost(spec(7), 900), {steps: 4800, full: 6300});
+  t.deepEqual(logRange(0.003, 3, 7), [0.003, 0.00949, 0.03, 0.0949, 0.3, 0.949, 3]);
+});
+
+/** A tuning summary by hand: run, condition, value, seed, rung, status, metric. */
+function summary(rows: Array<[string, string, number, number, number, string, string]>) {
+  const columns = ['run_id', 'norm', 'activation', 'seed', 'train.lr', 'rung', 'status', 'steps', 'val_loss_auc'];
+  return {summary: {columns, rows: rows.map(([id, norm, lr, seed, rung, status, metric]) => [id, norm, 'relu', String(seed), String(lr), String(rung), status, '30', metric])}};
+}
+
+const TUNE: TuneSpec = {key: 'train.lr', values: [0.01, 0.1, 1], metric: 'val_loss_auc', seeds: [101, 102], schedule: 'halving', eta: 2, shared: false};
+
+test('the choice: the mean over tuning seeds, a diverged run the worst, ties to the smaller value, the edge named', (t) => {
+  const results = summary([
+    // none: rung 1 — 0.01 scores (2+2)/2 = 2, 0.1 scores (1+2)/2 = 1.5, 1 has a diverged seed (worst).
+    ['a', 'none', 0.01, 101, 1, 'ok', '2'], ['b', 'none', 0.01, 102, 1, 'ok', '2'],
+    ['c', 'none', 0.1, 101, 1, 'ok', '1'], ['d', 'none', 0.1, 102, 1, 'ok', '2'],
+    ['e', 'none', 1, 101, 1, 'ok', '0.1'], ['f', 'none', 1, 102, 1, 'diverged', ''],
+    // rung 2 (⌈3/2⌉ = 2 go on: 0.1 and 0.01): equal means — the tie goes to 0.01, the first listed.
+    ['g', 'none', 0.01, 101, 2, 'ok', '0.5'], ['h', 'none', 0.01, 102, 2, 'ok', '0.7'],
+    ['i', 'none', 0.1, 101, 2, 'ok', '0.6'], ['j', 'none', 0.1, 102, 2, 'ok', '0.6'],
+    // batch: rung 1 only so far — 1 and 0.1 go on; nothing chosen yet.
+    ['k', 'batch', 0.01, 101, 1, 'ok', '3'], ['l', 'batch', 0.01, 102, 1, 'ok', '3'],
+    ['m', 'batch', 0.1, 101, 1, 'ok', '2'], ['n', 'batch', 0.1, 102, 1, 'ok', '2'],
+    ['o', 'batch', 1, 101, 1, 'ok', '1'], ['p', 'batch', 1, 102, 1, 'ok', '1'],
+  ]);
+  const outcome = tuningOutcome(results, TUNE, []);
+  t.deepEqual(outcome.survivors.get('none · relu'), [[0.01, 0.1, 1], [0.01, 0.1]]);
+  t.deepEqual(outcome.survivors.get('batch · relu'), [[0.01, 0.1, 1], [0.1, 1]]);
+  t.deepEqual(outcome.choices, [{group: 'none · relu', conditions: ['none · relu'], value: 0.01, edge: 'low'}]);
+  const none1 = outcome.rows.filter((r) => r.condition === 'none · relu' && r.rung === 1);
+  t.deepEqual(none1.map((r) => [r.value, r.mean, r.advanced]), [[0.01, 2, true], [0.01, 2, true], [0.1, 1.5, true], [0.1, 1.5, true], [1, Infinity, false], [1, Infinity, false]]);
+  t.is(edgeWarning(outcome.choices[0]!, 'train.lr'), 'none · relu: the best train.lr, 0.01, is the smallest value tried — the best may lie beyond it: widen tune.train.lr downward');
+  // Shared: one value for both, by the mean over conditions and seeds at rung 1 (0.1: 1.75, 1: worst).
+  const shared = tuningOutcome(results, {...TUNE, shared: true}, []);
+  t.deepEqual(shared.survivors.get('all conditions')?.[1], [0.01, 0.1]);
+});
+
+test('tuning never selects by a test-split metric: none is allowed, and the choice is blind to the test split', async (t) => {
+  t.deepEqual(TUNE_METRIC_NAMES.filter((m) => m.includes('test')), []);
+  const dir = workdir(TUNED.replace('metric: val_loss_auc', 'metric: final_test_accuracy'));
+  const r = await nb(['validate', 'tuned.yaml'], dir);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /tuned\.yaml:\d+:\d+ .*tune\.metric/s);
+  t.regex(r.stderr, /val_loss_auc/);
+  // The same experiment with a smaller test split: the tuning files are the same to the byte.
+  const other = workdir(TUNED.replace('validation: 0.2}', 'validation: 0.2, test_limit: 30}'));
+  const run = await nb(['run', 'tuned.yaml', '--out', 'o', '--quiet', '--backend', 'cpu', '--workers', '1', '--stage', 'tune'], other);
+  t.is(run.code, 0, run.stderr);
+  t.is(readFileSync(join(other, 'o', 'tuning.csv'), 'utf8'), readFileSync(join(full, 'tuning.csv'), 'utf8'));
+});
+
+test('the checks before training: a tuned key the grid sets, a validation metric without a split, a tuning seed of the grid', async (t) => {
+  const cases: Array<[string, RegExp]> = [
+    [TUNED.replace('seed: [1, 2]', 'seed: [1, 2]\n  train.lr: [0.1, 0.2]'), /train\.lr is both tuned and a grid factor/],
+    [TUNED.replace(', validation: 0.2', ''), /tune\.metric val_loss_auc is measured on a validation split, and the data set has none/],
+    [TUNED.replace('seeds: [101]', 'seeds: [2, 101]'), /tune\.seeds must be disjoint from the grid's seeds .*2 is also in the grid/],
+    [TUNED.replace('train.lr: {log', 'train.lrr: {log'), /unknown key "train\.lrr" — did you mean "train\.lr"\?/],
+    [TUNED.replace('points: 5', 'points: 1'), /points/],
+    [TUNED.replace('log_range: [0.01, 1], points: 5', 'values: [0.1, -1]'), /train\.lr cannot take -1/],
+  ];
+  for (const [yaml, message] of cases) {
+    const dir = workdir(yaml);
+    const r = await nb(['validate', 'tuned.yaml'], dir);
+    t.is(r.code, 2, yaml);
+    t.regex(r.stderr, message);
+    t.regex(r.stderr, /tuned\.yaml:\d+:\d+/);
+  }
+});
+
+const committed = (dir: string): number => {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).runs.length;
+  } catch {
+    return 0;
+  }
+};
+
+/** Start the CLI and SIGKILL it once `ready` holds, `delay` ms later. */
+function killWhen(args: string[], cwd: string, ready: () => boolean, delay: number): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {cwd, stdio: 'ignore'});
+    const poll = setInterval(() => {
+      if (!ready()) return;
+      clearInterval(poll);
+      setTimeout(() => child.kill('SIGKILL'), delay);
+    }, 5);
+    child.on('exit', () => {
+      clearInterval(poll);
+      resolve();
+    });
+  });
+}
+
+test('kill -9 in the tuning stage and in the final stage, then --resume: the same files as an uninterrupted run', async (t) => {
+  const dir = workdir();
+  const out = join(dir, 'killed');
+  const args = ['run', 'tuned.yaml', '--out', 'killed', '--quiet', '--backend', 'cpu', '--workers', '2'];
+  // In rung 1 (3 tuning runs committed), in rung 2 (past the 10 of rung 1), in the final stage.
+  await killWhen(args, dir, () => committed(join(out, 'tuning')) >= 3, 0);
+  const inTuning = committed(join(out, 'tuning'));
+  t.true(inTuning >= 3 && inTuning < 14 && !existsSync(join(out, 'tuning.csv')), `killed in tuning after ${inTuning} runs`);
+  await killWhen([...args, '--resume'], dir, () => committed(join(out, 'tuning')) >= 11, 0);
+  await killWhen([...args, '--resume'], dir, () => committed(out) >= 1, 0);
+  t.true(existsSync(join(out, 'tuning.csv')), 'the tuning finished before the final stage began');
+  t.true(committed(out) < 4, `killed in the final stage after ${committed(out)} runs`);
+  const resumed = cli([...args, '--resume'], dir);
+  t.is(resumed.code, 0, resumed.stderr);
+  t.regex(resumed.stderr, /resumed: kept \d+ finished runs?, trained \d/);
+  sameRun(t, out, full);
+  const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  t.is(m.state, 'complete');
+  t.deepEqual(m.tuning.chosen.map((c: {value: number}) => c.value), JSON.parse(readFileSync(join(full, 'manifest.json'), 'utf8')).tuning.chosen.map((c: {value: number}) => c.value));
+});
+
+test('sharded in two stages (tune shards → merge → final shards → merge) equals unsharded; the final stage refuses without the tuning', async (t) => {
+  const dir = workdir();
+  const run = (...more: string[]) => nb(['run', 'tuned.yaml', '--quiet', '--backend', 'cpu', '--workers', '1', ...more], dir);
+  const whole = await run('--shard', '1/2');
+  t.is(whole.code, 2);
+  t.regex(whole.stderr, /so its shards run in two stages.*--stage tune --shard I\/2.*normbench merge/s);
+  t.is((await run('--stage', 'tune', '--shard', '1/2', '--out', 't1')).code, 0);
+  const early = await run('--stage', 'final', '--tuning', 't1', '--shard', '1/2', '--out', 'f1');
+  t.is(early.code, 2);
+  t.regex(early.stderr, /--stage final needs the tuning of every condition; \S+ has none for 1 of 2:\n {2}- batch · relu/);
+  t.false(existsSync(join(dir, 'f1', 'manifest.json')), 'nothing written');
+  const half = await nb(['merge', 't1', '--out', 'bad'], dir);
+  t.is(half.code, 2);
+  t.regex(half.stderr, /shard 2 missing/);
+  t.is((await run('--stage', 'tune', '--shard', '2/2', '--out', 't2')).code, 0);
+  const merged = await nb(['merge', 't1', 't2', '--out', 'tuning'], dir);
+  t.is(merged.code, 0, merged.stderr);
+  t.regex(merged.stdout, /merged 2 tune shards: 14 tuning runs/);
+  for (const i of [1, 2]) t.is((await run('--stage', 'final', '--tuning', 'tuning', '--shard', `${i}/2`, '--out', `f${i}`)).code, 0);
+  const all = await nb(['merge', 'f1', 'f2', '--out', 'merged'], dir);
+  t.is(all.code, 0, all.stderr);
+  sameRun(t, join(dir, 'merged'), full);
+  // verify takes the merged directory as it takes the unsharded one, tuning included.
+  const verified = await nb(['verify', join(dir, 'merged'), '--reference', full, '--curves'], dir);
+  t.is(verified.code, 0, verified.stdout + verified.stderr);
+});
+
+test('the run tells the stage while it runs, and the summary says each run\'s tuned value', (t) => {
+  const stderr = cli(['run', 'tuned.yaml', '--out', 'again', '--backend', 'cpu', '--workers', '1'], workdir()).stderr;
+  t.regex(stderr, /normbench · tuning train\.lr · rung 1 of 2: 5 values × 2 conditions × 1 seed at 30 steps\n {2}10 runs on backend cpu/);
+  t.regex(stderr, /normbench · tuning train\.lr · rung 2 of 2: 2 values × 2 conditions × 1 seed at 90 steps\n {2}4 runs/);
+  t.regex(stderr, /normbench · final: the grid's 4 runs, each condition at its tuned train\.lr/);
+  const rows = readCsv(join(full, 'summary.csv'));
+  const chosen = readCsv(join(full, 'tuning.csv')).filter((r) => r.chosen === 'yes');
+  t.is(chosen.length, 2);
+  for (const r of rows) t.is(r.tuned_lr, chosen.find((c) => c.norm === r.norm)!['train.lr']);
+  t.deepEqual(tuneSpec({'train.lr': {values: [1, 0.1]}, metric: 'val_loss_auc', seeds: [1], schedule: 'full', eta: 3, shared: false}).values, [0.1, 1]);
+});
+
+test('verify covers the tuning: its runs are compared, and another chosen value fails the gate', async (t) => {
+  const dir = workdir();
+  const copy = join(dir, 'copy');
+  cpSync(full, copy, {recursive: true});
+  const ok = await nb(['verify', copy, '--reference', full], dir);
+  t.is(ok.code, 0, ok.stdout);
+  t.regex(ok.stdout, /and the tuning \(14 runs, \d+ values, each condition's choice the same\)/);
+  const csv = join(copy, 'tuning.csv');
+  // The none condition "chose" another value.
+  const rows = readFileSync(csv, 'utf8').split('\n');
+  const chosen = rows.findIndex((r) => r.startsWith('none') && r.endsWith(',yes'));
+  const other = rows.findIndex((r, i) => i !== chosen && r.startsWith('none') && r.includes(',2,') && r.endsWith(',no'));
+  rows[chosen] = rows[chosen]!.replace(/,yes$/, ',no');
+  rows[other] = rows[other]!.replace(/,no$/, ',yes');
+  writeFileSync(csv, rows.join('\n'));
+  const bad = await nb(['verify', copy, '--reference', full], dir);
+  t.is(bad.code, 1);
+  t.regex(bad.stdout, /none · relu\s+chosen train\.lr/);
+  t.regex(bad.stdout, /FAILED: the tuning differs\./);
+});
