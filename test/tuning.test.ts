@@ -13,7 +13,8 @@ import {BIN, cli, cliInProcess as nb, readCsv, tempDir, untimed} from './helpers
 import {rungSizes, rungSteps, scheduleCost, logRange, tuneSpec} from '../src/spec/tune.js';
 import {TUNE_METRIC_NAMES} from '../src/spec/names.js';
 import {edgeWarning, tuningOutcome} from '../src/results/tuning.js';
-import type {TuneSpec} from '../src/spec/experiment.js';
+import type {RunSpec, TuneSpec} from '../src/spec/experiment.js';
+import {progressHooks} from '../src/run/progress.js';
 
 const TUNED = `name: tuned
 question: Does each norm get its own learning rate, and is the result the same however it is run?
@@ -236,4 +237,25 @@ test('verify covers the tuning: its runs are compared, and another chosen value 
   t.is(bad.code, 1);
   t.regex(bad.stdout, /none · relu\s+chosen train\.lr/);
   t.regex(bad.stdout, /FAILED: the tuning differs\./);
+});
+
+test('each stage\'s progress has its own rate and ETA: the steps of the tuning do not inflate the final stage\'s', (t) => {
+  let clock = 0;
+  let text = '';
+  const stream = {write: (s: string) => ((text += s), true)} as unknown as NodeJS.WriteStream;
+  const progress = progressHooks({tty: false, stream, now: () => clock});
+  const spec = (id: string, steps: number) => ({run_id: id, norm_label: 'none', activation: 'relu', seed: 1, factors: {}, train: {steps}}) as unknown as RunSpec;
+  const grid = (steps: number, stage: string) => ({total: 1, done: 0, steps, backend: 'cpu', outDir: 'o', mode: 'fresh' as const, workers: 1, stage});
+  // The tuning: 1 000 steps in 1 s.
+  progress.onGridStart!(grid(1000, 'tuning'));
+  progress.onRunStart!(spec('a', 1000), 1, 1);
+  clock = 1000;
+  progress.onStep!(spec('a', 1000), 1000, 0.5);
+  progress.onRunEnd!({spec: spec('a', 1000), status: 'ok', steps: 1000, points: []}, 1, 1);
+  // The final stage: 1 000 steps at 250 steps/s — at step 250, 3 s to go (not 750 ÷ 1 250 steps/s).
+  progress.onGridStart!(grid(1000, 'final'));
+  progress.onRunStart!(spec('b', 1000), 1, 1);
+  clock = 2000;
+  progress.onStep!(spec('b', 1000), 250, 0.5);
+  t.regex(text, /step 250\/1000 .* 250 steps\/s · run eta 3s · grid eta 3s/);
 });

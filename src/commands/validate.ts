@@ -3,13 +3,33 @@ import {BaseCommand, checkGridClaims, sharedFlags} from '../cli.js';
 import {findExperiment} from '../config/find.js';
 import {loadExperiment} from '../config/load.js';
 import {RUN_COLUMNS} from '../results/columns.js';
-import type {ExperimentConfig} from '../spec/experiment.js';
+import type {ExperimentConfig, RunSpec} from '../spec/experiment.js';
+import {rungSizes, rungSteps, scheduleCost, tuneSpec} from '../spec/tune.js';
 
 /** `lr 0.1`, or `lr [0.1, 0.5] (grid)` when the grid varies it. */
 function setting(config: ExperimentConfig, key: string, label: string, value: unknown): string {
   const text = (v: unknown) => JSON.stringify(v).replace(/,/g, ', ').replace(/"/g, '');
   const values = config.grid[key];
   return values ? `${label} ${text(values)} (grid)` : `${label} ${text(value)}`;
+}
+
+/** What tuning will train before the grid: the values, the rungs, the cost against the full sweep. */
+function tuningPlan(config: ExperimentConfig, runs: RunSpec[]) {
+  const tune = tuneSpec(config.tune!);
+  const conditions = new Set(runs.map((r) => JSON.stringify([r.norm_label, r.activation, r.factors]))).size;
+  const sizes = rungSizes(tune);
+  const steps = sizes.map((_, r) => rungSteps(tune, r, config.train.steps));
+  const cost = scheduleCost(tune, config.train.steps);
+  const tuningRuns = sizes.reduce((n, size) => n + size, 0) * tune.seeds.length * conditions;
+  const rungs = sizes.map((n, r) => `rung ${r + 1}: ${n} values × ${steps[r]} steps`).join(', ');
+  const text = [
+    `tune: ${tune.key} over ${tune.values.length} values (${tune.values.join(', ')}) by ${tune.metric}, ` +
+      `${tune.shared ? 'one value shared by all conditions' : `for each of the ${conditions} conditions`} · tuning seeds ${tune.seeds.join(', ')}`,
+    `  ${tune.schedule === 'halving' ? `successive halving (η = ${tune.eta}): ${rungs}` : `full sweep: every value × ${config.train.steps} steps`}` +
+      ` · ${cost.steps} steps per condition and seed${tune.schedule === 'halving' ? ` against ${cost.full} for the full sweep` : ''}`,
+    `  ${tuningRuns} tuning runs; then the grid's ${runs.length} runs, each at its condition's chosen ${tune.key} (their run ids, below at ${tune.key} ${(config.train as unknown as Record<string, unknown>)[tune.key.slice(6)] ?? 'unset'}, follow the value)`,
+  ].join('\n');
+  return {text, json: {key: tune.key, values: tune.values, metric: tune.metric, seeds: tune.seeds, schedule: tune.schedule, eta: tune.eta, shared: tune.shared, rung_values: sizes, rung_steps: steps, tuning_runs: tuningRuns, steps_per_condition_and_seed: cost.steps, full_sweep_steps: cost.full}};
 }
 
 export default class Validate extends BaseCommand {
@@ -46,8 +66,11 @@ export default class Validate extends BaseCommand {
       setting(config, 'train.batch_size', 'batch', train.batch_size),
       setting(config, 'train.steps', 'steps', train.steps),
     ].join(' · '));
-    this.log(`grid: ${Object.entries(config.grid).map(([k, v]) => `${k} (${v.length})`).join(' × ') || '(single run)'} = ${runs.length} runs\n`);
+    this.log(`grid: ${Object.entries(config.grid).map(([k, v]) => `${k} (${v.length})`).join(' × ') || '(single run)'} = ${runs.length} runs`);
+    const plan = config.tune ? tuningPlan(config, runs) : undefined;
+    if (plan) this.log(plan.text);
+    this.log('');
     this.log([line(header), ...rows.map(line)].join('\n'));
-    return {experiment: config.name, file: found.file, runs: runs.length, config, grid: runs.map(({dataset: _d, model: _m, train: _t, factors: _f, factor_values, ...r}) => ({...r, factors: factor_values}))};
+    return {experiment: config.name, file: found.file, runs: runs.length, config, ...(plan && {tuning: plan.json}), grid: runs.map(({dataset: _d, model: _m, train: _t, factors: _f, factor_values, ...r}) => ({...r, factors: factor_values}))};
   }
 }

@@ -17,6 +17,7 @@ import {UserError, UserErrors, type SourceLocation} from '../errors.js';
 import type {Claim, ExpandedExperiment, RunFilter} from '../spec/experiment.js';
 import {EVAL_MODES} from '../spec/names.js';
 import {targetList} from '../spec/targets.js';
+import {tuneSpec} from '../spec/tune.js';
 import {nearest} from '../suggest.js';
 import {columnRole, factorKeysOf, namesOf, RUN_COLUMNS, summaryTable} from './columns.js';
 import {fmtValue} from './format.js';
@@ -70,6 +71,8 @@ export function claimProblems(
   values: Record<string, readonly string[]>,
   factorKeys: readonly string[],
   locate: LocateClaim = inManifest,
+  /** The runs' grid values (norm, activation, seed, factors), to find filters that together select no run. */
+  runs?: ReadonlyArray<Record<string, string>>,
 ): UserError[] {
   const errors: UserError[] = [];
   const claimError = (index: number, key: string[], message: string) => new UserError(message, locate(['claims', index, ...key]), 'config');
@@ -91,6 +94,7 @@ export function claimProblems(
     }
   };
   claims.forEach((claim, i) => {
+    const before = errors.length;
     column(i, 'metric', claim.metric);
     if (typeof claim.than === 'string') column(i, 'than', claim.than);
     else {
@@ -98,6 +102,15 @@ export function claimProblems(
       if (Object.keys(claim.than).length === 0) errors.push(claimError(i, ['than'], '`than` names no condition: give a column, or the grid values of the condition to compare with'));
     }
     filter(i, 'where', claim.where);
+    // Each value exists, but together they may select nothing.
+    if (!runs || errors.length > before) return;
+    const matches = (f: RunFilter) => runs.filter((r) => Object.entries(f).every(([k, v]) => r[k] === String(v))).length;
+    const where = claim.where ?? {};
+    if (Object.keys(where).length && matches(where) === 0) {
+      errors.push(claimError(i, ['where'], `no run has ${thanText(where)} all at once: the claim would compare nothing`));
+    } else if (typeof claim.than !== 'string' && matches({...where, ...claim.than}) === 0) {
+      errors.push(claimError(i, ['than'], `no run has ${thanText({...where, ...claim.than})}: the condition to compare with (where, then than) selects nothing`));
+    }
   });
   return errors;
 }
@@ -112,14 +125,15 @@ export function gridClaimProblems(expanded: ExpandedExperiment, locate: LocateCl
   if (!config.claims?.length) return [];
   const evalModes = EVAL_MODES.filter((mode) => runs.some((r) => r.eval_modes.includes(mode)));
   const validation = runs.some((r) => r.dataset.validation !== undefined);
-  const columns = namesOf(summaryTable(factorKeys, targetList(config.targets).map((t) => t.key), evalModes, validation));
+  const columns = namesOf(summaryTable(factorKeys, targetList(config.targets).map((t) => t.key), evalModes, validation, config.tune ? tuneSpec(config.tune).key : undefined));
   const values: Record<string, string[]> = {
     norm: [...new Set(runs.map((r) => r.norm_label))],
     activation: [...new Set(runs.map((r) => r.activation))],
     seed: [...new Set(runs.map((r) => String(r.seed)))],
     ...Object.fromEntries(factorKeys.map((k) => [k, [...new Set(runs.map((r) => r.factors[k]!))]])),
   };
-  return claimProblems(config.claims, columns, values, factorKeys, locate);
+  const cells = runs.map((r) => ({norm: r.norm_label, activation: r.activation, seed: String(r.seed), ...r.factors}));
+  return claimProblems(config.claims, columns, values, factorKeys, locate, cells);
 }
 
 /** Decide every claim from a results directory. Bad claims (a metric or a value the results do not have) are bad input. */
@@ -128,7 +142,7 @@ export function checkClaims(results: Results, claims: readonly Claim[], locate?:
   const factorKeys = factorKeysOf(results.manifest.config);
   const keys = [...RUN_COLUMNS.filter((c) => c !== 'run_id'), ...factorKeys];
   const values = Object.fromEntries(keys.map((k) => [k, [...new Set(rows.map((r) => r[k]!))]]));
-  const problems = claimProblems(claims, results.summary.columns, values, factorKeys, locate);
+  const problems = claimProblems(claims, results.summary.columns, values, factorKeys, locate, rows);
   if (problems.length) throw problems.length === 1 ? problems[0]! : new UserErrors(problems);
   const out = claims.map((claim): ClaimResult => {
     const stat = pairedDifferences(rows, {keys}, claim.metric, claim.than, claim.where);

@@ -62,6 +62,8 @@ export function pairedTable(source: Source, conditions: Condition[], metrics: Me
 /** A difference in the metric's units: accuracy in percentage points. */
 function fmtDifference(kind: Metric['kind'], x: number): string {
   const text = kind === 'fraction' ? (100 * x).toFixed(1) : kind === 'steps' ? x.toFixed(0) : fmtValue(x, 3);
+  // A difference that rounds to zero is 0.0, whatever its sign (never "-0.0").
+  if (/^-?[0.]+$/.test(text)) return text.replace(/^-/, '');
   return x > 0 ? `+${text}` : text;
 }
 

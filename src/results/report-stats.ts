@@ -40,13 +40,18 @@ export interface Stat {
   ci95?: [number, number];
 }
 
-/** Mean, sd and 95 % CI of finite values (the caller decides which values count). */
-export function describe(values: number[]): Stat {
+/**
+ * Mean, sd and 95 % CI of finite values (the caller decides which values count). With `range`,
+ * the values a quantity can take (an accuracy [0, 1], steps to a target [0, the run's steps], a
+ * loss [0, ∞)), the t interval is clipped to it: a mean of such values cannot lie outside it.
+ */
+export function describe(values: number[], range?: readonly [number, number]): Stat {
   const n = values.length;
   if (n === 0) return {n};
   const mean = values.reduce((a, b) => a + b, 0) / n;
   if (n === 1) return {n, mean};
   const sd = Math.sqrt(values.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
   const half = (t975(n - 1) * sd) / Math.sqrt(n);
-  return {n, mean, sd, ci95: [mean - half, mean + half]};
+  const [lo, hi] = range ?? [-Infinity, Infinity];
+  return {n, mean, sd, ci95: [Math.max(lo, mean - half), Math.min(hi, mean + half)]};
 }

@@ -86,7 +86,10 @@ export function summarise(sources: Source[], conditions: Condition[], metrics: M
         continue;
       }
       const values = ok.map((r) => parseNumber(r[m.key])).filter((x): x is number => x !== undefined && Number.isFinite(x));
-      stats[m.key] = m.kind === 'steps' ? {...describe(values), reached: values.length} : describe(values);
+      // The interval stays within what the metric can be: steps within the runs' own, accuracies within [0, 1], losses ≥ 0.
+      const steps = Math.max(0, ...mine.map((r) => parseNumber(r.steps) ?? 0));
+      const range: [number, number] = m.kind === 'steps' ? [0, steps] : m.kind === 'fraction' ? [0, 1] : [0, Infinity];
+      stats[m.key] = m.kind === 'steps' ? {...describe(values, range), reached: values.length} : describe(values, range);
     }
     return {
       condition,

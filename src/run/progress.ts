@@ -116,6 +116,9 @@ class Tracker {
     this.done = info.done;
     this.gridStepsLeft = info.steps;
     this.gridStart = this.now();
+    // A tuned experiment starts a grid per stage: rates and ETAs are each stage's own.
+    this.sessionSteps = 0;
+    this.runs.clear();
   }
 
   startRun(spec: RunSpec, position: number): RunState {
