@@ -86,7 +86,7 @@ export function normColours(labels: string[]): Map<string, string> {
 }
 
 /** A filled ×, in Vega's unit square, for diverged runs (Vega's own `cross` is a +). */
-const X_SHAPE = 'M-1,-0.6L-0.6,-1L0,-0.4L0.6,-1L1,-0.6L0.4,0L1,0.6L0.6,1L0,0.4L-0.6,1L-1,0.6L-0.4,0Z';
+export const X_SHAPE = 'M-1,-0.6L-0.6,-1L0,-0.4L0.6,-1L1,-0.6L0.4,0L1,0.6L0.6,1L0,0.4L-0.6,1L-1,0.6L-0.4,0Z';
 
 /** Dash patterns for sources: the first solid. */
 const DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [12, 4], [4, 4, 1, 4]];
@@ -124,9 +124,25 @@ export interface PlotContext {
   panels: string[];
 }
 
-const PANEL_WIDTH = 220;
-const PANEL_HEIGHT = 150;
-const WRAP = 4;
+export const PANEL_WIDTH = 220;
+export const PANEL_HEIGHT = 150;
+/** Panels per line of a wrapped facet. */
+export const WRAP = 4;
+
+/** The look every plot shares: font, frame, axes, legends. */
+export const PLOT_CONFIG = {
+  font: 'Helvetica, Arial, sans-serif',
+  aria: false,
+  view: {stroke: '#ccc'},
+  axis: {labelFontSize: 10, titleFontSize: 11, titleFontWeight: 'normal' as const, gridColor: '#ececec'},
+  legend: {labelFontSize: 11, titleFontSize: 11, symbolStrokeWidth: 2.5, symbolSize: 240, labelLimit: 420},
+};
+
+/** Panel headers. Long panel labels (every grid factor) break at ' · ' into lines instead of running into the next panel. */
+export const PANEL_HEADER = {title: null, labelFontSize: 11, labelFontWeight: 'bold' as const, labelExpr: "split(datum.label, ' · ')"};
+
+/** A plot's title and subtitle. */
+export const plotTitle = (text: string, subtitle: string) => ({text, subtitle, anchor: 'start' as const, fontSize: 14, subtitleFontSize: 11, subtitleColor: '#555'});
 
 const unique = <T>(xs: T[]) => [...new Set(xs)];
 
@@ -190,16 +206,9 @@ export function lineSpec(plot: LinePlot, context: PlotContext): TopLevelSpec {
     ],
   };
   const size = {width: PANEL_WIDTH, height: PANEL_HEIGHT};
-  // Long panel labels (every grid factor) break at ' · ' into lines instead of running into the next panel.
-  const header = {title: null, labelFontSize: 11, labelFontWeight: 'bold' as const, labelExpr: "split(datum.label, ' · ')"};
-  const title = {text: plot.title, subtitle: plot.subtitle, anchor: 'start' as const, fontSize: 14, subtitleFontSize: 11, subtitleColor: '#555'};
-  const config = {
-    font: 'Helvetica, Arial, sans-serif',
-    aria: false,
-    view: {stroke: '#ccc'},
-    axis: {labelFontSize: 10, titleFontSize: 11, titleFontWeight: 'normal' as const, gridColor: '#ececec'},
-    legend: {labelFontSize: 11, titleFontSize: 11, symbolStrokeWidth: 2.5, symbolSize: 240, labelLimit: 420},
-  };
+  const header = PANEL_HEADER;
+  const title = plotTitle(plot.title, plot.subtitle);
+  const config = PLOT_CONFIG;
   const data = {
     values: [
       ...plot.points.map((p) => ({kind: 'series', ...p, band: p.norm})),

@@ -107,4 +107,4 @@ export function markdownTable(grid: Grid): string {
 }
 
 export const MEAN_NOTE = 'mean ± sd over seeds (n = runs that finished ok; diverged and failed runs are counted, not averaged; steps to a target: over the runs that reached it, (k/n) when not all did)';
-export const CI_NOTE = '95 % confidence interval of the mean: mean ± t(0.975, n − 1)·sd/√n; — where n < 2';
+export const CI_NOTE = '95 % confidence interval of the mean: mean ± t(0.975, n − 1)·sd/√n, kept within what the metric can take (accuracy 0–100 %, loss ≥ 0, steps within the run); — where n < 2';

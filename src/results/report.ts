@@ -8,6 +8,9 @@
 // 3. Plan the plots; a bad --diagnostic is bad input, found before anything is written.
 // 4. Create --out, render each plot to plots/<name>.svg, write report.md (no timestamps: the
 //    same results give the same bytes).
+// A single tuned results directory (a `tune:` block, tuning/ beside its runs) adds a Tuning section:
+// what was tuned, the metric at each value, the range of good values, and the sensitivity plot
+// (src/results/report-tuning.ts).
 
 import {join, relative, resolve} from 'node:path';
 import {UserError} from '../errors.js';
@@ -22,6 +25,8 @@ import {CI_NOTE, ciGrid, markdownTable, MEAN_NOTE, meanGrid, pairedGrid, shownMe
 import {pairedNote, pairedTable, type PairedTable} from './report-paired.js';
 import {checkClaims, checkJson, checkText, thanText, type CheckReport} from './check.js';
 import {fmtValue} from './format.js';
+import {GOOD_TOLERANCE, rangeGrid, rangeNote, sensitivityPlot, toleranceText, tuningFacts, tuningReport, type TuningReport} from './report-tuning.js';
+import {tuningGrid, tuningTable} from './table.js';
 import type {RunFilter} from '../spec/experiment.js';
 
 export interface ReportOptions {
@@ -52,6 +57,8 @@ export interface Report {
   /** A single source whose experiment declares claims: `check`'s verdicts. */
   claims?: CheckReport;
   plots: PlotEntry[];
+  /** A single tuned results directory: its tuning, and the sensitivity plot. */
+  tuning?: TuningReport & {plot: PlotEntry};
 }
 
 export const REPORT_FILE = 'report.md';
@@ -75,6 +82,7 @@ export async function makeReport(dirs: string[], options: ReportOptions = {}): P
   });
   const declared = sources.length === 1 ? sources[0]!.results.manifest.config.claims : undefined;
   const claims = declared?.length ? checkClaims(sources[0]!.results, declared) : undefined;
+  const tuned = sources.length === 1 ? tuningReport(sources[0]!) : undefined;
   // 3.
   const plots = [
     ...curvePlots(sources, runs),
@@ -90,13 +98,19 @@ export async function makeReport(dirs: string[], options: ReportOptions = {}): P
   };
   // 4.
   const out = prepareOutDir(options.out ?? dirs[0]!);
-  if (plots.length > 0) prepareOutDir(join(out, PLOTS_DIR), '--out');
+  if (plots.length > 0 || tuned) prepareOutDir(join(out, PLOTS_DIR), '--out');
   const entries: PlotEntry[] = [];
   for (const plot of plots) {
     writeAtomic(join(out, PLOTS_DIR, plot.file), await renderSvg(lineSpec(plot, context)));
     entries.push(entry(plot));
   }
-  const report: Report = {out, markdown: join(out, REPORT_FILE), sources, metrics, columns, summaries, paired, claims, plots: entries};
+  let tuning: Report['tuning'];
+  if (tuned) {
+    const plot = sensitivityPlot(tuned, context.colours, sources[0]!.label);
+    writeAtomic(join(out, PLOTS_DIR, plot.file), await renderSvg(plot.spec));
+    tuning = {...tuned, plot: {file: `${PLOTS_DIR}/${plot.file}`, title: plot.title, caption: plot.caption}};
+  }
+  const report: Report = {out, markdown: join(out, REPORT_FILE), sources, metrics, columns, summaries, paired, claims, plots: entries, ...(tuning && {tuning})};
   writeAtomic(report.markdown, reportMarkdown(report));
   return report;
 }
@@ -153,11 +167,12 @@ function droppedNote(report: Report): string[] {
 }
 
 export function reportMarkdown(report: Report): string {
+  const tunedNote = report.tuning ? ` Each condition's runs trained at the \`${report.tuning.spec.key}\` its tuning chose (see [Tuning](#tuning)).` : '';
   const lines = [
     ...heading(report), '',
     '## Provenance', '', provenance(report), '',
     '## Results per condition', '',
-    `A condition is a grid cell without its seed${report.sources.length > 1 ? ', within one results directory' : ''}. ${capitalise(MEAN_NOTE)}.`, '',
+    `A condition is a grid cell without its seed${report.sources.length > 1 ? ', within one results directory' : ''}.${tunedNote} ${capitalise(MEAN_NOTE)}.`, '',
     ...droppedNote(report),
     markdownTable(meanGrid(report.columns, report.summaries)), '',
     `${capitalise(CI_NOTE)}.`, '',
@@ -167,17 +182,53 @@ export function reportMarkdown(report: Report): string {
     lines.push(`## Paired differences to ${table.baseline}`, '', `${capitalise(pairedNote(table))}.`, '', markdownTable(pairedGrid(report.columns, table)), '');
   }
   if (report.claims) lines.push('## Claims (`normbench check`)', '', markdownTable(claimsGrid(report.claims)), '');
+  if (report.tuning) lines.push(...tuningMarkdown(report, report.tuning));
   if (report.plots.length > 0) {
     lines.push('## Plots', '');
-    report.plots.forEach((p, i) => lines.push(`### ${p.title}`, '', `![${p.title}](${p.file})`, '', `*Figure ${i + 1}.* ${p.caption}`, ''));
+    const first = report.tuning ? 2 : 1;
+    report.plots.forEach((p, i) => lines.push(`### ${p.title}`, '', `![${p.title}](${p.file})`, '', `*Figure ${i + first}.* ${p.caption}`, ''));
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
+/** The Tuning section: what was tuned and how, the metric at each value, warnings, the good ranges, the sensitivity plot (Figure 1). */
+function tuningMarkdown(report: Report, tuning: NonNullable<Report['tuning']>): string[] {
+  const {spec} = tuning;
+  const seeds = [...new Set(report.summaries.flatMap((s) => s.condition.runs.map((r) => r.seed)))];
+  const grid = tuningGrid(tuning.outcome, spec, (text) => `**${text}**`);
+  const plot = tuning.plot;
+  return [
+    '## Tuning', '',
+    `${spec.shared ? `One \`${spec.key}\` for every condition` : `Each condition's \`${spec.key}\``} was chosen by tuning runs of its own (\`tuning/\`, one row each in \`tuning.csv\`) before the grid's seeds trained at it.`, '',
+    ...tuningFacts(tuning, seeds).map(([name, text]) => `- **${name}**: ${text}`), '',
+    '### The metric at each value', '',
+    `${capitalise(grid.title.replace(/:$/, ''))}: the mean \`${spec.metric}\` at each value; **bold**: the chosen value.`, '',
+    markdownTable({header: grid.header, rows: grid.rows, numeric: grid.header.map((_, i) => i > 0)}), '',
+    ...(tuning.warnings.length ? ['Warnings: a choice at the edge of the values tried.', '', ...tuning.warnings.map((w) => `- ${w}`), ''] : []),
+    '### Range of good values', '',
+    rangeNote(tuning), '',
+    markdownTable(rangeGrid(tuning)), '',
+    `### ${plot.title}`, '', `![${plot.title}](${plot.file})`, '', `*Figure 1.* ${plot.caption}`, '',
+  ];
+}
+
+/** The tuning in the terminal: the metric at each value, warnings, the good ranges. */
+function tuningText(tuning: NonNullable<Report['tuning']>): string[] {
+  const {spec} = tuning;
+  const judged = spec.schedule === 'halving' && tuning.rungs.length > 1 ? ', among the values that reached the last rung (the full budget)' : '';
+  return [
+    tuningTable(tuning.outcome, spec),
+    ...tuning.warnings.map((w) => `warning: ${w}`), '',
+    `good ${spec.key}: mean ${spec.metric} at the full budget ${toleranceText(tuning.lower)}${judged}; width = log10(largest/smallest good value) in decades`,
+    textTable(rangeGrid(tuning)), '',
+  ];
+}
+
 /** What the command prints: the question(s), the two tables, where the report went. */
 export function reportText(report: Report): string {
+  const plotCount = report.plots.length + (report.tuning ? 1 : 0);
   const questions = report.sources.map((s) => `${s.label}: ${s.results.manifest.question}`);
   return [
     ...questions, '',
@@ -188,7 +239,8 @@ export function reportText(report: Report): string {
     textTable(ciGrid(report.columns, report.summaries)), '',
     ...report.paired.flatMap((table) => [pairedNote(table), textTable(pairedGrid(report.columns, table)), '']),
     ...(report.claims ? [checkText(report.claims), ''] : []),
-    `report: ${report.markdown} · ${report.plots.length} plot${report.plots.length === 1 ? '' : 's'} in ${join(report.out, PLOTS_DIR)}`,
+    ...(report.tuning ? tuningText(report.tuning) : []),
+    `report: ${report.markdown} · ${plotCount} plot${plotCount === 1 ? '' : 's'} in ${join(report.out, PLOTS_DIR)}`,
   ].join('\n');
 }
 
@@ -233,6 +285,32 @@ export function reportJson(report: Report) {
     })),
     claims: report.claims ? (checkJson(report.claims) as {claims: unknown}).claims : null,
     plots: report.plots,
+    tuning: report.tuning ? tuningJson(report.tuning) : null,
+  };
+}
+
+/** The tuning with numbers as numbers: the choices, each condition's good range, the points of the sensitivity plot, the warnings. */
+function tuningJson(tuning: NonNullable<Report['tuning']>) {
+  const {spec} = tuning;
+  const finite = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? null : x);
+  return {
+    key: spec.key, values: spec.values, metric: spec.metric, lower_is_better: tuning.lower,
+    schedule: spec.schedule, eta: spec.eta, shared: spec.shared, seeds: spec.seeds,
+    rungs: tuning.rungs,
+    tolerance: {...(tuning.lower ? {relative: GOOD_TOLERANCE.relative} : {points: GOOD_TOLERANCE.points}), rule: toleranceText(tuning.lower)},
+    choices: tuning.outcome.choices.map((c) => ({group: c.group, conditions: c.conditions, value: c.value, edge: c.edge ?? null})),
+    ranges: tuning.ranges.map(({condition, norm, activation, factors, chosen, range}) => ({
+      condition, norm, activation, factors, chosen: chosen ?? null,
+      best: range ? {value: range.bestValue, metric: range.best} : null,
+      good: range?.good ?? [], lo: range?.lo ?? null, hi: range?.hi ?? null, decades: finite(range?.decades),
+      judged: range?.judged ?? [], gaps: range?.gaps ?? [],
+    })),
+    points: tuning.points.map((p) => ({
+      condition: p.condition, rung: p.rung, steps: p.steps, value: p.value, runs: p.runs, n: p.n,
+      mean: finite(p.mean), min: finite(p.lo), max: finite(p.hi), advanced: p.advanced ?? null, chosen: p.chosen,
+    })),
+    warnings: tuning.warnings,
+    plot: tuning.plot,
   };
 }
 

@@ -80,9 +80,15 @@ function accuracyMatrix(rows: Row[], factorKeys: string[]): string | undefined {
  * in parentheses — and the chosen value, marked *.
  */
 export function tuningTable(outcome: TuningOutcome, tune: TuneSpec): string {
+  const {title, header, rows} = tuningGrid(outcome, tune);
+  return `${title}\n${renderTable(header, rows, header.map((_, i) => i > 0))}`;
+}
+
+/** tuningTable's title, header and rows; `mark` writes the chosen value's cell (`0.1234*` by default; report.md makes it bold). */
+export function tuningGrid(outcome: TuningOutcome, tune: TuneSpec, mark = (text: string) => `${text}*`): {title: string; header: string[]; rows: string[][]} {
   const rungs = Math.max(1, ...outcome.rows.map((r) => r.rung));
   const header = ['condition', ...tune.values.map(String), 'chosen'];
-  const body = outcome.groups.map(({group, conditions}) => {
+  const rows = outcome.groups.map(({group, conditions}) => {
     const mine = outcome.rows.filter((r) => (tune.shared ? conditions.includes(r.condition) : r.condition === group));
     const choice = outcome.choices.find((c) => c.group === group);
     const cells = tune.values.map((v) => {
@@ -91,11 +97,12 @@ export function tuningTable(outcome: TuningOutcome, tune: TuneSpec): string {
       const row = at.find((r) => r.rung === last);
       if (!row || Number.isNaN(row.mean)) return '—';
       const text = Number.isFinite(row.mean) ? fmtValue(row.mean, 4) : 'diverged';
-      return `${last < rungs ? `(${text})` : text}${choice?.value === v ? '*' : ''}`;
+      const shown = last < rungs ? `(${text})` : text;
+      return choice?.value === v ? mark(shown) : shown;
     });
     return [group, ...cells, choice ? `${choice.value}${choice.edge ? ' (edge)' : ''}` : '—'];
   });
   const how = tune.schedule === 'halving' ? `successive halving, η=${tune.eta}; (x): stopped at an earlier rung` : 'every value at the full budget';
   const title = `tuned ${tune.key} by ${tune.metric} on ${tune.seeds.length} tuning seed${tune.seeds.length === 1 ? '' : 's'} (${how}):`;
-  return `${title}\n${renderTable(header, body, header.map((_, i) => i > 0))}`;
+  return {title, header, rows};
 }
