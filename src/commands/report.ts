@@ -12,6 +12,10 @@ export default class Report extends BaseCommand {
     'With a baseline (--baseline norm=none, or the experiment’s report.baseline): every other condition paired with it ' +
     'seed by seed — the mean difference, its 95 % CI and how many seeds agree in sign. When the experiment declares ' +
     'claims, the report includes `normbench check`’s verdicts.\n\n' +
+    'A tuned experiment (tune:) gets a Tuning section: the metric at every value per condition, the chosen value, ' +
+    'the sensitivity plot (plots/tuning-sensitivity.svg: metric vs value on a log axis, the full budget apart from ' +
+    'earlier rungs) and the range of good values (within 5 % of the best loss or 1 point of the best accuracy, and its ' +
+    'width in decades).\n\n' +
     'Reads results files only, so it takes merged shards and results from other machines. Several directories are ' +
     'compared in one report (their conditions kept apart, told apart by dash); they need --out.\n\n' +
     'Exit codes: 0 done · 2 bad input (not a results directory, a corrupt file, several directories without --out).';
