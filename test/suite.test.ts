@@ -1,5 +1,5 @@
 // The test suite's own rules: the ones CI relies on (.ci/run), and the one that lets ava run the
-// test files side by side (package.json) without the tests of one file overlapping.
+// test files side by side (ava.config.js) without the tests of one file overlapping.
 //
 // backend-independent: reads the test files; no tensors.
 
