@@ -7,7 +7,7 @@
 import {Command, Errors, Flags} from '@oclif/core';
 import type {LoadedExperiment} from './config/load.js';
 import {Interrupted, OperationalError, throwIfAny, UserError, type ErrorJson} from './errors.js';
-import {gridClaimProblems} from './results/check.js';
+import {ClaimNotApplicable, gridClaimProblems} from './results/check.js';
 import {commandLine, GridInterrupted} from './run/signals.js';
 import {BACKEND_CHOICES} from './spec/names.js';
 
@@ -29,8 +29,13 @@ export const backendFlag = Flags.string({
  * A loaded experiment's claims checked against its grid (the metrics and values they name must be
  * ones the runs will have), before anything trains or is written.
  */
-export function checkGridClaims(loaded: LoadedExperiment): void {
-  throwIfAny(gridClaimProblems(loaded.expanded, (path) => loaded.sources.locate(path)), loaded.sources.layers.map((l) => l.file));
+export function checkGridClaims(loaded: LoadedExperiment, options: {narrowed?: boolean; warn?: (text: string) => void} = {}): void {
+  const problems = gridClaimProblems(loaded.expanded, (path) => loaded.sources.locate(path));
+  // With --set the grid may leave out runs a claim is about: such a claim does not apply (check
+  // will say so), which is no reason not to train.
+  const skipped = options.narrowed ? problems.filter((p) => p instanceof ClaimNotApplicable) : [];
+  for (const p of skipped) options.warn?.(`warning: ${p.message} — this claim does not apply to the grid as --set changed it; \`normbench check\` cannot decide it on these results`);
+  throwIfAny(problems.filter((p) => !skipped.includes(p)), loaded.sources.layers.map((l) => l.file));
 }
 
 /** The JSON printed on stdout for errors under --json. */

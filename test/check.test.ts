@@ -130,3 +130,19 @@ test('check on a real grid: exit 0 when every claim holds, 1 when one does not, 
   t.regex(md, /\| bn-lowers-loss \|.*\| \*\*holds\*\* \|/);
   t.true(existsSync(join(dir, 'r', 'report.md')));
 });
+
+test('a claim about runs the grid lacks: an error as written, a warning when --set narrowed the grid (it trains), and check says it cannot decide it', (t) => {
+  const dir = tempDir('normbench-claims-');
+  writeFileSync(join(dir, 'e.yaml'), EXPERIMENT.replace('where: {norm: batch}', 'where: {norm: btach}'));
+  const typo = cli(['validate', 'e.yaml'], dir);
+  t.is(typo.code, 2);
+  t.regex(typo.stderr, /e\.yaml:\d+:\d+ \(claims\[0\]\.where\.norm\): no run has norm = btach — did you mean "batch"\?/);
+  writeFileSync(join(dir, 'e.yaml'), EXPERIMENT);
+  const narrowed = cli(['run', 'e.yaml', '--out', 'r', '--quiet', '--workers', '1', '--set', 'grid.norm=[none]', '--set', 'train.steps=10'], dir);
+  t.is(narrowed.code, 0, narrowed.stderr);
+  t.regex(narrowed.stderr, /warning: e\.yaml:\d+:\d+ \(claims\[0\]\.where\.norm\): no run has norm = batch \(values: none\) — this claim does not apply to the grid as --set changed it/);
+  t.true(existsSync(join(dir, 'r', 'summary.csv')));
+  const check = cli(['check', 'r'], dir);
+  t.is(check.code, 2);
+  t.regex(check.stderr, /no run has norm = batch/);
+});

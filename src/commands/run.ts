@@ -58,7 +58,7 @@ export default class Run extends BaseCommand {
     const found = findExperiment(args.experiment);
     if (found.note) this.tell(`note: ${found.note}`);
     const loaded = loadExperiment(found.file, {set: flags.set});
-    checkGridClaims(loaded);
+    checkGridClaims(loaded, {narrowed: (flags.set?.length ?? 0) > 0, warn: (text) => this.tell(text)});
     // The trainer (and tfjs) load only now: every other command, and a bad experiment, start without them.
     const {runExperiment} = await import('../run/experiment.js');
     const progress = progressHooks({quiet: flags.quiet});

@@ -50,7 +50,7 @@ export default class Validate extends BaseCommand {
     const found = findExperiment(args.experiment);
     if (found.note) this.tell(`note: ${found.note}`);
     const loaded = loadExperiment(found.file, {set: flags.set});
-    checkGridClaims(loaded);
+    checkGridClaims(loaded, {narrowed: (flags.set?.length ?? 0) > 0, warn: (text) => this.tell(text)});
     const {config, runs, factorKeys} = loaded.expanded;
     const header = ['#', ...RUN_COLUMNS, ...factorKeys];
     const rows = runs.map((r) => [String(r.index), r.run_id, r.norm_label, r.activation, String(r.seed), ...factorKeys.map((k) => r.factors[k]!)]);

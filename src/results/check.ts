@@ -64,6 +64,13 @@ export type LocateClaim = (path: Array<string | number>) => SourceLocation;
 /** Without the YAML at hand: the key path in the results' manifest. */
 const inManifest: LocateClaim = (path) => ({file: 'manifest.json', path: path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i ? `.${p}` : p)).join('')});
 
+/**
+ * A claim about runs this grid does not have (a value no run has, filters that together select
+ * nothing): a mistake in the experiment as written, but only a claim that does not apply when
+ * `--set` narrowed the grid.
+ */
+export class ClaimNotApplicable extends UserError {}
+
 /** Every problem of the claims against these results' columns and grid values (all of them, at once). */
 export function claimProblems(
   claims: readonly Claim[],
@@ -76,6 +83,7 @@ export function claimProblems(
 ): UserError[] {
   const errors: UserError[] = [];
   const claimError = (index: number, key: string[], message: string) => new UserError(message, locate(['claims', index, ...key]), 'config');
+  const notApplicable = (index: number, key: string[], message: string) => new ClaimNotApplicable(message, locate(['claims', index, ...key]), 'config');
   const measures = columns.filter((c) => columnRole(c, factorKeys) === 'measure');
   const gridKeys = Object.keys(values);
   const column = (i: number, key: string, name: string) => {
@@ -89,7 +97,8 @@ export function claimProblems(
         const guess = nearest(k, gridKeys);
         errors.push(claimError(i, [key, k], `"${k}" is not a grid factor of these results${guess ? ` — did you mean "${guess}"?` : ''} (factors: ${gridKeys.join(', ')})`));
       } else if (!values[k]!.includes(String(v))) {
-        errors.push(claimError(i, [key, k], `no run has ${k} = ${String(v)} (values: ${values[k]!.join(', ')})`));
+        const guess = nearest(String(v), values[k]!);
+        errors.push(notApplicable(i, [key, k], `no run has ${k} = ${String(v)}${guess && guess !== String(v) ? ` — did you mean "${guess}"?` : ''} (values: ${values[k]!.join(', ')})`));
       }
     }
   };
@@ -107,9 +116,9 @@ export function claimProblems(
     const matches = (f: RunFilter) => runs.filter((r) => Object.entries(f).every(([k, v]) => r[k] === String(v))).length;
     const where = claim.where ?? {};
     if (Object.keys(where).length && matches(where) === 0) {
-      errors.push(claimError(i, ['where'], `no run has ${thanText(where)} all at once: the claim would compare nothing`));
+      errors.push(notApplicable(i, ['where'], `no run has ${thanText(where)} all at once: the claim would compare nothing`));
     } else if (typeof claim.than !== 'string' && matches({...where, ...claim.than}) === 0) {
-      errors.push(claimError(i, ['than'], `no run has ${thanText({...where, ...claim.than})}: the condition to compare with (where, then than) selects nothing`));
+      errors.push(notApplicable(i, ['than'], `no run has ${thanText({...where, ...claim.than})}: the condition to compare with (where, then than) selects nothing`));
     }
   });
   return errors;
