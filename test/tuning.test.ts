@@ -190,6 +190,9 @@ test('sharded in two stages (tune shards → merge → final shards → merge) e
   t.is(early.code, 2);
   t.regex(early.stderr, /--stage final needs the tuning of every condition; \S+ has none for 1 of 2:\n {2}- batch · relu/);
   t.false(existsSync(join(dir, 'f1', 'manifest.json')), 'nothing written');
+  const report = await nb(['report', 't1'], dir);
+  t.is(report.code, 2);
+  t.regex(report.stderr, /t1 holds only a tuned experiment's tuning \(run --stage tune\): its runs are a results directory of their own, t1\/tuning, and its choices are in t1\/tuning\.csv/);
   const half = await nb(['merge', 't1', '--out', 'bad'], dir);
   t.is(half.code, 2);
   t.regex(half.stderr, /shard 2 missing/);

@@ -79,6 +79,11 @@ function readManifest(dir: string): Manifest {
     text = readPrefix(file);
   } catch (error) {
     if (error instanceof UserError) throw error;
+    // A tuned experiment's tuning stage alone (`run --stage tune`, or merged tune shards).
+    if (statSync(join(dir, 'tuning', RESULT_FILES.manifest), {throwIfNoEntry: false})) {
+      throw bad(`${dir} holds only a tuned experiment's tuning (run --stage tune): its runs are a results directory of their own, ` +
+        `${join(dir, 'tuning')}, and its choices are in ${join(dir, 'tuning.csv')}; the grid's results come with --stage final`);
+    }
     throw bad(`${dir} is not a normbench results directory (it has no ${RESULT_FILES.manifest})`);
   }
   let manifest: Manifest;

@@ -39,6 +39,11 @@ export interface OpenOptions {
   force?: boolean;
   /** Resume explicitly: there must be results to resume. */
   resume?: boolean;
+  /**
+   * On resume, which finished runs to keep (default: all). A tuning rung drops the runs of a
+   * selection that no longer holds: values a retried failure has since displaced.
+   */
+  keep?: (run: Manifest['runs'][number]) => boolean;
 }
 
 export type OpenMode = 'fresh' | 'resume' | 'replace';
@@ -167,7 +172,7 @@ export class ResultsStore {
    */
   static open(dir: string, next: Manifest, expanded: ExpandedExperiment, options: OpenOptions = {}): ResultsStore {
     const {mode, old} = ResultsStore.decide(dir, next, options);
-    return mode === 'resume' ? ResultsStore.resume(dir, old!, next, expanded) : ResultsStore.fresh(dir, next, expanded, mode);
+    return mode === 'resume' ? ResultsStore.resume(dir, old!, next, expanded, options.keep) : ResultsStore.fresh(dir, next, expanded, mode);
   }
 
   /**
@@ -218,10 +223,10 @@ export class ResultsStore {
     return store;
   }
 
-  /** Keep the finished runs (ok, diverged); drop failed ones, and anything after the last commit. */
-  private static resume(dir: string, old: Results, next: Manifest, expanded: ExpandedExperiment): ResultsStore {
+  /** Keep the finished runs (ok, diverged) that `keep` keeps; drop failed ones, and anything after the last commit. */
+  private static resume(dir: string, old: Results, next: Manifest, expanded: ExpandedExperiment, keepRun?: OpenOptions['keep']): ResultsStore {
     takeLock(dir);
-    const kept = old.manifest.runs.filter((r) => r.status !== 'failed');
+    const kept = old.manifest.runs.filter((r) => r.status !== 'failed' && (keepRun?.(r) ?? true));
     const keep = new Set(kept.map((r) => r.run_id));
     const manifest: Manifest = {
       ...next,

@@ -158,11 +158,19 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
       if (missing.length) throw new Error(`tuning rung ${rung - 1} did not complete for ${missing.map((g) => g.group).join(', ')}`);
       const planned = rungRuns(expanded, tune, mine, rung, (g) => values(g)!);
       runs = [...runs, ...planned];
+      // Runs of later rungs already here (a resumed tuning) stay, to be judged at their rung; runs
+      // of this rung that its values no longer include — a failed run retried since has changed
+      // the previous rung's ranking — are dropped.
+      const present = new Set(outcome ? readResults(tuningDir).manifest.runs.map((r) => r.run_id) : []);
+      const later = Array.from({length: rungs - rung}, (_, k) => rungRuns(expanded, tune, mine, rung + 1 + k, () => tune.values).filter((r) => present.has(r.run_id))).flat();
+      const ids = new Set(planned.map((r) => r.run_id));
+      const keep = (run: {run_id: string; factors: Record<string, unknown>}) => Number(run.factors.rung) !== rung || ids.has(run.run_id);
       const steps = rungSteps(tune, rung - 1, config.train.steps);
       const label = `tuning ${tune.key} · rung ${rung} of ${rungs}: ${rungSizes(tune)[rung - 1]} values × ${mine.reduce((n, g) => n + g.conditions.length, 0)} conditions × ` +
         `${tune.seeds.length} seed${tune.seeds.length === 1 ? '' : 's'}${rungs > 1 ? ` at ${steps} steps` : ''}`;
-      const result = await trainStage(context, tuningDir, tuningGrid(runs), planned, draft(tuningGrid(runs), runs.length, {stage: 'tuning'}),
-        rung === 1 ? openOptions(tuningDir) : {resume: true, force: options.force}, label);
+      const grid = tuningGrid([...runs, ...later].sort((a, b) => a.index - b.index));
+      const result = await trainStage(context, tuningDir, grid, planned, draft(grid, runs.length, {stage: 'tuning'}),
+        {...(rung === 1 ? openOptions(tuningDir) : {resume: true, force: options.force}), keep}, label);
       records = [...records, ...result.records];
       if (rung === 1) mode = resumeTuning ? 'resume' : result.mode;
     }
