@@ -15,6 +15,8 @@ import {TUNE_METRIC_NAMES} from '../src/spec/names.js';
 import {edgeWarning, tuningOutcome} from '../src/results/tuning.js';
 import type {RunSpec, TuneSpec} from '../src/spec/experiment.js';
 import {progressHooks} from '../src/run/progress.js';
+import {rungRuns, tuningGroups} from '../src/run/tuning.js';
+import {loadExperiment} from '../src/config/load.js';
 
 const TUNED = `name: tuned
 question: Does each norm get its own learning rate, and is the result the same however it is run?
@@ -261,4 +263,63 @@ test('each stage\'s progress has its own rate and ETA: the steps of the tuning d
   clock = 2000;
   progress.onStep!(spec('b', 1000), 250, 0.5);
   t.regex(text, /step 250\/1000 .* 250 steps\/s · run eta 3s · grid eta 3s/);
+});
+
+test('a grid that varies train.steps: each condition tunes within its own budget, and no two tuning runs share an id', (t) => {
+  const dir = workdir(TUNED.replace('seed: [1, 2]', 'seed: [1, 2]\n  train.steps: [90, 270]'));
+  const {expanded} = loadExperiment(join(dir, 'tuned.yaml'));
+  const tune = tuneSpec(expanded.config.tune!);
+  const groups = tuningGroups(expanded, tune);
+  t.is(groups.length, 4);
+  // Rung 1 of the 270-step conditions (90 steps) trains what rung 2 of the 90-step ones does: same
+  // spec, and still two runs, told apart by their rung and budget.
+  const runs = [1, 2].flatMap((rung) => rungRuns(expanded, tune, groups, rung, () => tune.values));
+  t.deepEqual([...new Set(runs.filter((r) => r.factors.rung === '1').map((r) => r.train.steps))].sort((a, b) => a - b), [30, 90]);
+  t.deepEqual([...new Set(runs.filter((r) => r.factors.rung === '2').map((r) => r.train.steps))].sort((a, b) => a - b), [90, 270]);
+  t.is(new Set(runs.map((r) => r.run_id)).size, runs.length);
+  t.is(new Set(runs.map((r) => r.index)).size, runs.length);
+});
+
+test('rows of a value the rung no longer selects (an earlier selection, since redone) are not part of the tuning, and do not make a rung complete', (t) => {
+  const tune: TuneSpec = {...TUNE, seeds: [101]};
+  // Rung 1 selects 0.1 and 1 (⌈3/2⌉ = 2); rung 2 holds a run at 0.01, left from a selection that
+  // no longer holds, and one at 0.1: 1 is missing, so the rung is not decided yet.
+  const results = summary([
+    ['a', 'none', 0.01, 101, 1, 'ok', '3'], ['b', 'none', 0.1, 101, 1, 'ok', '2'], ['c', 'none', 1, 101, 1, 'ok', '1'],
+    ['d', 'none', 0.01, 101, 2, 'ok', '0.1'], ['e', 'none', 0.1, 101, 2, 'ok', '0.5'],
+  ]);
+  const outcome = tuningOutcome(results, tune, []);
+  t.deepEqual(outcome.survivors.get('none · relu'), [[0.01, 0.1, 1], [0.1, 1]]);
+  t.deepEqual(outcome.choices, []);
+  t.deepEqual(outcome.rows.map((r) => [r.rung, r.value]), [[1, 0.01], [1, 0.1], [1, 1], [2, 0.1]]);
+  // With the run at 1 there, rung 2 decides among 0.1 and 1 only.
+  const done = tuningOutcome(summary([...results.summary.rows.map((r) => [r[0], r[1], Number(r[4]), Number(r[3]), Number(r[5]), r[6], r[8]] as [string, string, number, number, number, string, string]),
+    ['f', 'none', 1, 101, 2, 'ok', '0.7']]), tune, []);
+  t.deepEqual(done.choices.map((c) => c.value), [0.1]);
+  t.false(done.rows.some((r) => r.rung === 2 && r.value === 0.01));
+});
+
+test('validate refuses a tuned key the optimizer does not read, and a range whose points round to one value', async (t) => {
+  const deaf = await nb(['validate', 'tuned.yaml'], workdir(TUNED.replace('train.lr: {log_range: [0.01, 1], points: 5}', 'train.momentum: {values: [0.5, 0.9]}')));
+  t.is(deaf.code, 2);
+  t.regex(deaf.stderr, /tuned\.yaml:\d+:\d+ .*optimizer sgd does not use train\.momentum: every value would train the same\. Tune a key it reads \(train\.lr, train\.clip_norm\)/);
+  const same = await nb(['validate', 'tuned.yaml'], workdir(TUNED.replace('log_range: [0.01, 1], points: 5', 'log_range: [1, 1.002], points: 3')));
+  t.is(same.code, 2);
+  t.regex(same.stderr, /at 3 significant digits the range gives the same value more than once \(1, 1, 1\)/);
+});
+
+test('--stage final refuses a tuning.csv that does not say what its tuning runs choose', async (t) => {
+  const dir = workdir();
+  cpSync(full, join(dir, 'tuned-elsewhere'), {recursive: true});
+  const csv = join(dir, 'tuned-elsewhere', 'tuning.csv');
+  const rows = readFileSync(csv, 'utf8').split('\n');
+  const chosen = rows.findIndex((r) => r.startsWith('none') && r.endsWith(',yes'));
+  const other = rows.findIndex((r, i) => i !== chosen && r.startsWith('none') && r.includes(',2,') && r.endsWith(',no'));
+  rows[chosen] = rows[chosen]!.replace(/,yes$/, ',no');
+  rows[other] = rows[other]!.replace(/,no$/, ',yes');
+  writeFileSync(csv, rows.join('\n'));
+  const r = await nb(['run', 'tuned.yaml', '--stage', 'final', '--tuning', 'tuned-elsewhere', '--out', 'f', '--quiet', '--backend', 'cpu', '--workers', '1'], dir);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /tuning\.csv does not say what its tuning runs choose \(for none · relu\): was it edited\?/);
+  t.false(existsSync(join(dir, 'f', 'manifest.json')));
 });

@@ -94,7 +94,9 @@ export default class Run extends BaseCommand {
     if (result.stage !== 'tune') this.log(summaryTable(result.results));
     else this.log(`tuning only (--stage tune): the grid trains with --stage final${flags.shard ? ', once the tune shards are merged' : ''}.`);
     this.log(`\nbackend ${result.backend} · results in ${result.outDir}`);
-    if (manifest.runs.some((r) => r.status === 'failed')) process.exitCode = 1;
+    const failedTuning = result.tuning?.outcome.rows.filter((r) => r.status === 'failed').length ?? 0;
+    if (failedTuning > 0) this.tell(`${failedTuning} tuning run${failedTuning === 1 ? '' : 's'} failed (scored as the worst value; see tuning.csv): --resume trains ${failedTuning === 1 ? 'it' : 'them'} again and decides again.`);
+    if (manifest.runs.some((r) => r.status === 'failed') || failedTuning > 0) process.exitCode = 1;
     return {...(summaryJson(result.results) as object), ...(result.tuning && {tuning: {key: result.tuning.spec.key, metric: result.tuning.spec.metric, chosen: result.tuning.outcome.choices, warnings: result.tuning.warnings}})};
   }
 }

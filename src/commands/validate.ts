@@ -21,7 +21,8 @@ function tuningPlan(config: ExperimentConfig, runs: RunSpec[]) {
   const steps = sizes.map((_, r) => rungSteps(tune, r, config.train.steps));
   const cost = scheduleCost(tune, config.train.steps);
   const tuningRuns = sizes.reduce((n, size) => n + size, 0) * tune.seeds.length * conditions;
-  const rungs = sizes.map((n, r) => `rung ${r + 1}: ${n} values × ${steps[r]} steps`).join(', ');
+  const rungs = sizes.map((n, r) => `rung ${r + 1}: ${n} values × ${steps[r]} steps`).join(', ') +
+    (config.grid['train.steps'] ? ` (for train.steps ${config.train.steps}; each condition's rungs are the same fractions of its own train.steps)` : '');
   const text = [
     `tune: ${tune.key} over ${tune.values.length} values (${tune.values.join(', ')}) by ${tune.metric}, ` +
       `${tune.shared ? 'one value shared by all conditions' : `for each of the ${conditions} conditions`} · tuning seeds ${tune.seeds.join(', ')}`,

@@ -235,6 +235,18 @@ function tuneMisfits(config: ExperimentConfig, runs: RunSpec[], sources: ConfigS
         'set dataset.validation (a count, or a fraction such as 0.1), or tune by train_loss_auc', sources.locate(['tune', 'metric'])));
     }
   }
+  // A key the optimizer never reads would train every value the same: a tie, and wasted runs.
+  const reads: Record<string, readonly string[]> = {
+    sgd: ['train.lr', 'train.clip_norm'],
+    momentum: ['train.lr', 'train.momentum', 'train.clip_norm'],
+    adam: ['train.lr', 'train.beta1', 'train.beta2', 'train.epsilon', 'train.clip_norm'],
+    rmsprop: ['train.lr', 'train.decay', 'train.momentum', 'train.epsilon', 'train.clip_norm'],
+  };
+  const deaf = [...new Set(runs.map((r) => r.train.optimizer))].filter((o) => reads[o] && !reads[o]!.includes(key));
+  if (deaf.length) {
+    errors.push(new UserError(`optimizer ${deaf.join(', ')} does not use ${key}: every value would train the same. ` +
+      `Tune a key it reads (${reads[deaf[0]!]!.join(', ')})`, sources.locate(['tune', key], true)));
+  }
   const gridSeeds = new Set(runs.map((r) => r.seed));
   const shared = tune.seeds.filter((s) => gridSeeds.has(s));
   if (shared.length) {

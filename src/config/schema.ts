@@ -265,7 +265,11 @@ export const tuneSchema = z.looseObject({
       continue;
     }
     const field = trainSchema.shape[trainField(key as (typeof TUNABLE_KEYS)[number])];
-    const bad = tuneValues(parsed.data).filter((v) => !field.safeParse(v).success);
+    const values = tuneValues(parsed.data);
+    if (new Set(values).size < values.length) {
+      ctx.addIssue({code: 'custom', path: [key], message: `at 3 significant digits the range gives the same value more than once (${values.join(', ')}): widen it, or take fewer points`});
+    }
+    const bad = values.filter((v) => !field.safeParse(v).success);
     if (bad.length) ctx.addIssue({code: 'custom', path: [key], message: `${key} cannot take ${bad.join(', ')} (${field.safeParse(bad[0]).error!.issues[0]!.message})`});
   }
 }).transform((tune) => tune as unknown as TuneConfig);

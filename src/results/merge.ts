@@ -73,7 +73,7 @@ function planTuningMerge(dirs: string[], command: string[], gridLabels: GridLabe
   if (absent.length || twice.length) {
     throw new UserError(`tune shards of ${count}: ${absent.length ? `shard ${absent.join(', ')} missing` : ''}${absent.length && twice.length ? '; ' : ''}${twice.length ? `shard ${twice.join(', ')} given twice` : ''}`, undefined, 'results');
   }
-  const unfinished = dirs.filter((d) => !existsSync(join(d, TUNING_CSV)));
+  const unfinished = dirs.filter((d, i) => !existsSync(join(d, TUNING_CSV)) || parts[i]!.manifest.state !== 'complete');
   if (unfinished.length) throw new UserError(`tune shards not finished (no ${TUNING_CSV}; resume them with --resume): ${unfinished.join(', ')}`, undefined, 'results');
   const ids = parts.flatMap((p) => p.manifest.grid.run_ids);
   const joined = joinParts(parts, ids, command, gridLabels);
@@ -81,6 +81,8 @@ function planTuningMerge(dirs: string[], command: string[], gridLabels: GridLabe
   const tune = tuneSpec(config.tune!);
   const factorKeys = factorKeysOf(config);
   const outcome = tuningOutcome({summary: parseCsv(joined.files.summary!, 'summary.csv')}, tune, factorKeys);
+  const undecided = outcome.groups.filter((g) => !outcome.choices.some((c) => c.group === g.group)).map((g) => g.group);
+  if (undecided.length) throw new UserError(`the tune shards do not decide every condition (no choice for ${undecided.join(', ')}): resume the shards that tune them`, undefined, 'results');
   return {files: {}, manifest: undefined, runs: 0, shards: dirs.length, tuning: {plan: joined, csv: tuningCsv(outcome, tune, factorKeys)}};
 }
 

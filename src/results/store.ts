@@ -40,8 +40,10 @@ export interface OpenOptions {
   /** Resume explicitly: there must be results to resume. */
   resume?: boolean;
   /**
-   * On resume, which finished runs to keep (default: all). A tuning rung drops the runs of a
-   * selection that no longer holds: values a retried failure has since displaced.
+   * On resume, which committed runs to keep (default: every run that did not fail; a failed one
+   * is trained again). A tuning rung keeps earlier rungs' runs as they are (they made its
+   * selection) and drops its own that the selection no longer includes; the final stage drops
+   * runs at values the tuning no longer chooses.
    */
   keep?: (run: Manifest['runs'][number]) => boolean;
 }
@@ -126,7 +128,8 @@ function tablesOf(expanded: ExpandedExperiment): Table[] {
   const {factorKeys} = expanded;
   const targetKeys = targetList(expanded.config.targets).map((t) => t.key);
   const evalModes = EVAL_MODES.filter((mode) => expanded.runs.some((r) => r.eval_modes.includes(mode)));
-  const validation = expanded.runs.some((r) => r.dataset.validation !== undefined);
+  // A tune shard with no condition of its own has no runs: its columns still follow the experiment's data.
+  const validation = expanded.runs.length ? expanded.runs.some((r) => r.dataset.validation !== undefined) : expanded.config.dataset.validation !== undefined;
   const summary = summaryTable(factorKeys, targetKeys, evalModes, validation, expanded.tuned);
   const tables: Table[] = [
     {name: 'curves', columns: namesOf(curveTable(factorKeys, validation)), rows: (r) => curveRows(r, factorKeys, validation)},
@@ -226,7 +229,7 @@ export class ResultsStore {
   /** Keep the finished runs (ok, diverged) that `keep` keeps; drop failed ones, and anything after the last commit. */
   private static resume(dir: string, old: Results, next: Manifest, expanded: ExpandedExperiment, keepRun?: OpenOptions['keep']): ResultsStore {
     takeLock(dir);
-    const kept = old.manifest.runs.filter((r) => r.status !== 'failed' && (keepRun?.(r) ?? true));
+    const kept = old.manifest.runs.filter((r) => (keepRun ? keepRun(r) : r.status !== 'failed'));
     const keep = new Set(kept.map((r) => r.run_id));
     const manifest: Manifest = {
       ...next,

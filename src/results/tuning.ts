@@ -34,6 +34,8 @@ export interface TuningChoice {
   value: number;
   /** The choice is the smallest or the largest value tried: the range should be widened that way. */
   edge?: 'low' | 'high';
+  /** No value of the last rung finished with a number (every run diverged or failed): the choice is only the first. */
+  none?: true;
 }
 
 export interface TuningRow {
@@ -76,7 +78,7 @@ export function tuningOutcome(tuning: Pick<Results, 'summary'>, tune: TuneSpec, 
   const lower = lowerIsBetter(tune);
   const worst = lower ? Infinity : -Infinity;
   const conditions: string[] = [];
-  const rows: TuningRow[] = summary.map((r) => {
+  let rows: TuningRow[] = summary.map((r) => {
     const factors = Object.fromEntries(factorKeys.map((k) => [k, r[k] ?? '']));
     const condition = conditionLabel(r.norm!, r.activation!, factors);
     if (!conditions.includes(condition)) conditions.push(condition);
@@ -90,13 +92,23 @@ export function tuningOutcome(tuning: Pick<Results, 'summary'>, tune: TuneSpec, 
   const groupOf = (condition: string) => (tune.shared ? SHARED_GROUP : condition);
   const choices: TuningChoice[] = [];
   const survivors = new Map<string, number[][]>();
+  /** Rows of values a rung did not select (left by an earlier selection): not part of the tuning. */
+  const stale = new Set<TuningRow>();
   for (const {group, conditions: members} of groups) {
     const kept: number[][] = [tune.values];
     for (let rung = 1; rung <= sizes.length; rung++) {
-      const inRung = rows.filter((r) => r.rung === rung && groupOf(r.condition) === group);
+      const all = rows.filter((r) => r.rung === rung && groupOf(r.condition) === group);
       const values = kept[rung - 1]!;
-      // Complete when every value has a run for every member condition and seed.
-      if (inRung.length < values.length * members.length * tune.seeds.length) break;
+      for (const r of all) if (!values.includes(r.value)) stale.add(r);
+      const inRung = all.filter((r) => values.includes(r.value));
+      // Complete when every value has a run for every member condition and tuning seed.
+      const cells = new Set(inRung.map((r) => JSON.stringify([r.value, r.condition, r.seed])));
+      const complete = values.every((v) => members.every((c) => tune.seeds.every((seed) => cells.has(JSON.stringify([v, c, seed])))));
+      if (!complete) {
+        // A rung not yet decided: its rows, and any of later rungs, wait for it.
+        for (const r of rows) if (r.rung > rung && groupOf(r.condition) === group) stale.add(r);
+        break;
+      }
       const score = new Map(values.map((v) => {
         const runs = inRung.filter((r) => r.value === v);
         const scores = runs.map((r) => (r.metric === undefined || !Number.isFinite(r.metric) ? worst : r.metric));
@@ -111,14 +123,16 @@ export function tuningOutcome(tuning: Pick<Results, 'summary'>, tune: TuneSpec, 
       } else {
         const value = ranked[0]!;
         for (const r of inRung) r.chosen = r.value === value;
-        const edge = tune.values.length > 1 && value === tune.values[0] ? 'low' : value === tune.values[tune.values.length - 1] ? 'high' : undefined;
-        choices.push({group, conditions: members, value, ...(edge && {edge})});
+        const none = !Number.isFinite(score.get(value)!);
+        const edge = none ? undefined : tune.values.length > 1 && value === tune.values[0] ? 'low' : value === tune.values[tune.values.length - 1] ? 'high' : undefined;
+        choices.push({group, conditions: members, value, ...(edge && {edge}), ...(none && {none: true as const})});
       }
     }
     survivors.set(group, kept);
   }
   // Condition order, then rung, value and seed: the same however the runs were split.
   const order = (r: TuningRow) => [conditions.indexOf(r.condition), r.rung, r.value, r.seed];
+  rows = rows.filter((r) => !stale.has(r));
   rows.sort((a, b) => {
     const x = order(a);
     const y = order(b);
@@ -127,8 +141,12 @@ export function tuningOutcome(tuning: Pick<Results, 'summary'>, tune: TuneSpec, 
   return {rows, choices, survivors, groups};
 }
 
-/** The warning for a choice at the edge of the range: which condition, and which way to widen. */
+/** The warning for a choice at the edge of the range (which condition, which way to widen), or made by no finished run. */
 export function edgeWarning(choice: TuningChoice, key: string): string | undefined {
+  if (choice.none) {
+    return `${choice.group}: no value of ${key} trained to the end without diverging or failing — ${choice.value} is taken only as the first listed; ` +
+      'look at the tuning runs (tuning/summary.csv) before reading this condition\'s results';
+  }
   if (!choice.edge) return undefined;
   return `${choice.group}: the best ${key}, ${choice.value}, is the ${choice.edge === 'low' ? 'smallest' : 'largest'} value tried — ` +
     `the best may lie beyond it: widen tune.${key} ${choice.edge === 'low' ? 'downward' : 'upward'}`;

@@ -98,7 +98,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   const {expanded} = loaded;
   const {config} = expanded;
   const tune = config.tune ? tuneSpec(config.tune) : undefined;
-  const stage = checkStage(config.name, tune, options);
+  const stage = checkStage(config.name, tune, options, loaded.file);
   const dataDir = options.dataDir === undefined ? undefined : checkInputDir(options.dataDir, '--data-dir');
   const data: Record<string, string> = {};
   for (const spec of tune ? expanded.runs : shardRuns(expanded.runs, options.shard)) {
@@ -136,7 +136,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   if (stage !== 'final') ResultsStore.decide(tuningDir, draft(tuningGrid([]), 0, {stage: 'tuning'}), openOptions(tuningDir));
   const groups = tuningGroups(expanded, tune);
   let choices: Map<string, number> | undefined;
-  if (stage === 'final') choices = adoptTuning(source ?? outDir, outDir, tune, groups, config, options.force);
+  if (stage === 'final') choices = adoptTuning(source ?? outDir, outDir, tune, groups, expanded, options.force);
   if (options.force && !options.resume && stage !== 'final') {
     rmSync(tuningDir, {recursive: true, force: true});
     rmSync(join(outDir, TUNING_CSV), {force: true});
@@ -164,10 +164,18 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
       const present = new Set(outcome ? readResults(tuningDir).manifest.runs.map((r) => r.run_id) : []);
       const later = Array.from({length: rungs - rung}, (_, k) => rungRuns(expanded, tune, mine, rung + 1 + k, () => tune.values).filter((r) => present.has(r.run_id))).flat();
       const ids = new Set(planned.map((r) => r.run_id));
-      const keep = (run: {run_id: string; factors: Record<string, unknown>}) => Number(run.factors.rung) !== rung || ids.has(run.run_id);
-      const steps = rungSteps(tune, rung - 1, config.train.steps);
+      const keep = (run: {run_id: string; status: string; factors: Record<string, unknown>}) => {
+        const at = Number(run.factors.rung);
+        // Earlier rungs' runs, failed ones included, made this rung's selection: they stay. This
+        // rung's failed runs are trained again; its runs at values no longer selected go.
+        return at < rung || (run.status !== 'failed' && (at > rung || ids.has(run.run_id)));
+      };
+      const budgets = [...new Set(mine.flatMap((g) => g.conditions.map((c) => c.spec.train.steps)))];
+      const at = budgets.length <= 1
+        ? ` at ${rungSteps(tune, rung - 1, budgets[0] ?? config.train.steps)} steps`
+        : rung < rungs ? ` at 1/${tune.eta ** (rungs - rung)} of each condition's steps` : ' at each condition\'s steps';
       const label = `tuning ${tune.key} · rung ${rung} of ${rungs}: ${rungSizes(tune)[rung - 1]} values × ${mine.reduce((n, g) => n + g.conditions.length, 0)} conditions × ` +
-        `${tune.seeds.length} seed${tune.seeds.length === 1 ? '' : 's'}${rungs > 1 ? ` at ${steps} steps` : ''}`;
+        `${tune.seeds.length} seed${tune.seeds.length === 1 ? '' : 's'}${rungs > 1 ? at : ''}`;
       const grid = tuningGrid([...runs, ...later].sort((a, b) => a.index - b.index));
       const result = await trainStage(context, tuningDir, grid, planned, draft(grid, runs.length, {stage: 'tuning'}),
         {...(rung === 1 ? openOptions(tuningDir) : {resume: true, force: options.force}), keep}, label);
@@ -198,7 +206,10 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
     ...(source && resolve(source) !== resolve(outDir) && {from: resolve(source)}),
   };
   const label = `final: the grid's ${tuned.runs.length} runs${options.shard ? ` (shard ${options.shard.index}/${options.shard.count}: ${planned.length})` : ''}, each condition at its tuned ${tune.key}`;
-  const result = await trainStage(context, outDir, tuned, planned, draft(tuned, planned.length, {tuning: record}), openOptions(outDir), label);
+  // Runs at a value the tuning no longer chooses (it was redone since) are not these results.
+  const finalIds = new Set(tuned.runs.map((r) => r.run_id));
+  const keepFinal = (run: {run_id: string; status: string}) => run.status !== 'failed' && finalIds.has(run.run_id);
+  const result = await trainStage(context, outDir, tuned, planned, draft(tuned, planned.length, {tuning: record}), {...openOptions(outDir), keep: keepFinal}, label);
   const results = readResults(outDir);
   return {
     outDir, backend, expanded: tuned, mode: stage === 'final' ? result.mode : mode, records: [...records, ...result.records], results, stage,
@@ -208,7 +219,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
 }
 
 /** The stage to run, or a usage error when the options do not fit the experiment. */
-function checkStage(name: string, tune: TuneSpec | undefined, options: RunExperimentOptions): Stage {
+function checkStage(name: string, tune: TuneSpec | undefined, options: RunExperimentOptions, file: string): Stage {
   const stage = options.stage ?? 'all';
   if (!tune) {
     if (stage !== 'all') throw new UserError(`--stage ${stage}: experiment ${name} tunes nothing (it has no tune: block), so it has one stage`, undefined, 'usage');
@@ -220,9 +231,9 @@ function checkStage(name: string, tune: TuneSpec | undefined, options: RunExperi
     const n = options.shard.count;
     throw new UserError(
       `experiment ${name} is tuned (tune:), so its shards run in two stages — the tuning splits the conditions, the final runs split the grid:\n` +
-        `  1. normbench run ${name} --stage tune --shard I/${n}        (each I; → results/${name}-tune-shard-I-of-${n})\n` +
+        `  1. normbench run ${file} --stage tune --shard I/${n}        (each I; → results/${name}-tune-shard-I-of-${n})\n` +
         `  2. normbench merge results/${name}-tune-shard-*-of-${n} --out results/${name}-tuning\n` +
-        `  3. normbench run ${name} --stage final --tuning results/${name}-tuning --shard I/${n}   (each I)\n` +
+        `  3. normbench run ${file} --stage final --tuning results/${name}-tuning --shard I/${n}   (each I; → results/${name}-shard-I-of-${n})\n` +
         `  4. normbench merge results/${name}-shard-*-of-${n} --out results/${name}\n` +
         'Give --stage tune or --stage final with --shard.',
       undefined,
@@ -237,7 +248,8 @@ function checkStage(name: string, tune: TuneSpec | undefined, options: RunExperi
  * 2, naming the missing ones). When `source` is another directory its tuning is copied beside the
  * results, so the results directory holds everything the report reads.
  */
-function adoptTuning(source: string, outDir: string, tune: TuneSpec, groups: TuningGroup[], config: ExpandedExperiment['config'], force?: boolean): Map<string, number> {
+function adoptTuning(source: string, outDir: string, tune: TuneSpec, groups: TuningGroup[], expanded: ExpandedExperiment, force?: boolean): Map<string, number> {
+  const {config, factorKeys} = expanded;
   const dir = join(source, TUNING_DIR);
   const where = resolve(source) === resolve(outDir) ? `${source} (the output directory; --tuning DIR reads another)` : source;
   if (!existsSync(join(dir, 'manifest.json'))) {
@@ -247,7 +259,18 @@ function adoptTuning(source: string, outDir: string, tune: TuneSpec, groups: Tun
   if (tuning.manifest.config_hash !== configHash(config)) {
     throw new UserError(`the tuning in ${where} is of a different experiment (config ${tuning.manifest.config_hash}, this one ${configHash(config)}): tune this experiment, or give --tuning the right directory`, undefined, 'conflict');
   }
-  const choices = readTuningChoices(source, tune) ?? new Map<string, number>();
+  if (tuning.manifest.state !== 'complete') {
+    throw new UserError(`the tuning in ${where} did not finish (its state is ${tuning.manifest.state}): resume it with --stage tune --resume first`, undefined, 'conflict');
+  }
+  // The choices as the tuning runs make them; tuning.csv, which says the same, must agree.
+  const outcome = tuningOutcome(tuning, tune, factorKeys);
+  const choices = new Map(outcome.choices.map((c) => [c.group, c.value]));
+  const written = readTuningChoices(source, tune);
+  if (!written) throw new UserError(`${where} has tuning runs but no ${TUNING_CSV}: the tuning did not finish; resume it with --stage tune --resume`, undefined, 'conflict');
+  const disagree = [...written].filter(([group, value]) => choices.has(group) && choices.get(group) !== value).map(([group]) => group);
+  if (disagree.length) {
+    throw new UserError(`${join(source, TUNING_CSV)} does not say what its tuning runs choose (for ${disagree.join(', ')}): was it edited? Tune again, or restore it`, undefined, 'results');
+  }
   const missing = missingChoices(groups, choices);
   if (missing.length) {
     throw new UserError(
@@ -265,7 +288,7 @@ function adoptTuning(source: string, outDir: string, tune: TuneSpec, groups: Tun
         throw new UserError(`${outDir} already holds another tuning (its tuning.csv differs from ${source}'s): use --force to replace it, or another --out`, undefined, 'conflict');
       }
       rmSync(join(outDir, TUNING_DIR), {recursive: true, force: true});
-      cpSync(dir, join(outDir, TUNING_DIR), {recursive: true});
+      cpSync(dir, join(outDir, TUNING_DIR), {recursive: true, filter: (src) => !/\.normbench\.lock$|\/\.\d+\.\d+\.tmp$/.test(src)});
       cpSync(join(source, TUNING_CSV), here);
     }
   }
@@ -360,7 +383,7 @@ async function trainStage(
     }
     hooks.onInterrupt?.(error.signal);
     store.close('interrupted');
-    throw new GridInterrupted(error.signal, dir, store.done.size, planned.length, [...inProgress.values()]);
+    throw new GridInterrupted(error.signal, dir, planned.filter((r) => store.done.has(r.run_id)).length, planned.length, [...inProgress.values()]);
   } finally {
     release();
   }

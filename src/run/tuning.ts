@@ -8,6 +8,7 @@
 // unsharded tuning, file for file.
 
 import {runId} from '../config/expand.js';
+import {hashOf} from '../util/canonical.js';
 import type {ExpandedExperiment, RunSpec, TuneSpec} from '../spec/experiment.js';
 import {rungSizes, rungSteps, trainField} from '../spec/tune.js';
 import {conditionLabel, SHARED_GROUP, type TuningChoice} from '../results/tuning.js';
@@ -60,7 +61,9 @@ export function rungRuns(expanded: ExpandedExperiment, tune: TuneSpec, groups: T
           const spec = {norm: base.norm, activation: base.activation, seed, dataset: base.dataset, model: base.model, train};
           runs.push({
             ...spec,
-            run_id: runId(spec),
+            // What is trained, and where it stands in the tuning: two conditions whose budgets
+            // differ can train the same spec in different rungs, and each is its own run.
+            run_id: hashOf({run: runId(spec), rung, budget: base.train.steps}),
             index,
             norm_label: base.norm_label,
             factors: {...base.factors, [tune.key]: String(value), rung: String(rung)},
