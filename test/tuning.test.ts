@@ -323,3 +323,15 @@ test('--stage final refuses a tuning.csv that does not say what its tuning runs 
   t.regex(r.stderr, /tuning\.csv does not say what its tuning runs choose \(for none · relu\): was it edited\?/);
   t.false(existsSync(join(dir, 'f', 'manifest.json')));
 });
+
+test('more tune shards than conditions: the shard with none still merges, and the merge is the unsharded tuning', async (t) => {
+  const dir = workdir();
+  for (const i of [1, 2, 3]) {
+    const r = await nb(['run', 'tuned.yaml', '--stage', 'tune', '--shard', `${i}/3`, '--out', `t${i}`, '--quiet', '--backend', 'cpu', '--workers', '1'], dir);
+    t.is(r.code, 0, r.stderr);
+  }
+  t.is(readCsv(join(dir, 't3', 'tuning', 'summary.csv')).length, 0, 'shard 3 has no condition to tune');
+  const merged = await nb(['merge', 't1', 't2', 't3', '--out', 'm'], dir);
+  t.is(merged.code, 0, merged.stderr);
+  sameRun(t, join(dir, 'm'), full, ['tuning.csv', 'tuning/curves.csv', 'tuning/summary.csv']);
+});
