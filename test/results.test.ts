@@ -169,6 +169,10 @@ test('a failed run is redone on resume; finished runs are appended, the files ar
     ['relu/12/ok', 'relu/500/failed', 'tanh/12/ok', 'tanh/500/failed'], 'grid order after the redo');
   const m = manifestOf(join(dir, 'o'));
   t.deepEqual(m.runs.map((r: {session: number}) => r.session), [0, 1, 0, 1], 'each run records the session that made it');
+  // Progress numbers a run by its place in the grid, whatever is left to train: the redone runs
+  // are cells 2 and 4 of 4, as they were the first time.
+  const numbered = await nb(failing.filter((a) => a !== '--quiet').concat(['--workers', '1']), dir);
+  t.deepEqual([...numbered.stderr.matchAll(/^\[(\d)\/4\] none · (\w+) · seed 1 · train\.batch_size=(\d+) /gm)].map((x) => `${x[1]} ${x[2]} ${x[3]}`), ['2 relu 500', '4 tanh 500']);
 });
 
 test('shards run disjoint parts of the grid; merged, they equal the unsharded run, and verify agrees', async (t) => {

@@ -348,7 +348,8 @@ async function trainStage(
   const records: RunRecord[] = [];
   // By run id: a spec back from a worker process is a copy, not the same object.
   const inProgress = new Map<string, RunSpec>();
-  const position = new Map(todo.map((spec, i) => [spec.run_id, planned.length - todo.length + i + 1]));
+  // Runs are numbered by their place in the planned grid: the same number before and after a resume.
+  const position = new Map(planned.map((spec, i) => [spec.run_id, i + 1]));
   const finished = (record: RunRecord) => {
     store.commit(record);
     records.push(record);
