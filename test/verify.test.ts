@@ -101,7 +101,7 @@ test('a changed status, missing and extra runs, a different experiment and incom
   t.is((await nb(['run', 'other.yaml', '--out', 'other', '--quiet', '--backend', 'cpu', '--workers', '1'], base)).code, 0);
   const other = await nb(['verify', 'other', '--reference', 'ref'], base);
   t.is(other.code, 1);
-  t.regex(other.stdout, /the experiments differ in: train\.lr\n {2}missing run \w+ \(none · relu · seed 1\)\n {2}missing run \w+ \(batch · relu · seed 1\)\n {2}extra run/);
+  t.regex(other.stdout, /the experiments differ in: train\.lr\n {4}train\.lr: 0\.2 \(reference\) → 0\.3\n {2}missing run \w+ \(none · relu · seed 1\)\n {2}missing run \w+ \(batch · relu · seed 1\)\n {2}extra run/);
   t.regex(other.stdout, /FAILED: a different experiment; 2 runs missing; 2 extra runs\.$/m);
 });
 

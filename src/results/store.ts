@@ -61,6 +61,17 @@ export function diffKeys(a: unknown, b: unknown, prefix = ''): string[] {
   return stableStringify(a) === stableStringify(b) ? [] : [prefix || '(root)'];
 }
 
+/** The values that differ between two configs, by dotted key: what each holds there. */
+export function diffValues(a: unknown, b: unknown, prefix = ''): Array<{key: string; a: unknown; b: unknown}> {
+  const isObj = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
+  if (isObj(a) && isObj(b)) {
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+      .sort()
+      .flatMap((k) => diffValues(a[k], b[k], prefix ? `${prefix}.${k}` : k));
+  }
+  return stableStringify(a) === stableStringify(b) ? [] : [{key: prefix || '(root)', a, b}];
+}
+
 /** What differs between the results in a directory and the run about to start. */
 export function differences(old: Manifest, next: Manifest): string[] {
   const out: string[] = [];

@@ -18,7 +18,7 @@ import {UserError} from '../errors.js';
 import {nearest} from '../suggest.js';
 import {columnRole, factorKeysOf} from './columns.js';
 import {parseNumber} from './format.js';
-import {diffKeys} from './store.js';
+import {diffKeys, diffValues} from './store.js';
 import type {CsvTable, Results} from './read.js';
 
 export const DEFAULT_RTOL = 1e-4;
@@ -56,7 +56,7 @@ export interface VerifyReport {
   results: string;
   reference: string;
   experiment: string;
-  config: {now: string; reference: string; same: boolean; differing_keys: string[]};
+  config: {now: string; reference: string; same: boolean; differing_keys: string[]; differences: Array<{key: string; reference: unknown; now: unknown}>};
   backend: {now: string; reference: string};
   normbench: {now: string; reference: string; same_code: boolean};
   state: {now: string; reference: string};
@@ -168,7 +168,10 @@ export function verifyResults(now: Results, ref: Results, options: VerifyOptions
     results: now.dir,
     reference: ref.dir,
     experiment: m.experiment,
-    config: {now: m.config_hash, reference: r.config_hash, same: sameConfig, differing_keys: sameConfig ? [] : diffKeys(r.config, m.config)},
+    config: {
+      now: m.config_hash, reference: r.config_hash, same: sameConfig, differing_keys: sameConfig ? [] : diffKeys(r.config, m.config),
+      differences: sameConfig ? [] : diffValues(r.config, m.config).map((d) => ({key: d.key, reference: d.a ?? null, now: d.b ?? null})),
+    },
     backend: {now: m.backend, reference: r.backend},
     normbench: {now: `${m.normbench.version} build ${m.normbench.build}`, reference: `${r.normbench.version} build ${r.normbench.build}`, same_code: m.normbench.build === r.normbench.build},
     state: {now: m.state, reference: r.state},
@@ -220,10 +223,23 @@ export function verifyText(report: VerifyReport, limit = 40): string {
   lines.push(`  experiment ${report.experiment} · config ${report.config.now}${report.config.same ? ' (same as the reference)' : ` ≠ reference ${report.config.reference}`}`);
   lines.push(`  backend ${report.backend.now} (reference ${report.backend.reference}) · normbench ${report.normbench.now} (reference ${report.normbench.reference})`);
   if (note) lines.push(note);
-  if (!report.config.same) lines.push(`  the experiments differ in: ${report.config.differing_keys.join(', ')}`);
+  if (!report.config.same) {
+    const show = (v: unknown) => {
+      const text = v === null || v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v);
+      return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+    };
+    lines.push(`  the experiments differ in: ${report.config.differing_keys.join(', ')}`);
+    for (const d of report.config.differences.slice(0, 10)) lines.push(`    ${d.key}: ${show(d.reference)} (reference) → ${show(d.now)}`);
+    if (report.config.differences.length > 10) lines.push(`    … and ${report.config.differences.length - 10} more (--json lists all)`);
+  }
   if (report.state.now !== 'complete') lines.push(`  the results are not complete (state: ${report.state.now})`);
-  for (const r of report.runs.missing) lines.push(`  missing run ${r.run_id} (${r.run})`);
-  for (const r of report.runs.extra) lines.push(`  extra run ${r.run_id} (${r.run})`);
+  // A long list of runs says little more than its first few: the rest are counted (--json lists all).
+  const runLines = (what: string, runs: RunRef[]) => {
+    for (const r of runs.slice(0, 10)) lines.push(`  ${what} run ${r.run_id} (${r.run})`);
+    if (runs.length > 10) lines.push(`  … and ${runs.length - 10} more ${what} runs (--json lists all)`);
+  };
+  runLines('missing', report.runs.missing);
+  runLines('extra', report.runs.extra);
   if (report.drift.length > 0) {
     const header = ['run', 'metric', 'step', 'reference', 'now', 'difference', 'allowed'];
     const rows = report.drift.slice(0, limit).map((d) => [d.run, d.metric, d.step === null ? '' : String(d.step), d.reference, d.now, num(d.difference), num(d.allowed)]);
