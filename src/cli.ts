@@ -8,6 +8,7 @@ import {Command, Errors, Flags} from '@oclif/core';
 import type {LoadedExperiment} from './config/load.js';
 import {Interrupted, OperationalError, throwIfAny, UserError, type ErrorJson} from './errors.js';
 import {ClaimNotApplicable, gridClaimProblems} from './results/check.js';
+import {nearest} from './suggest.js';
 import {commandLine, GridInterrupted} from './run/signals.js';
 import {BACKEND_CHOICES} from './spec/names.js';
 
@@ -69,6 +70,13 @@ export abstract class BaseCommand extends Command {
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     this.cleanup?.();
+    // An unknown flag: the nearest of this command's flags.
+    const flag = /^Nonexistent flags?: (--?[\w-]+)/.exec(error.message);
+    if (flag && error instanceof Errors.CLIError) {
+      const known = Object.keys(this.ctor.flags ?? {}).concat(this.ctor.enableJsonFlag ? ['json'] : []).map((f) => `--${f}`);
+      const guess = nearest(flag[1]!, known);
+      error.message = `${error.message.split('\n')[0]}${guess ? ` — did you mean "${guess}"?` : ''} (flags of this command: ${known.join(', ')})`;
+    }
     const user = asUserError(error);
     if (user) {
       this.tell(`error: ${user.message}`);

@@ -198,3 +198,17 @@ test('the table and the JSON use the files\' number formats: nan and inf spelled
   const manifest = JSON.parse(readFileSync(join(dir, 'j', 'manifest.json'), 'utf8'));
   t.deepEqual(manifest.runs[0].factors, {'train.lr': 0.5});
 });
+
+test('typos in a command or a flag get the nearest name and the list, exit 2', async (t) => {
+  const dir = tempDir('normbench-typos-');
+  const command = cli(['runn', 'quickstart'], dir);
+  t.is(command.code, 2);
+  t.regex(command.stderr, /^error: "runn" is not a normbench command — did you mean "run"\? \(commands: backend, check, data fetch, list, merge, report, run, validate, verify; normbench --help\)$/m);
+  const nested = cli(['data', 'fetchh', 'fashion-mnist'], dir);
+  t.is(nested.code, 2);
+  t.regex(nested.stderr, /"data fetchh" is not a normbench command — did you mean "data fetch"\?/);
+  const flag = await nb(['run', 'quickstart', '--ouput', 'x'], dir);
+  t.is(flag.code, 2);
+  t.regex(flag.stderr, /^error: Nonexistent flag: --ouput — did you mean "--out"\? \(flags of this command: --set, --out, /m);
+  t.false(existsSync(join(dir, 'x')), 'nothing written');
+});
