@@ -16,6 +16,8 @@ export const sharedFlags = {
   set: Flags.string({
     summary: 'Override a key of the experiment: --set train.lr=0.05 (value read as YAML; repeatable).',
     multiple: true,
+    // One value per --set: `validate --set k=v file` reads file as the experiment, not a second value.
+    multipleNonGreedy: true,
     helpValue: 'key.path=value',
   }),
 };

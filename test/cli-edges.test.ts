@@ -212,3 +212,11 @@ test('typos in a command or a flag get the nearest name and the list, exit 2', a
   t.regex(flag.stderr, /^error: Nonexistent flag: --ouput — did you mean "--out"\? \(flags of this command: --set, --out, /m);
   t.false(existsSync(join(dir, 'x')), 'nothing written');
 });
+
+test('--set takes one value each: `validate --set k=v <experiment>` reads the experiment as the argument', async (t) => {
+  const r = await nb(['validate', '--set', 'train.steps=10', '--set', 'grid.seed=[1,2]', 'quickstart', '--json'], tempDir('normbench-set-'));
+  t.is(r.code, 0, r.stderr);
+  const json = JSON.parse(r.stdout);
+  t.is(json.config.train.steps, 10);
+  t.is(json.runs, 24);
+});
