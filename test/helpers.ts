@@ -195,3 +195,38 @@ export function start(args: string[], cwd: string, mark: string) {
   const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return {child, done, stderr: () => stderr};
 }
+
+/** Runs committed in a results directory (0 while it has no manifest). */
+export function committedRuns(dir: string): number {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {runs: unknown[]}).runs.length;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Start the CLI and SIGKILL it once `ready` holds, then `delay` ms later — mid-run or mid-write,
+ * wherever it happens to be. Resolves when it is gone.
+ */
+export function killWhen(args: string[], cwd: string, ready: () => boolean, delay: number): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {cwd, stdio: 'ignore'});
+    const poll = setInterval(() => {
+      if (!ready()) return;
+      clearInterval(poll);
+      setTimeout(() => child.kill('SIGKILL'), delay);
+    }, 5);
+    child.on('exit', () => {
+      clearInterval(poll);
+      resolve();
+    });
+  });
+}
+
+/** Run an experiment whole, on cpu in one process, into `<cwd>/full`: what every other way of running it must equal. */
+export function runWhole(cwd: string, file: string): string {
+  const r = cli(['run', file, '--out', 'full', '--quiet', '--backend', 'cpu', '--workers', '1'], cwd);
+  if (r.code !== 0) throw new Error(`the uninterrupted run failed (exit ${r.code}):\n${r.stderr}`);
+  return join(cwd, 'full');
+}

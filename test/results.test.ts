@@ -5,12 +5,12 @@
 //
 // backend-independent: its CLI runs name their backend (cpu, wasm).
 
-import {execFileSync, spawn} from 'node:child_process';
+import {execFileSync} from 'node:child_process';
 import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from './ava.js';
 import {parse} from 'csv-parse/sync';
-import {BIN, cli, cliInProcess as nb, readCsv, tempDir, untimed} from './helpers.js';
+import {BIN, cli, cliInProcess as nb, committedRuns, killWhen, readCsv, runWhole, tempDir, untimed} from './helpers.js';
 
 const GRID = `name: grid
 question: Do resumed, sharded and merged grids give the same results?
@@ -34,10 +34,7 @@ function workdir(): string {
 let full: string;
 
 test.before(() => {
-  const dir = workdir();
-  const r = cli(['run', 'grid.yaml', '--out', 'full', '--quiet', '--backend', 'cpu', '--workers', '1'], dir);
-  if (r.code !== 0) throw new Error(`the uninterrupted run failed (exit ${r.code}):\n${r.stderr}`);
-  full = join(dir, 'full');
+  full = runWhole(workdir(), 'grid.yaml');
 });
 
 const manifestOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
@@ -48,32 +45,6 @@ function sameResults(t: import('ava').ExecutionContext, a: string, b: string): v
   }
 }
 
-const committedRuns = (dir: string): number => {
-  try {
-    return manifestOf(dir).runs.length;
-  } catch {
-    return 0;
-  }
-};
-
-/**
- * Start the CLI and SIGKILL it once `at least` runs are committed in `out` (0: at once), then
- * `delay` ms later — mid-run or mid-write, wherever it happens to be. Resolves when it is gone.
- */
-function killWhen(args: string[], cwd: string, out: string, atLeast: number, delay: number): Promise<void> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {cwd, stdio: 'ignore'});
-    const poll = setInterval(() => {
-      if (committedRuns(out) < atLeast) return;
-      clearInterval(poll);
-      setTimeout(() => child.kill('SIGKILL'), delay);
-    }, 5);
-    child.on('exit', () => {
-      clearInterval(poll);
-      resolve();
-    });
-  });
-}
 
 /** Files as left: whole CSV, and each run's curve rows all there, together. */
 function wholeRuns(t: import('ava').ExecutionContext, dir: string, when: string): number {
@@ -101,7 +72,7 @@ test('kill -9 at any moment leaves whole runs; resuming ends identical to an uni
   const seen: number[] = [];
   // While it starts; just after the first commit; a little after the third; mid-run of a later one.
   for (const [atLeast, delay] of [[0, 300], [1, 0], [3, 40], [4, 120]] as const) {
-    await killWhen(args, dir, out, atLeast, delay);
+    await killWhen(args, dir, () => committedRuns(out) >= atLeast, delay);
     seen.push(wholeRuns(t, out, `killed after ${atLeast} runs + ${delay} ms`));
   }
   t.true(seen.some((n) => n > 0 && n < 6), `committed runs after each kill: ${seen.join(', ')}`);

@@ -5,11 +5,10 @@
 //
 // backend-independent: its CLI runs name their backend (cpu).
 
-import {spawn} from 'node:child_process';
 import {cpSync, existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from './ava.js';
-import {BIN, cli, cliInProcess as nb, readCsv, tempDir, untimed} from './helpers.js';
+import {cli, cliInProcess as nb, committedRuns, killWhen, readCsv, runWhole, tempDir, untimed} from './helpers.js';
 import {rungSizes, rungSteps, scheduleCost, logRange, tuneSpec} from '../src/spec/tune.js';
 import {TUNE_METRIC_NAMES} from '../src/spec/names.js';
 import {edgeWarning, tuningOutcome} from '../src/results/tuning.js';
@@ -45,14 +44,21 @@ function sameRun(t: import('ava').ExecutionContext, a: string, b: string, files 
   for (const file of files) t.deepEqual(untimed(readCsv(join(a, file))), untimed(readCsv(join(b, file))), `${file}: ${a} vs ${b}`);
 }
 
+/** Edit a tuning.csv so that the none condition "chose" the other value of its last rung. */
+function chooseAnother(csv: string): void {
+  const rows = readFileSync(csv, 'utf8').split('\n');
+  const chosen = rows.findIndex((r) => r.startsWith('none') && r.endsWith(',yes'));
+  const other = rows.findIndex((r, i) => i !== chosen && r.startsWith('none') && r.includes(',2,') && r.endsWith(',no'));
+  rows[chosen] = rows[chosen]!.replace(/,yes$/, ',no');
+  rows[other] = rows[other]!.replace(/,no$/, ',yes');
+  writeFileSync(csv, rows.join('\n'));
+}
+
 /** The tuned grid run whole, on cpu in one process. */
 let full: string;
 
 test.before(() => {
-  const dir = workdir();
-  const r = cli(['run', 'tuned.yaml', '--out', 'full', '--quiet', '--backend', 'cpu', '--workers', '1'], dir);
-  if (r.code !== 0) throw new Error(`the uninterrupted run failed (exit ${r.code}):\n${r.stderr}`);
-  full = join(dir, 'full');
+  full = runWhole(workdir(), 'tuned.yaml');
 });
 
 test('successive halving by hand: ⌈n/η⌉ values go on to η× the steps until the last rung trains the whole budget', (t) => {
@@ -136,29 +142,7 @@ test('the checks before training: a tuned key the grid sets, a validation metric
   }
 });
 
-const committed = (dir: string): number => {
-  try {
-    return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).runs.length;
-  } catch {
-    return 0;
-  }
-};
-
-/** Start the CLI and SIGKILL it once `ready` holds, `delay` ms later. */
-function killWhen(args: string[], cwd: string, ready: () => boolean, delay: number): Promise<void> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {cwd, stdio: 'ignore'});
-    const poll = setInterval(() => {
-      if (!ready()) return;
-      clearInterval(poll);
-      setTimeout(() => child.kill('SIGKILL'), delay);
-    }, 5);
-    child.on('exit', () => {
-      clearInterval(poll);
-      resolve();
-    });
-  });
-}
+const committed = committedRuns;
 
 test('kill -9 in the tuning stage and in the final stage, then --resume: the same files as an uninterrupted run', async (t) => {
   const dir = workdir();
@@ -230,14 +214,7 @@ test('verify covers the tuning: its runs are compared, and another chosen value 
   const ok = await nb(['verify', copy, '--reference', full], dir);
   t.is(ok.code, 0, ok.stdout);
   t.regex(ok.stdout, /and the tuning \(14 runs, \d+ values, each condition's choice the same\)/);
-  const csv = join(copy, 'tuning.csv');
-  // The none condition "chose" another value.
-  const rows = readFileSync(csv, 'utf8').split('\n');
-  const chosen = rows.findIndex((r) => r.startsWith('none') && r.endsWith(',yes'));
-  const other = rows.findIndex((r, i) => i !== chosen && r.startsWith('none') && r.includes(',2,') && r.endsWith(',no'));
-  rows[chosen] = rows[chosen]!.replace(/,yes$/, ',no');
-  rows[other] = rows[other]!.replace(/,no$/, ',yes');
-  writeFileSync(csv, rows.join('\n'));
+  chooseAnother(join(copy, 'tuning.csv'));
   const bad = await nb(['verify', copy, '--reference', full], dir);
   t.is(bad.code, 1);
   t.regex(bad.stdout, /none · relu\s+chosen train\.lr/);
@@ -311,13 +288,7 @@ test('validate refuses a tuned key the optimizer does not read, and a range whos
 test('--stage final refuses a tuning.csv that does not say what its tuning runs choose', async (t) => {
   const dir = workdir();
   cpSync(full, join(dir, 'tuned-elsewhere'), {recursive: true});
-  const csv = join(dir, 'tuned-elsewhere', 'tuning.csv');
-  const rows = readFileSync(csv, 'utf8').split('\n');
-  const chosen = rows.findIndex((r) => r.startsWith('none') && r.endsWith(',yes'));
-  const other = rows.findIndex((r, i) => i !== chosen && r.startsWith('none') && r.includes(',2,') && r.endsWith(',no'));
-  rows[chosen] = rows[chosen]!.replace(/,yes$/, ',no');
-  rows[other] = rows[other]!.replace(/,no$/, ',yes');
-  writeFileSync(csv, rows.join('\n'));
+  chooseAnother(join(dir, 'tuned-elsewhere', 'tuning.csv'));
   const r = await nb(['run', 'tuned.yaml', '--stage', 'final', '--tuning', 'tuned-elsewhere', '--out', 'f', '--quiet', '--backend', 'cpu', '--workers', '1'], dir);
   t.is(r.code, 2);
   t.regex(r.stderr, /tuning\.csv does not say what its tuning runs choose \(for none · relu\): was it edited\?/);

@@ -145,6 +145,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   // The tuning stage: rung by rung, each rung's values from the previous rung's committed results.
   let records: RunRecord[] = [];
   let mode: OpenMode = 'fresh';
+  let tuningResults: Results | undefined;
   if (stage !== 'final') {
     const mine = shardGroups(groups, options.shard);
     const rungs = rungCount(tune);
@@ -152,7 +153,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
     mkdirSync(tuningDir, {recursive: true});
     let runs: RunSpec[] = [];
     for (let rung = 1; rung <= rungs; rung++) {
-      const outcome = hasResults(tuningDir) ? tuningOutcome(readResults(tuningDir), tune, expanded.factorKeys) : undefined;
+      const committed = hasResults(tuningDir) ? readResults(tuningDir) : undefined;
+      const outcome = committed && tuningOutcome(committed, tune, expanded.factorKeys);
       const values = (group: string) => (rung === 1 ? tune.values : outcome?.survivors.get(group)?.[rung - 1]);
       const missing = mine.filter((g) => values(g.group) === undefined);
       if (missing.length) throw new Error(`tuning rung ${rung - 1} did not complete for ${missing.map((g) => g.group).join(', ')}`);
@@ -161,7 +163,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
       // Runs of later rungs already here (a resumed tuning) stay, to be judged at their rung; runs
       // of this rung that its values no longer include — a failed run retried since has changed
       // the previous rung's ranking — are dropped.
-      const present = new Set(outcome ? readResults(tuningDir).manifest.runs.map((r) => r.run_id) : []);
+      const present = new Set(committed?.manifest.runs.map((r) => r.run_id));
       const later = Array.from({length: rungs - rung}, (_, k) => rungRuns(expanded, tune, mine, rung + 1 + k, () => tune.values).filter((r) => present.has(r.run_id))).flat();
       const ids = new Set(planned.map((r) => r.run_id));
       const keep = (run: {run_id: string; status: string; factors: Record<string, unknown>}) => {
@@ -182,20 +184,20 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
       records = [...records, ...result.records];
       if (rung === 1) mode = resumeTuning ? 'resume' : result.mode;
     }
-    const outcome = tuningOutcome(readResults(tuningDir), tune, expanded.factorKeys);
+    tuningResults = readResults(tuningDir);
+    const outcome = tuningOutcome(tuningResults, tune, expanded.factorKeys);
     writeAtomic(join(outDir, TUNING_CSV), tuningCsv(outcome, tune, expanded.factorKeys));
     choices = new Map(outcome.choices.map((c) => [c.group, c.value]));
-    const warnings = outcome.choices.map((c) => edgeWarning(c, tune.key)).filter((w): w is string => w !== undefined);
-    for (const w of warnings) context.hooks.onNote?.(`warning: ${w}`);
+    for (const w of warningsOf(outcome, tune)) context.hooks.onNote?.(`warning: ${w}`);
     if (stage === 'tune') {
-      const results = readResults(tuningDir);
-      return {outDir, backend, expanded, mode, records, results, stage, held: results.manifest.runs.length, tuning: {spec: tune, outcome, warnings}};
+      return {outDir, backend, expanded, mode, records, results: tuningResults, stage, held: tuningResults.manifest.runs.length, tuning: {spec: tune, outcome, warnings: warningsOf(outcome, tune)}};
     }
   }
 
   // The final stage: the grid's runs, each at its group's chosen value.
-  const outcome = tuningOutcome(readResults(tuningDir), tune, expanded.factorKeys);
-  const warnings = outcome.choices.map((c) => edgeWarning(c, tune.key)).filter((w): w is string => w !== undefined);
+  tuningResults ??= readResults(tuningDir);
+  const outcome = tuningOutcome(tuningResults, tune, expanded.factorKeys);
+  const warnings = warningsOf(outcome, tune);
   const tuned = tunedExpanded(expanded, tune, choices!);
   const planned = shardRuns(tuned.runs, options.shard);
   const record: ManifestTuning = {
@@ -213,9 +215,14 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   const results = readResults(outDir);
   return {
     outDir, backend, expanded: tuned, mode: stage === 'final' ? result.mode : mode, records: [...records, ...result.records], results, stage,
-    held: results.manifest.runs.length + (stage === 'final' ? 0 : readResults(tuningDir).manifest.runs.length),
+    held: results.manifest.runs.length + (stage === 'final' ? 0 : tuningResults.manifest.runs.length),
     tuning: {spec: tune, outcome, warnings},
   };
+}
+
+/** What a tuning's choices warn of: a value at the edge of the range, a condition no value finished. */
+function warningsOf(outcome: TuningOutcome, tune: TuneSpec): string[] {
+  return outcome.choices.map((c) => edgeWarning(c, tune.key)).filter((w): w is string => w !== undefined);
 }
 
 /** The stage to run, or a usage error when the options do not fit the experiment. */
