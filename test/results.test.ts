@@ -103,7 +103,7 @@ test('rerun rules: the same run resumes (and says so), anything else is refused 
 
   const other = await nb([...args, '--set', 'train.lr=0.3'], dir);
   t.is(other.code, 2);
-  t.regex(other.stderr, /holds results of a different run:\n {2}- the experiment differs \(config \w+ → \w+; keys: train\.lr\)/);
+  t.regex(other.stderr, /holds results of another experiment: none of its 6 finished runs are in the new grid\. What changed:\n {4}train\.lr: 0\.2 → 0\.3\nUse --force to replace these results/);
   const backend = await nb(['run', 'grid.yaml', '--out', 'o', '--quiet', '--backend', 'wasm'], dir);
   t.is(backend.code, 2);
   t.regex(backend.stderr, /- the backend differs \(cpu → wasm\)\nUse --force to retrain every run, --resume --force to keep the finished runs anyway/);

@@ -35,7 +35,8 @@ export default class Run extends BaseCommand {
     backend: backendFlag,
     'data-dir': Flags.string({summary: 'Directory holding the full Fashion-MNIST IDX files (searched first; must exist).'}),
     resume: Flags.boolean({summary: 'Resume the results in --out (there must be some): skip finished runs, redo failed ones.'}),
-    force: Flags.boolean({summary: 'Replace results of a different run (retrain all); with --resume, resume them despite a different normbench or backend.'}),
+    force: Flags.boolean({summary: 'Replace results of a different run (retrain all); with --resume, resume them despite a different normbench, backend or data.'}),
+    prune: Flags.boolean({summary: 'When the grid changed: drop the finished runs it no longer holds (default: keep them in <out>/left-grid/<n>/).'}),
     workers: Flags.integer({summary: 'Worker processes training grid cells side by side (1: in this process).', min: 1, defaultHelp: async () => 'the number of cores'}),
     stack: Flags.boolean({
       summary: 'Train the runs that differ only in seed or learning rate as one stacked model (results identical bit for bit).',
@@ -70,6 +71,7 @@ export default class Run extends BaseCommand {
       shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
       force: flags.force,
       resume: flags.resume,
+      prune: flags.prune,
       workers: flags.workers,
       stack: flags.stack,
       stage: flags.stage as Stage | undefined,

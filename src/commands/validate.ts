@@ -4,13 +4,13 @@ import {findExperiment} from '../config/find.js';
 import {loadExperiment} from '../config/load.js';
 import {RUN_COLUMNS} from '../results/columns.js';
 import type {ExperimentConfig, RunSpec} from '../spec/experiment.js';
+import {gridBlocks, gridValues, gridVaries} from '../spec/grid.js';
 import {rungSizes, rungSteps, scheduleCost, tuneSpec} from '../spec/tune.js';
 
 /** `lr 0.1`, or `lr [0.1, 0.5] (grid)` when the grid varies it. */
 function setting(config: ExperimentConfig, key: string, label: string, value: unknown): string {
   const text = (v: unknown) => JSON.stringify(v).replace(/,/g, ', ').replace(/"/g, '');
-  const values = config.grid[key];
-  return values ? `${label} ${text(values)} (grid)` : `${label} ${text(value)}`;
+  return gridVaries(config.grid, key) ? `${label} ${text(gridValues(config.grid, key))} (grid)` : `${label} ${text(value)}`;
 }
 
 /** What tuning will train before the grid: the values, the rungs, the cost against the full sweep. */
@@ -22,7 +22,7 @@ function tuningPlan(config: ExperimentConfig, runs: RunSpec[]) {
   const cost = scheduleCost(tune, config.train.steps);
   const tuningRuns = sizes.reduce((n, size) => n + size, 0) * tune.seeds.length * conditions;
   const rungs = sizes.map((n, r) => `rung ${r + 1}: ${n} values × ${steps[r]} steps`).join(', ') +
-    (config.grid['train.steps'] ? ` (for train.steps ${config.train.steps}; each condition's rungs are the same fractions of its own train.steps)` : '');
+    (gridVaries(config.grid, 'train.steps') ? ` (for train.steps ${config.train.steps}; each condition's rungs are the same fractions of its own train.steps)` : '');
   const text = [
     `tune: ${tune.key} over ${tune.values.length} values (${tune.values.join(', ')}) by ${tune.metric}, ` +
       `${tune.shared ? 'one value shared by all conditions' : `for each of the ${conditions} conditions`} · tuning seeds ${tune.seeds.join(', ')}`,
@@ -59,7 +59,7 @@ export default class Validate extends BaseCommand {
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
     const {dataset, model, train} = config;
     this.log(`${config.name}: ${config.question}`);
-    const whole = (section: 'dataset' | 'model', text: string) => (config.grid[section] ? `${section} (grid: ${config.grid[section]!.length})` : text);
+    const whole = (section: 'dataset' | 'model', text: string) => (gridVaries(config.grid, section) ? `${section} (grid: ${gridValues(config.grid, section).length})` : text);
     this.log([
       whole('dataset', `dataset ${dataset.name}`),
       whole('model', `model ${model.kind} ${setting(config, 'model.hidden', 'hidden', model.hidden)}`),
@@ -67,7 +67,9 @@ export default class Validate extends BaseCommand {
       setting(config, 'train.batch_size', 'batch', train.batch_size),
       setting(config, 'train.steps', 'steps', train.steps),
     ].join(' · '));
-    this.log(`grid: ${Object.entries(config.grid).map(([k, v]) => `${k} (${v.length})`).join(' × ') || '(single run)'} = ${runs.length} runs`);
+    const product = (block: Record<string, unknown[]>) => Object.entries(block).map(([k, v]) => `${k} (${v.length})`).join(' × ') || '(single run)';
+    const blocks = gridBlocks(config.grid);
+    this.log(`grid: ${blocks.length === 1 ? product(blocks[0]!) : blocks.map((b) => `[${product(b)}]`).join(' + ')} = ${runs.length} runs`);
     const plan = config.tune ? tuningPlan(config, runs) : undefined;
     if (plan) this.log(plan.text);
     this.log('');

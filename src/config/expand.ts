@@ -6,6 +6,7 @@ import {normLabel, normMisfit} from '../norms/catalog.js';
 import type {ExpandedExperiment, ExperimentConfig, NormSpec, RunSpec} from '../spec/experiment.js';
 import {hashOf} from '../util/canonical.js';
 import {tunedKeys} from '../spec/tune.js';
+import {gridBlocks, gridKeys, gridVaries} from '../spec/grid.js';
 import {resolveNormEntry, WHOLE_SECTIONS} from './grid.js';
 import {ACTIVATION_PROBES, DIRECT_GRID_KEYS, RECURRENT_MODELS, SEQUENCE_DATASETS} from '../spec/names.js';
 import {describeIssue, isPlainObject} from './issues.js';
@@ -58,17 +59,30 @@ function cartesian(lists: unknown[][]): number[][] {
   return cells;
 }
 
-/** The config of one cell (grid values put in place) and where its norm entry came from. */
-function applyCell(config: ExperimentConfig, gridKeys: string[], cell: number[]) {
+/** Where a grid value was written: `grid.<key>[i]`, or `grid[b].<key>[i]` in a block. */
+function valuePath(config: ExperimentConfig, block: number, key: string, choice: number): KeyPath {
+  return Array.isArray(config.grid) ? ['grid', block, key, choice] : ['grid', key, choice];
+}
+
+/** The value at a dotted key of a cell's config (a whole section for `dataset`, `model`). */
+function valueAt(cfg: Record<string, unknown>, key: string): unknown {
+  let at: unknown = cfg;
+  for (const seg of key.split('.')) at = isPlainObject(at) ? at[seg] : undefined;
+  return at;
+}
+
+/** The config of one cell (its block's values put in place) and where its norm entry came from. */
+function applyCell(config: ExperimentConfig, block: number, keys: string[], cell: number[]) {
+  const values = gridBlocks(config.grid)[block]!;
   const base = structuredClone({...config, grid: {}}) as Record<string, unknown>;
   let normEntry: unknown = config.norm;
   let normPath: KeyPath = ['norm'];
   cell.forEach((choice, k) => {
-    const key = gridKeys[k]!;
-    const value = config.grid[key]![choice];
+    const key = keys[k]!;
+    const value = values[key]![choice];
     if (key === 'norm') {
       normEntry = value;
-      normPath = ['grid', 'norm', choice];
+      normPath = valuePath(config, block, key, choice);
       return;
     }
     if ((WHOLE_SECTIONS as readonly string[]).includes(key)) {
@@ -146,69 +160,85 @@ function cellMisfits(
 /** Expand a loaded experiment into its runs; every grid problem is a located UserError. */
 export function expandExperiment(loaded: CheckedConfig): ExpandedExperiment {
   const {config, sources} = loaded;
-  const gridKeys = Object.keys(config.grid);
-  const factorKeys = gridKeys.filter((k) => !(DIRECT_GRID_KEYS as readonly string[]).includes(k));
+  const blocks = gridBlocks(config.grid);
+  const factorKeys = gridKeys(config.grid).filter((k) => !(DIRECT_GRID_KEYS as readonly string[]).includes(k));
   const errors: UserError[] = [];
   const runs: RunSpec[] = [];
-  const seen = new Map<string, {position: number; cell: number[]; label: string}>();
-  const repeats = new Map<string, {key: string; choice: number; earlierChoice: number; pairs: string[]}>();
-  cartesian(gridKeys.map((k) => config.grid[k]!)).forEach((cell, position) => {
-    const {base, normEntry, normPath} = applyCell(config, gridKeys, cell);
-    const parsed = experimentSchema.safeParse(base);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        // A problem inside a grid-varied key is reported at the grid entry that put it there.
-        const d = describeIssue(issue, base);
-        const issuePath = d.path.map(String).join('.');
-        const k = gridKeys.findIndex((key) => issuePath === key || issuePath.startsWith(`${key}.`));
-        if (k < 0) errors.push(new UserError(d.message, sources.locate(d.path, d.preferKey)));
-        else errors.push(new UserError(`${d.message} (grid value for ${gridKeys[k]})`, sources.locate(['grid', gridKeys[k]!, cell[k]!])));
+  const seen = new Map<string, {block: number; position: number; cell: number[]; label: string}>();
+  const repeats = new Map<string, {path: KeyPath; text: string; pairs: string[]}>();
+  let position = -1;
+  blocks.forEach((block, b) => {
+    const gridKeys = Object.keys(block);
+    const here = Array.isArray(config.grid) ? `grid[${b}]` : 'grid';
+    cartesian(gridKeys.map((k) => block[k]!)).forEach((cell) => {
+      position++;
+      const {base, normEntry, normPath} = applyCell(config, b, gridKeys, cell);
+      const parsed = experimentSchema.safeParse(base);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          // A problem inside a grid-varied key is reported at the grid entry that put it there.
+          const d = describeIssue(issue, base);
+          const issuePath = d.path.map(String).join('.');
+          const k = gridKeys.findIndex((key) => issuePath === key || issuePath.startsWith(`${key}.`));
+          if (k < 0) errors.push(new UserError(d.message, sources.locate(d.path, d.preferKey)));
+          else errors.push(new UserError(`${d.message} (grid value for ${gridKeys[k]})`, sources.locate(valuePath(config, b, gridKeys[k]!, cell[k]!))));
+        }
+        return;
       }
-      return;
-    }
-    const norm = resolveNormEntry(normEntry, sources, normPath);
-    if (Array.isArray(norm)) {
-      errors.push(...norm);
-      return;
-    }
-    const cfg = parsed.data;
-    // Where a key's value came from: its grid entry when the grid varies it.
-    const at = (key: string, path: KeyPath) => {
-      const k = gridKeys.indexOf(key);
-      return k < 0 ? sources.locate(path) : sources.locate(['grid', key, cell[k]!]);
-    };
-    const misfits = cellMisfits(cfg, norm, normPath, at, sources);
-    if (misfits.length) {
-      errors.push(...misfits);
-      return;
-    }
-    const recurrent = RECURRENT_MODELS.includes(cfg.model.kind);
-    const probes = cfg.probes ?? (recurrent ? ['gradient_flow' as const] : []);
-    const activation = cfg.activation ?? (recurrent ? 'tanh' : 'relu');
-    const spec = {norm, activation, seed: cfg.seed, dataset: cfg.dataset, model: cfg.model, train: cfg.train};
-    const id = runId(spec);
-    const values = Object.fromEntries(factorKeys.map((key) => [key, config.grid[key]![cell[gridKeys.indexOf(key)]!]]));
-    const factors = Object.fromEntries(Object.entries(values).map(([key, v]) => [key, factorText(v)]));
-    const label = cellLabel({norm_label: normLabel(norm), activation: spec.activation, seed: spec.seed, factors});
-    const earlier = seen.get(id);
-    if (earlier) {
-      // The grid entry where the two cells differ says the same thing as an earlier entry.
-      const k = cell.findIndex((choice, i) => choice !== earlier.cell[i]);
-      const entry = `grid.${gridKeys[k]!}[${cell[k]}]`;
-      const group = repeats.get(entry) ?? {key: gridKeys[k]!, choice: cell[k]!, earlierChoice: earlier.cell[k]!, pairs: []};
-      group.pairs.push(`cell ${position} (${label}) is the same run as cell ${earlier.position} (${earlier.label})`);
-      repeats.set(entry, group);
-      return;
-    }
-    seen.set(id, {position, cell, label});
-    runs.push({run_id: id, index: runs.length, norm_label: normLabel(norm), factors, factor_values: values, ...spec, probes, eval_modes: cfg.eval_modes ?? []});
+      const norm = resolveNormEntry(normEntry, sources, normPath);
+      if (Array.isArray(norm)) {
+        errors.push(...norm);
+        return;
+      }
+      const cfg = parsed.data;
+      // Where a key's value came from: its grid entry when the grid varies it.
+      const at = (key: string, path: KeyPath) => {
+        const k = gridKeys.indexOf(key);
+        return k < 0 ? sources.locate(path) : sources.locate(valuePath(config, b, key, cell[k]!));
+      };
+      const misfits = cellMisfits(cfg, norm, normPath, at, sources);
+      if (misfits.length) {
+        errors.push(...misfits);
+        return;
+      }
+      const recurrent = RECURRENT_MODELS.includes(cfg.model.kind);
+      const probes = cfg.probes ?? (recurrent ? ['gradient_flow' as const] : []);
+      const activation = cfg.activation ?? (recurrent ? 'tanh' : 'relu');
+      const spec = {norm, activation, seed: cfg.seed, dataset: cfg.dataset, model: cfg.model, train: cfg.train};
+      const id = runId(spec);
+      // A factor a block leaves out takes the value its cell trains with.
+      const values = Object.fromEntries(factorKeys.map((key) => {
+        const k = gridKeys.indexOf(key);
+        return [key, k >= 0 ? block[key]![cell[k]!] : valueAt(cfg as unknown as Record<string, unknown>, key)];
+      }));
+      const factors = Object.fromEntries(Object.entries(values).map(([key, v]) => [key, factorText(v)]));
+      const label = cellLabel({norm_label: normLabel(norm), activation: spec.activation, seed: spec.seed, factors});
+      const earlier = seen.get(id);
+      if (earlier) {
+        let path: KeyPath;
+        let text: string;
+        if (earlier.block === b) {
+          // The grid entry where the two cells differ says the same thing as an earlier entry.
+          const k = cell.findIndex((choice, i) => choice !== earlier.cell[i]);
+          path = valuePath(config, b, gridKeys[k]!, cell[k]!);
+          text = `${here}.${gridKeys[k]!}[${cell[k]}] gives the same ${gridKeys[k]!} as ${here}.${gridKeys[k]!}[${earlier.cell[k]}], so`;
+        } else {
+          path = ['grid', b];
+          text = `${here} repeats a cell of grid[${earlier.block}]:`;
+        }
+        const entry = formatPathText(path);
+        const group = repeats.get(entry) ?? {path, text, pairs: []};
+        group.pairs.push(`cell ${position} (${label}) is the same run as cell ${earlier.position} (${earlier.label})`);
+        repeats.set(entry, group);
+        return;
+      }
+      seen.set(id, {block: b, position, cell, label});
+      runs.push({run_id: id, index: runs.length, norm_label: normLabel(norm), factors, factor_values: values, ...spec, probes, eval_modes: cfg.eval_modes ?? []});
+    });
   });
-  for (const [entry, {key, choice, earlierChoice, pairs}] of repeats) {
+  for (const {path, text, pairs} of repeats.values()) {
     const more = pairs.length > 1 ? ` (and ${pairs.length - 1} more cell${pairs.length > 2 ? 's' : ''})` : '';
-    errors.push(new UserError(
-      `${entry} gives the same ${key} as grid.${key}[${earlierChoice}], so grid ${pairs[0]}${more}; list each value once`,
-      sources.locate(['grid', key, choice]),
-    ));
+    errors.push(new UserError(`${text} grid ${pairs[0]}${more}; list each ${path.length > 2 ? 'value' : 'cell'} once`, sources.locate(path)));
   }
   if (config.tune) errors.push(...tuneMisfits(config, runs, sources));
   throwIfAny(errors, sources.layers.map((l) => l.file));
@@ -224,7 +254,7 @@ function tuneMisfits(config: ExperimentConfig, runs: RunSpec[], sources: ConfigS
   const errors: UserError[] = [];
   const [key] = tunedKeys(tune);
   if (key === undefined) return errors;
-  if (key in config.grid) {
+  if (gridVaries(config.grid, key)) {
     errors.push(new UserError(`${key} is both tuned and a grid factor: tuning chooses its value for each condition, so the grid cannot also set it. ` +
       `Remove grid.${key}, or tune another key`, sources.locate(['tune', key], true)));
   }
@@ -261,4 +291,9 @@ export function gridLabels(config: ExperimentConfig): Map<string, string> {
   const sources = new ConfigSources([{file: 'manifest.json', data: config as unknown as Record<string, unknown>}]);
   const {runs} = expandExperiment({config, sources});
   return new Map(runs.map((r) => [r.run_id, `#${r.index} ${cellLabel(r)}`]));
+}
+
+/** `grid.train.lr[2]`, `grid[1]`: a key path as the messages write it. */
+function formatPathText(path: KeyPath): string {
+  return path.map((seg, i) => (typeof seg === 'number' ? `[${seg}]` : i === 0 ? seg : `.${seg}`)).join('');
 }

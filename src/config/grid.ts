@@ -73,6 +73,33 @@ export function resolveNormEntry(entry: unknown, sources: ConfigSources, path: K
   });
 }
 
+/** The problems with one value a grid gives `key`, located at `path`. */
+function checkGridValue(key: string, value: unknown, path: KeyPath, datasetName: unknown, modelKind: unknown, sources: ConfigSources): UserError[] {
+  const errors: UserError[] = [];
+  if (key === 'norm') {
+    const norm = resolveNormEntry(value, sources, path);
+    if (Array.isArray(norm)) errors.push(...norm);
+  } else if (key === 'activation') {
+    if (!(ACTIVATIONS as readonly unknown[]).includes(value)) {
+      errors.push(new UserError(unknownName('activation', String(value), ACTIVATIONS), sources.locate(path)));
+    }
+  } else {
+    const parsed = keySchema(key, datasetName, modelKind)?.safeParse(value);
+    if (parsed && !parsed.success) {
+      for (const issue of parsed.error.issues) {
+        if ((WHOLE_SECTIONS as readonly string[]).includes(key)) {
+          // A whole section: the problem sits inside the entry, located there.
+          for (const d of describeIssues(issue, value)) errors.push(new UserError(d.message, sources.locate([...path, ...d.path], d.preferKey)));
+          continue;
+        }
+        const d = describeIssue({...issue, path: [key.split('.').at(-1)!, ...issue.path]}, {[key.split('.').at(-1)!]: value});
+        errors.push(new UserError(`${d.message} (grid value for ${key})`, sources.locate(path)));
+      }
+    }
+  }
+  return errors;
+}
+
 /**
  * Every problem with the grid and the top-level norm / activation, found on the merged data:
  * keys that cannot be varied, and each listed value checked against its key's schema.
@@ -84,47 +111,40 @@ export function checkGrid(merged: Record<string, unknown>, sources: ConfigSource
     if (Array.isArray(norm)) errors.push(...norm);
   }
   const grid = merged.grid;
-  if (!isPlainObject(grid)) return errors;
   const datasetName = isPlainObject(merged.dataset) ? merged.dataset.name : undefined;
   const modelKind = isPlainObject(merged.model) ? merged.model.kind : undefined;
   const known = gridableKeys(datasetName, modelKind);
-  for (const [key, values] of Object.entries(grid)) {
-    if (!known.includes(key)) {
-      // A dataset or model key is only checkable once its name or kind is valid (the schema reports that).
-      if (key.startsWith('dataset.') && !datasetVariant(datasetName)) continue;
-      if (key.startsWith('model.') && !modelVariant(modelKind)) continue;
-      const guess = nearest(key, known);
-      errors.push(new UserError(
-        `grid cannot vary "${key}"${guess ? ` — did you mean "${guess}"?` : ''} (allowed: ${known.join(', ')})`,
-        sources.locate(['grid', key], true),
-      ));
-      continue;
-    }
-    if (!Array.isArray(values)) continue; // the schema reports a grid entry that is not a list
-    values.forEach((value, i) => {
-      const path = ['grid', key, i];
-      if (key === 'norm') {
-        const norm = resolveNormEntry(value, sources, path);
-        if (Array.isArray(norm)) errors.push(...norm);
-      } else if (key === 'activation') {
-        if (!(ACTIVATIONS as readonly unknown[]).includes(value)) {
-          errors.push(new UserError(unknownName('activation', String(value), ACTIVATIONS), sources.locate(path)));
-        }
-      } else {
-        const parsed = keySchema(key, datasetName, modelKind)?.safeParse(value);
-        if (parsed && !parsed.success) {
-          for (const issue of parsed.error.issues) {
-            if ((WHOLE_SECTIONS as readonly string[]).includes(key)) {
-              // A whole section: the problem sits inside the entry, located there.
-              for (const d of describeIssues(issue, value)) errors.push(new UserError(d.message, sources.locate([...path, ...d.path], d.preferKey)));
-              continue;
-            }
-            const d = describeIssue({...issue, path: [key.split('.').at(-1)!, ...issue.path]}, {[key.split('.').at(-1)!]: value});
-            errors.push(new UserError(`${d.message} (grid value for ${key})`, sources.locate(path)));
-          }
-        }
-      }
+  // The map form, or a list of blocks (a block's single value may stand without brackets).
+  const blocks: Array<{block: Record<string, unknown>; at: KeyPath}> = [];
+  if (isPlainObject(grid)) blocks.push({block: grid, at: ['grid']});
+  else if (Array.isArray(grid)) {
+    grid.forEach((block, b) => {
+      if (isPlainObject(block)) blocks.push({block, at: ['grid', b]});
+      else errors.push(new UserError('a grid block is a map of keys to a value or a list of values ({norm: batch, train.lr: [0.1, 1]})', sources.locate(['grid', b])));
     });
+  } else return errors;
+  for (const {block, at} of blocks) {
+    const listed = at.length > 1;
+    for (const [key, written] of Object.entries(block)) {
+      if (!known.includes(key)) {
+        // A dataset or model key is only checkable once its name or kind is valid (the schema reports that).
+        if (key.startsWith('dataset.') && !datasetVariant(datasetName)) continue;
+        if (key.startsWith('model.') && !modelVariant(modelKind)) continue;
+        const guess = nearest(key, known);
+        errors.push(new UserError(
+          `grid cannot vary "${key}"${guess ? ` — did you mean "${guess}"?` : ''} (allowed: ${known.join(', ')})`,
+          sources.locate([...at, key], true),
+        ));
+        continue;
+      }
+      const single = listed && !Array.isArray(written);
+      if (!Array.isArray(written) && !single) continue; // the schema reports a grid entry that is not a list
+      const values = single ? [written] : (written as unknown[]);
+      values.forEach((value, i) => {
+        const path = single ? [...at, key] : [...at, key, i];
+        errors.push(...checkGridValue(key, value, path, datasetName, modelKind, sources));
+      });
+    }
   }
   return errors;
 }

@@ -200,11 +200,14 @@ function hasPath(data: unknown, path: readonly string[]): boolean {
  * that names the grid entry and says how to change the grid instead.
  */
 function setShadowedByGrid(set: SourceLayer, merged: Dict, sources: ConfigSources): UserError[] {
-  if (!isPlainObject(merged.grid)) return [];
-  return Object.keys(merged.grid)
+  const grid = merged.grid;
+  const blocks = isPlainObject(grid) ? [grid] : Array.isArray(grid) ? grid.filter(isPlainObject) : [];
+  const keys = [...new Set(blocks.flatMap((b) => Object.keys(b)))];
+  return keys
     .filter((key) => hasPath(set.data, key.split('.')))
     .map((key) => {
-      const at = sources.locate(['grid', key], true);
+      const b = blocks.findIndex((block) => key in block);
+      const at = sources.locate(isPlainObject(grid) ? ['grid', key] : ['grid', b, key], true);
       const where = at.file === '--set' ? 'by --set grid' : `at ${at.file}:${at.line}:${at.col}`;
       return new UserError(
         `the grid varies ${key} (${where}), so this value would be ignored; change the grid instead: --set grid.${key}=[…]`,
@@ -228,12 +231,19 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
   const merged = layers.reduce<Dict>((acc, layer) => deepMerge(acc, layer.data), {});
   // A section the grid varies whole needs no value of its own: its first entry stands for it.
   for (const section of WHOLE_SECTIONS) {
-    const entries = isPlainObject(merged.grid) ? merged.grid[section] : undefined;
-    if (merged[section] === undefined && Array.isArray(entries) && entries.length > 0) merged[section] = structuredClone(entries[0]);
+    const blocks = isPlainObject(merged.grid) ? [merged.grid] : Array.isArray(merged.grid) ? merged.grid.filter(isPlainObject) : [];
+    const written = blocks.find((b) => b[section] !== undefined)?.[section];
+    const first = Array.isArray(written) ? written[0] : written;
+    if (merged[section] === undefined && isPlainObject(first)) merged[section] = structuredClone(first);
   }
   const parsed = experimentSchema.safeParse(merged);
-  if (!parsed.success) errors.push(...issuesToErrors(parsed.error.issues, merged, sources));
-  errors.push(...checkGrid(merged, sources));
+  const gridErrors = checkGrid(merged, sources);
+  if (!parsed.success) {
+    // A grid the schema rejects as a whole is better told by the grid's own checks, entry by entry.
+    const own = gridErrors.some((e) => e.location?.path?.startsWith('grid'));
+    errors.push(...issuesToErrors(parsed.error.issues, merged, sources).filter((e) => !(own && e.location?.path === 'grid')));
+  }
+  errors.push(...gridErrors);
   if (set) errors.push(...setShadowedByGrid(set.layer, merged, sources));
   let expanded: ExpandedExperiment | undefined;
   if (errors.length === 0) {

@@ -288,8 +288,16 @@ export const experimentSchema = strict({
   /** The nonlinearity: after each hidden layer of an MLP (default relu); φ of an RNN (default tanh); an LSTM's is fixed (tanh). */
   activation: z.enum(ACTIVATIONS).optional(),
   seed: z.number().int().nonnegative().default(1),
-  /** Cartesian product: norm, activation, seed or any key by dotted path (train.lr). */
-  grid: z.record(z.string(), z.array(z.unknown()).min(1)).default({}),
+  /**
+   * Cartesian product: norm, activation, seed or any key by dotted path (train.lr). Or a list of
+   * such maps (blocks), whose products are joined: cells that go together. In a block a single
+   * value may stand without brackets.
+   */
+  grid: z.union([
+    z.record(z.string(), z.array(z.unknown()).min(1)),
+    z.array(z.record(z.string(), z.unknown()).transform((block) =>
+      Object.fromEntries(Object.entries(block).map(([k, v]) => [k, Array.isArray(v) ? v : [v]])))).min(1),
+  ], {error: 'grid is a map of lists ({norm: [none, batch], seed: [1, 2]}) or a list of such maps, whose products are joined'}).default({}),
   targets: targetsSchema.default({}),
   /**
    * Diagnostics recorded at each evaluation point (they never change training). Default: the

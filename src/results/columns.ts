@@ -10,6 +10,7 @@
 
 import {DIRECT_GRID_KEYS, type EvalMode, type TunableKey} from '../spec/names.js';
 import type {RunSpec} from '../spec/experiment.js';
+import {gridKeys, type GridSpec} from '../spec/grid.js';
 import type {CurvePoint, GradientFlowPoint, ProbeValue, RunRecord} from '../spec/records.js';
 import {fmtFixed, fmtFraction, fmtValue} from './format.js';
 
@@ -29,8 +30,8 @@ export const RESULTS_FORMAT = 2;
 export const RUN_COLUMNS = ['run_id', 'norm', 'activation', 'seed'] as const;
 
 /** The grid's factors that get a column of their own (norm, activation and seed have theirs). */
-export function factorKeysOf(config: {grid?: Record<string, unknown>}): string[] {
-  return Object.keys(config.grid ?? {}).filter((k) => !(DIRECT_GRID_KEYS as readonly string[]).includes(k));
+export function factorKeysOf(config: {grid?: GridSpec}): string[] {
+  return gridKeys(config.grid).filter((k) => !(DIRECT_GRID_KEYS as readonly string[]).includes(k));
 }
 
 /** The run's columns, then its factors': what every row of a run starts with. */

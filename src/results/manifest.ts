@@ -89,6 +89,12 @@ export interface Manifest {
   cwd: string;
   /** Where each data set was read from. */
   data: Record<string, string>;
+  /**
+   * The files each data set was read from, by data set name: part of the runs' identity (a
+   * changed file refuses a resume). Generated data sets (synthetic, adding) have none: their
+   * config is their identity. Absent in results written before it was recorded.
+   */
+  data_files?: Record<string, DataFile[]>;
   started: string;
   finished: string | null;
   state: ResultsState;
@@ -103,6 +109,13 @@ export interface Manifest {
   stage?: 'tuning';
   /** A tuned experiment's results: what was tuned, how, and each condition's chosen value. */
   tuning?: ManifestTuning;
+}
+
+/** One file a data set was read from: its name, size and SHA-256. */
+export interface DataFile {
+  name: string;
+  size: number;
+  sha256: string;
 }
 
 /** A tuned experiment's tuning, as its results' manifest records it. */
@@ -175,12 +188,27 @@ export function hostInfo(): Manifest['host'] {
 }
 
 /**
- * The experiment's identity as a hash of its resolved config, without what is not training:
- * the claims `check` decides and how `report` presents the results can change at any time.
+ * Keys of an experiment that say or check something about its training without changing it: its
+ * wording, the targets (steps_to_* are recomputed from the curves), verify's tolerances, the
+ * claims `check` decides and how `report` presents the results. None of them is identity.
+ */
+export const NOT_TRAINING = ['name', 'question', 'description', 'targets', 'verify', 'claims', 'report'] as const;
+
+/** The part of a config that decides what is trained. */
+export function trainingPart(config: ExperimentConfig): Record<string, unknown> {
+  const rest: Record<string, unknown> = {...config};
+  for (const key of NOT_TRAINING) delete rest[key];
+  return rest;
+}
+
+/**
+ * The experiment's identity: a hash of what its config trains (dataset, model, train, norm,
+ * activation, seed, grid, probes, eval modes, tune), never of its wording or its checks. Compare
+ * configs with this function, not with a manifest's recorded `config_hash`: the hash of results
+ * written before a key became "not training" was taken over more keys.
  */
 export function configHash(config: ExperimentConfig): string {
-  const {claims: _claims, report: _report, ...training} = config;
-  return hashOf(training);
+  return hashOf(trainingPart(config));
 }
 
 export function manifestRun(record: RunRecord, session: number, backend: string): ManifestRun {
@@ -213,8 +241,9 @@ export function draftManifest(session: {
   shard?: {index: number; count: number};
   /** Runs this directory is to hold. */
   planned: number;
-  /** Where each data set came from. */
+  /** Where each data set came from, and the files it was read from. */
   data: Record<string, string>;
+  dataFiles?: Record<string, DataFile[]>;
   command: string[];
   stage?: 'tuning';
   tuning?: ManifestTuning;
@@ -243,6 +272,7 @@ export function draftManifest(session: {
     command,
     cwd: process.cwd(),
     data,
+    ...(session.dataFiles && Object.keys(session.dataFiles).length > 0 && {data_files: session.dataFiles}),
     started: now,
     finished: null,
     state: 'running',

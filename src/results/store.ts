@@ -9,29 +9,36 @@
 // put in grid order once, so the result is the same however the work was split or resumed.
 //
 // Opening a directory that already holds results decides between three things:
-//   - resume: the same config, normbench build, backend and shard → skip finished runs, redo
-//     failed and unfinished ones;
+//   - resume: the same normbench build, backend, shard and data → skip finished runs, redo failed
+//     and unfinished ones. The experiment may have changed: a changed wording, targets or verify
+//     tolerances are said and what depends on them (steps_to_*) recomputed; a changed grid keeps
+//     the finished runs it still holds (by run_id), trains the new cells, and moves the runs that
+//     left it to left-grid/<n>/ (a results directory of their own; `prune` drops them instead);
 //   - replace (`--force` without `--resume`): train everything again;
-//   - refuse (exit 2, naming what differs): anything else, so that nothing is silently overwritten
-//     and stale results never stand in for new ones.
+//   - refuse (exit 2, naming what differs): anything else — an experiment none of whose finished
+//     runs it still trains, other probes, changed data files — so that nothing is silently
+//     overwritten and stale results never stand in for new ones.
 
 import {EVAL_MODES} from '../spec/names.js';
-import {appendFileSync, closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeSync} from 'node:fs';
+import {appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeSync} from 'node:fs';
 import {hostname} from 'node:os';
 import {join} from 'node:path';
 import {stringify} from 'csv-stringify/sync';
-import type {ExpandedExperiment} from '../spec/experiment.js';
+import type {ExpandedExperiment, ExperimentConfig, RunSpec} from '../spec/experiment.js';
 import {UserError} from '../errors.js';
 import {stableStringify} from '../util/canonical.js';
 import {curveRows, curveTable, diagnosticsRows, diagnosticsTable, gradientFlowRows, gradientFlowTable, namesOf, rowsOf, summaryTable} from './columns.js';
 import type {RunRecord} from '../spec/records.js';
 import {toCsv, writeAtomic} from './files.js';
-import {manifestRun, type Manifest, type ResultsState} from './manifest.js';
-import {readResults, RESULT_FILES, type CsvName, type Results} from './read.js';
-import {targetList} from '../spec/targets.js';
+import {fmtFixed} from './format.js';
+import {manifestRun, NOT_TRAINING, type Manifest, type ResultsState} from './manifest.js';
+import {CSV_FILES, readResults, RESULT_FILES, rowObjects, type CsvName, type CsvTable, type Results} from './read.js';
+import {HIGHER_IS_BETTER, targetList} from '../spec/targets.js';
 
 /** Files normbench writes into a results directory (replaced by `--force`). */
-export const OWN_FILES = [RESULT_FILES.curves, RESULT_FILES.summary, RESULT_FILES.manifest, RESULT_FILES.gradient_flow, 'diagnostics.csv', 'report.md', 'plots'];
+export const OWN_FILES = [RESULT_FILES.curves, RESULT_FILES.summary, RESULT_FILES.manifest, RESULT_FILES.gradient_flow, 'diagnostics.csv', 'report.md', 'plots', 'left-grid'];
+/** Where the runs that left a changed grid are kept, each change in a results directory of its own. */
+export const LEFT_GRID = 'left-grid';
 const LOCK = '.normbench.lock';
 
 export interface OpenOptions {
@@ -46,6 +53,8 @@ export interface OpenOptions {
    * runs at values the tuning no longer chooses.
    */
   keep?: (run: Manifest['runs'][number]) => boolean;
+  /** Drop the finished runs that a changed grid no longer holds, instead of keeping them in left-grid/. */
+  prune?: boolean;
 }
 
 export type OpenMode = 'fresh' | 'resume' | 'replace';
@@ -72,12 +81,12 @@ export function diffValues(a: unknown, b: unknown, prefix = ''): Array<{key: str
   return stableStringify(a) === stableStringify(b) ? [] : [{key: prefix || '(root)', a, b}];
 }
 
-/** What differs between the results in a directory and the run about to start. */
+/**
+ * What differs between the results in a directory and the run about to start, beside the
+ * experiment itself: the code, the backend, the shard, and the data files the runs read.
+ */
 export function differences(old: Manifest, next: Manifest): string[] {
   const out: string[] = [];
-  if (old.config_hash !== next.config_hash) {
-    out.push(`the experiment differs (config ${old.config_hash} → ${next.config_hash}; keys: ${diffKeys(old.config, next.config).join(', ')})`);
-  }
   if (old.normbench.build !== next.normbench.build) {
     const commit = (m: Manifest) => (m.normbench.commit ? ` ${m.normbench.commit.slice(0, 10)}${m.normbench.dirty ? '+dirty' : ''}` : '');
     out.push(`normbench's code differs (${old.normbench.version}${commit(old)}, build ${old.normbench.build} → ` +
@@ -87,11 +96,81 @@ export function differences(old: Manifest, next: Manifest): string[] {
   if (old.tfjs_version !== next.tfjs_version) out.push(`the tfjs version differs (${old.tfjs_version} → ${next.tfjs_version})`);
   const shard = (m: Manifest) => (m.shard ? `${m.shard.index}/${m.shard.count}` : 'none');
   if (shard(old) !== shard(next)) out.push(`the shard differs (${shard(old)} → ${shard(next)})`);
+  out.push(...dataDifferences(old, next));
   return out;
 }
 
+/** The data files that changed between two sessions, named (results that recorded none are not compared). */
+export function dataDifferences(old: Manifest, next: Manifest): string[] {
+  const out: string[] = [];
+  const size = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`);
+  for (const [dataset, files] of Object.entries(old.data_files ?? {})) {
+    const now = next.data_files?.[dataset];
+    if (!now) continue;
+    for (const file of files) {
+      const other = now.find((f) => f.name === file.name);
+      if (!other) out.push(`the data differs: ${dataset} no longer reads ${file.name}`);
+      else if (other.sha256 !== file.sha256) {
+        out.push(`the data differs: ${dataset}'s ${file.name} changed (${size(file.size)}, sha256 ${file.sha256.slice(0, 12)}… → ${size(other.size)}, ${other.sha256.slice(0, 12)}…)`);
+      }
+    }
+    for (const file of now) if (!files.some((f) => f.name === file.name)) out.push(`the data differs: ${dataset} now reads ${file.name}`);
+  }
+  return out;
+}
+
+const short = (v: unknown) => {
+  const text = v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v);
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+};
+
+/** How an experiment changed between two configs: what it says and checks, and what it trains. */
+export interface ExperimentChange {
+  /** Changed keys that do not change training (wording, targets, verify, claims, report). */
+  wording: string[];
+  /** Changed keys that do, with their values before and after. */
+  training: Array<{key: string; a: unknown; b: unknown}>;
+}
+
+export function experimentChange(old: ExperimentConfig, next: ExperimentConfig): ExperimentChange {
+  const notTraining = (key: string) => (NOT_TRAINING as readonly string[]).includes(key.split('.')[0]!);
+  const changed = diffValues(old, next);
+  return {
+    wording: [...new Set(changed.filter((d) => notTraining(d.key)).map((d) => d.key.split('.')[0]!))],
+    training: changed.filter((d) => !notTraining(d.key)),
+  };
+}
+
+/** The training keys that changed, one line each: `train.steps: 200 → 400`. */
+function changedValues(change: ExperimentChange, limit = 10): string {
+  const lines = change.training.slice(0, limit).map((d) => `    ${d.key}: ${short(d.a)} → ${short(d.b)}`);
+  if (change.training.length > limit) lines.push(`    … and ${change.training.length - limit} more`);
+  return lines.join('\n');
+}
+
+/**
+ * Whether the finished runs in a directory can stay when the experiment trained there changed:
+ * they can when the new grid still holds some of them (by run_id) and every run writes the same
+ * kind of rows. A tuned experiment chooses from all its conditions at once, so its training
+ * cannot change in place. Throws the refusal, naming what changed.
+ */
+function checkChange(dir: string, old: Manifest, next: Manifest, change: ExperimentChange): void {
+  const refuse = (why: string) => {
+    throw new UserError(`${dir} holds results of another experiment: ${why}. What changed:\n${changedValues(change)}\n` +
+      'Use --force to replace these results, or --out for a new directory.', undefined, 'conflict');
+  };
+  if (old.config.tune || next.config.tune) refuse('a tuned experiment chooses each setting from all its conditions together, so what it trains cannot change in place');
+  const written = (m: Manifest) => stableStringify({probes: m.config.probes ?? null, eval_modes: m.config.eval_modes ?? null});
+  if (written(old) !== written(next)) refuse('its runs recorded other probes or evaluation modes, so they cannot stand beside the new ones');
+  const grid = new Set(next.grid.run_ids);
+  const finished = old.runs.filter((r) => r.status !== 'failed');
+  if (finished.length > 0 && !finished.some((r) => grid.has(r.run_id))) {
+    refuse(`none of its ${finished.length} finished run${finished.length === 1 ? ' is' : 's are'} in the new grid`);
+  }
+}
+
 /** A tuned experiment's tuning, beside its results: written by the tuning stage before the results are opened. */
-const TUNING_ENTRIES = new Set(['tuning', 'tuning.csv']);
+const TUNING_ENTRIES = new Set(['tuning', 'tuning.csv', LEFT_GRID]);
 
 function entries(dir: string): string[] {
   return readdirSync(dir).filter((name) => name !== LOCK && !/^\.\d+\.\d+\.tmp$/.test(name) && !TUNING_ENTRIES.has(name));
@@ -155,9 +234,94 @@ function tablesOf(expanded: ExpandedExperiment): Table[] {
   return tables;
 }
 
+/** Each run's curve rows by run_id, as objects keyed by column. */
+function runCurves(results: Results): Map<string, Array<Record<string, string>>> {
+  const out = new Map<string, Array<Record<string, string>>>();
+  for (const row of rowObjects(results.curves)) {
+    const list = out.get(row.run_id!) ?? [];
+    list.push(row);
+    out.set(row.run_id!, list);
+  }
+  return out;
+}
+
+/**
+ * Rows of a table written for another version of the experiment, laid out in `columns`: factor
+ * columns from the run's cell in the new grid, the steps to a new target (and the time) found in
+ * the run's curves, everything else as it was written.
+ */
+function relaid(
+  before: CsvTable,
+  rows: string[][],
+  columns: string[],
+  expanded: ExpandedExperiment,
+  specs: Map<string, RunSpec>,
+  curves: Map<string, Array<Record<string, string>>>,
+): string[][] {
+  const at = new Map(before.columns.map((c, i) => [c, i]));
+  const factors = new Set(expanded.factorKeys);
+  const targets = new Map(targetList(expanded.config.targets).map((t) => [t.key, t]));
+  const hit = (id: string, key: string) => {
+    const target = targets.get(key)!;
+    return (curves.get(id) ?? []).find((p) => {
+      const text = p[target.metric];
+      if (text === undefined || text === '') return false;
+      return HIGHER_IS_BETTER[target.metric] ? Number(text) >= target.value : Number(text) <= target.value;
+    });
+  };
+  return rows.map((row) => {
+    const id = row[0]!;
+    const spec = specs.get(id);
+    return columns.map((column) => {
+      if (factors.has(column) && spec) return spec.factors[column] ?? '';
+      const i = at.get(column);
+      if (i !== undefined) return row[i]!;
+      const steps = /^steps_to_(.+)$/.exec(column)?.[1];
+      if (steps !== undefined && targets.has(steps)) return hit(id, steps)?.step ?? '';
+      const time = /^time_to_(.+)_s$/.exec(column)?.[1];
+      if (time !== undefined && targets.has(time)) {
+        const point = hit(id, time);
+        return point ? fmtFixed(Number(point.wall_ms) / 1000, 3) : '';
+      }
+      throw new Error(`column ${column} of the changed experiment cannot be filled from the results written before`);
+    });
+  });
+}
+
+/** Keep runs that left a changed grid in left-grid/<n>/, a results directory of their own; its path. */
+function keepLeaving(dir: string, old: Results, leaving: Manifest['runs']): string {
+  const parent = join(dir, LEFT_GRID);
+  mkdirSync(parent, {recursive: true});
+  let n = 1;
+  while (existsSync(join(parent, String(n)))) n++;
+  const out = join(parent, String(n));
+  mkdirSync(out);
+  const ids = new Set(leaving.map((r) => r.run_id));
+  const files: Partial<Record<CsvName, number>> = {};
+  for (const name of CSV_FILES) {
+    const table = old[name];
+    if (!table) continue;
+    const text = toCsv(table.columns, table.rows.filter((r) => ids.has(r[0]!)));
+    writeAtomic(join(out, RESULT_FILES[name]), text);
+    files[name] = Buffer.byteLength(text);
+  }
+  const manifest: Manifest = {
+    ...old.manifest,
+    grid: {size: leaving.length, run_ids: leaving.map((r) => r.run_id)},
+    runs_total: leaving.length,
+    runs: leaving,
+    files: files as Manifest['files'],
+    state: 'complete',
+  };
+  writeAtomic(join(out, RESULT_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+  return out;
+}
+
 export class ResultsStore {
   /** Run ids already finished here (skipped by the runner). */
   readonly done: Set<string>;
+  /** What opening the directory found changed, and did about it (said before the first run). */
+  readonly notes: string[] = [];
   private readonly tables: Table[];
   private readonly session: number;
   private bytes: Partial<Record<CsvName, number>>;
@@ -186,7 +350,7 @@ export class ResultsStore {
    */
   static open(dir: string, next: Manifest, expanded: ExpandedExperiment, options: OpenOptions = {}): ResultsStore {
     const {mode, old} = ResultsStore.decide(dir, next, options);
-    return mode === 'resume' ? ResultsStore.resume(dir, old!, next, expanded, options.keep) : ResultsStore.fresh(dir, next, expanded, mode);
+    return mode === 'resume' ? ResultsStore.resume(dir, old!, next, expanded, options) : ResultsStore.fresh(dir, next, expanded, mode);
   }
 
   /**
@@ -217,15 +381,14 @@ export class ResultsStore {
       if (options.force && !options.resume) return {mode: 'replace'};
       throw new UserError(`${dir} holds results that cannot be resumed: ${error.message}\nUse --force to replace them, or --out for a new directory.`, undefined, 'conflict');
     }
-    const diff = differences(old.manifest, next);
-    const sameConfig = old.manifest.config_hash === next.config_hash;
     if (options.force && !options.resume) return {mode: 'replace'};
-    if (diff.length > 0 && !(options.resume && options.force && sameConfig)) {
-      const hint = sameConfig
-        ? 'Use --force to retrain every run, --resume --force to keep the finished runs anyway (each run records who made it), or --out for a new directory.'
-        : 'A different experiment cannot be resumed: use --force to replace these results, or --out for a new directory.';
-      throw new UserError(`${dir} holds results of a different run:\n  - ${diff.join('\n  - ')}\n${hint}`, undefined, 'conflict');
+    const diff = differences(old.manifest, next);
+    if (diff.length > 0 && !(options.resume && options.force)) {
+      throw new UserError(`${dir} holds results of a different run:\n  - ${diff.join('\n  - ')}\n` +
+        'Use --force to retrain every run, --resume --force to keep the finished runs anyway (each run records who made it), or --out for a new directory.', undefined, 'conflict');
     }
+    const change = experimentChange(old.manifest.config, next.config);
+    if (change.training.length > 0) checkChange(dir, old.manifest, next, change);
     return {mode: 'resume', old};
   }
 
@@ -237,10 +400,25 @@ export class ResultsStore {
     return store;
   }
 
-  /** Keep the finished runs (ok, diverged) that `keep` keeps; drop failed ones, and anything after the last commit. */
-  private static resume(dir: string, old: Results, next: Manifest, expanded: ExpandedExperiment, keepRun?: OpenOptions['keep']): ResultsStore {
+  /**
+   * Keep the finished runs (ok, diverged) that `keep` keeps and the grid still holds; drop failed
+   * ones, and anything after the last commit. When the experiment changed, every table is laid
+   * out anew: factor columns from the new grid, steps_to_* of new targets from the curves; the
+   * runs that left the grid go to left-grid/<n>/ (or nowhere, with `prune`).
+   */
+  private static resume(dir: string, old: Results, next: Manifest, expanded: ExpandedExperiment, options: OpenOptions): ResultsStore {
     takeLock(dir);
-    const kept = old.manifest.runs.filter((r) => (keepRun ? keepRun(r) : r.status !== 'failed'));
+    const change = experimentChange(old.manifest.config, next.config);
+    const grid = new Set(next.grid.run_ids);
+    const regrid = change.training.length > 0;
+    const leaving = regrid ? old.manifest.runs.filter((r) => !grid.has(r.run_id)) : [];
+    const index = new Map(next.grid.run_ids.map((id, i) => [id, i]));
+    const specs = new Map(expanded.runs.map((r) => [r.run_id, r]));
+    const kept = old.manifest.runs
+      .filter((r) => (options.keep ? options.keep(r) : r.status !== 'failed') && (!regrid || grid.has(r.run_id)))
+      // A run that a changed grid keeps takes its new place and factors.
+      .map((r) => (regrid && specs.has(r.run_id) ? {...r, index: index.get(r.run_id)!, factors: specs.get(r.run_id)!.factor_values} : r))
+      .sort((a, b) => a.index - b.index);
     const keep = new Set(kept.map((r) => r.run_id));
     const manifest: Manifest = {
       ...next,
@@ -250,17 +428,32 @@ export class ResultsStore {
       files: old.manifest.files,
     };
     const store = new ResultsStore(dir, 'resume', manifest, expanded);
-    // Runs were appended in the order they finished (several workers, or a resumed failure): the
-    // files are put in grid order when the grid completes unless they already are.
-    const index = new Map(manifest.grid.run_ids.map((id, i) => [id, i]));
-    const order = old.summary.rows.map((r) => index.get(r[0]!) ?? -1);
-    store.inGridOrder = order.every((x, i) => i === 0 || order[i - 1]! < x);
-    const committed = old.manifest.files as Partial<Record<CsvName, number>>;
-    if (kept.length < old.manifest.runs.length) {
+    if (change.wording.length > 0) {
+      const recomputed = change.wording.includes('targets') ? '; steps_to_* recomputed from curves.csv' : '';
+      store.notes.push(`the experiment's ${change.wording.join(', ')} changed — not what it trains, so every finished run stays${recomputed}`);
+    }
+    if (regrid) {
+      const where = leaving.length === 0 ? '' : options.prune ? ` ${leaving.length} that left it dropped (--prune).` : ` ${leaving.length} that left it moved to ${keepLeaving(dir, old, leaving)} (a results directory of its own; --prune drops them instead).`;
+      const toTrain = next.runs_total - kept.length;
+      store.notes.push(`the experiment changed (${[...new Set(change.training.map((d) => d.key))].join(', ')}): kept ${kept.length} finished run${kept.length === 1 ? '' : 's'} it still trains, ` +
+        `training ${toTrain} new.${where}`);
+    }
+    const changed = regrid || change.wording.length > 0;
+    if (changed || kept.length < old.manifest.runs.length) {
+      const curves = runCurves(old);
       const rows: Partial<Record<CsvName, string[][]>> = {};
-      for (const t of store.tables) rows[t.name] = (old[t.name]?.rows ?? []).filter((r) => keep.has(r[0]!));
+      for (const t of store.tables) {
+        const before = old[t.name];
+        const mine = (before?.rows ?? []).filter((r) => keep.has(r[0]!));
+        rows[t.name] = changed && before ? relaid(before, mine, t.columns, expanded, specs, curves) : mine;
+      }
       store.rewrite(rows);
     } else {
+      // Runs were appended in the order they finished (several workers, or a resumed failure): the
+      // files are put in grid order when the grid completes unless they already are.
+      const order = old.summary.rows.map((r) => index.get(r[0]!) ?? -1);
+      store.inGridOrder = order.every((x, i) => i === 0 || order[i - 1]! < x);
+      const committed = old.manifest.files as Partial<Record<CsvName, number>>;
       for (const t of store.tables) {
         if (statSync(store.path(t.name)).size > committed[t.name]!) truncateSync(store.path(t.name), committed[t.name]);
       }

@@ -18,7 +18,8 @@ import {UserError} from '../errors.js';
 import {nearest} from '../suggest.js';
 import {columnRole, factorKeysOf} from './columns.js';
 import {parseNumber} from './format.js';
-import {diffKeys, diffValues} from './store.js';
+import {dataDifferences, experimentChange} from './store.js';
+import {configHash} from './manifest.js';
 import type {CsvTable, Results} from './read.js';
 
 export const DEFAULT_RTOL = 1e-4;
@@ -56,7 +57,14 @@ export interface VerifyReport {
   results: string;
   reference: string;
   experiment: string;
-  config: {now: string; reference: string; same: boolean; differing_keys: string[]; differences: Array<{key: string; reference: unknown; now: unknown}>};
+  /**
+   * The experiments: `same` when they train the same (their identity hashes agree); keys that
+   * differ and do not change training (wording, targets, tolerances, claims) are listed in
+   * `not_training` and decide nothing.
+   */
+  config: {now: string; reference: string; same: boolean; differing_keys: string[]; differences: Array<{key: string; reference: unknown; now: unknown}>; not_training: string[]};
+  /** The data files the runs read: each one that differs from the reference's (results that recorded none are not compared). */
+  data: {same: boolean; differences: string[]};
   backend: {now: string; reference: string};
   normbench: {now: string; reference: string; same_code: boolean};
   state: {now: string; reference: string};
@@ -161,17 +169,22 @@ export function verifyResults(now: Results, ref: Results, options: VerifyOptions
     }
   }
 
-  const sameConfig = m.config_hash === r.config_hash;
+  // Identity from the configs themselves: a reference written before a key stopped being identity recorded another hash.
+  const sameConfig = configHash(m.config) === configHash(r.config);
+  const change = experimentChange(r.config, m.config);
+  const data = dataDifferences(r, m);
   const incomplete = m.state !== 'complete';
   return {
-    ok: sameConfig && missing.length === 0 && extra.length === 0 && drift.length === 0 && !incomplete,
+    ok: sameConfig && data.length === 0 && missing.length === 0 && extra.length === 0 && drift.length === 0 && !incomplete,
     results: now.dir,
     reference: ref.dir,
     experiment: m.experiment,
     config: {
-      now: m.config_hash, reference: r.config_hash, same: sameConfig, differing_keys: sameConfig ? [] : diffKeys(r.config, m.config),
-      differences: sameConfig ? [] : diffValues(r.config, m.config).map((d) => ({key: d.key, reference: d.a ?? null, now: d.b ?? null})),
+      now: configHash(m.config), reference: configHash(r.config), same: sameConfig, differing_keys: [...new Set(change.training.map((d) => d.key))],
+      differences: change.training.map((d) => ({key: d.key, reference: d.a ?? null, now: d.b ?? null})),
+      not_training: change.wording,
     },
+    data: {same: data.length === 0, differences: data},
     backend: {now: m.backend, reference: r.backend},
     normbench: {now: `${m.normbench.version} build ${m.normbench.build}`, reference: `${r.normbench.version} build ${r.normbench.build}`, same_code: m.normbench.build === r.normbench.build},
     state: {now: m.state, reference: r.state},
@@ -232,6 +245,8 @@ export function verifyText(report: VerifyReport, limit = 40): string {
     for (const d of report.config.differences.slice(0, 10)) lines.push(`    ${d.key}: ${show(d.reference)} (reference) → ${show(d.now)}`);
     if (report.config.differences.length > 10) lines.push(`    … and ${report.config.differences.length - 10} more (--json lists all)`);
   }
+  if (report.config.not_training.length) lines.push(`  changed, not what it trains (so it decides nothing): ${report.config.not_training.join(', ')}`);
+  for (const d of report.data.differences) lines.push(`  ${d}`);
   if (report.state.now !== 'complete') lines.push(`  the results are not complete (state: ${report.state.now})`);
   // A long list of runs says little more than its first few: the rest are counted (--json lists all).
   const runLines = (what: string, runs: RunRef[]) => {
@@ -260,6 +275,7 @@ export function verifyText(report: VerifyReport, limit = 40): string {
     ? `OK: ${report.runs.compared} runs, ${report.values_compared} values within tolerance (${tol})${tuned}.`
     : `FAILED: ${[
       !report.config.same ? 'a different experiment' : '',
+      !report.data.same ? 'different data' : '',
       report.state.now !== 'complete' ? `results ${report.state.now}` : '',
       report.drift.length ? `${report.drift.length} value${report.drift.length === 1 ? '' : 's'} outside tolerance in ${runsDrifted} run${runsDrifted === 1 ? '' : 's'} (${tol})` : '',
       report.runs.missing.length ? `${report.runs.missing.length} run${report.runs.missing.length === 1 ? '' : 's'} missing` : '',

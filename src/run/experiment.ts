@@ -59,6 +59,8 @@ export interface RunExperimentOptions {
   force?: boolean;
   /** Resume explicitly (there must be results to resume). */
   resume?: boolean;
+  /** When the grid changed, drop the finished runs it no longer holds instead of keeping them in left-grid/. */
+  prune?: boolean;
   /** Worker processes (default: the cores available); 1 trains in this process. */
   workers?: number;
   /** Train the runs that differ only in seed and learning rate as one stacked model (same results). */
@@ -119,7 +121,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
 
   if (!tune) {
     const planned = shardRuns(expanded.runs, options.shard);
-    const {mode, records} = await trainStage(context, outDir, expanded, planned, draft(expanded, planned.length), {force: options.force, resume: options.resume});
+    const {mode, records} = await trainStage(context, outDir, expanded, planned, draft(expanded, planned.length), {force: options.force, resume: options.resume, prune: options.prune});
     const results = readResults(outDir);
     return {outDir, backend, expanded, mode, records, results, stage, held: results.manifest.runs.length};
   }
@@ -263,8 +265,8 @@ function adoptTuning(source: string, outDir: string, tune: TuneSpec, groups: Tun
     throw new UserError(`--stage final needs the tuning of every condition, and ${where} holds none (no tuning/manifest.json). Run --stage tune first (and merge its shards).`, undefined, 'conflict');
   }
   const tuning = readResults(dir);
-  if (tuning.manifest.config_hash !== configHash(config)) {
-    throw new UserError(`the tuning in ${where} is of a different experiment (config ${tuning.manifest.config_hash}, this one ${configHash(config)}): tune this experiment, or give --tuning the right directory`, undefined, 'conflict');
+  if (configHash(tuning.manifest.config) !== configHash(config)) {
+    throw new UserError(`the tuning in ${where} is of a different experiment (config ${configHash(tuning.manifest.config)}, this one ${configHash(config)}): tune this experiment, or give --tuning the right directory`, undefined, 'conflict');
   }
   if (tuning.manifest.state !== 'complete') {
     throw new UserError(`the tuning in ${where} did not finish (its state is ${tuning.manifest.state}): resume it with --stage tune --resume first`, undefined, 'conflict');
@@ -327,6 +329,7 @@ async function trainStage(
   // 2. The results directory.
   const {backend, dataDir, hooks, targets} = context;
   const store = ResultsStore.open(dir, manifest, grid, open);
+  for (const note of store.notes) hooks.onNote?.(note);
   const todo = planned.filter((r) => !store.done.has(r.run_id));
   const requested = Math.max(1, Math.min(context.workers ?? availableParallelism(), todo.length));
   const plan = context.stack ? planUnits(todo, backend, requested, dataDir) : undefined;

@@ -6,6 +6,7 @@ import type {
   ActivationName, ClaimExpectation, EvalMode, InitializerName, NormName, OptimizerName, ProbeName, RecurrentInitializerName,
   TunableKey, TuneMetric, TuneSchedule,
 } from './names.js';
+import type {GridSpec} from './grid.js';
 
 interface Limits {
   /** Use only the first N training / test examples. */
@@ -178,7 +179,7 @@ export interface ExperimentConfig {
   norm: NormEntry;
   activation?: ActivationName;
   seed: number;
-  grid: Record<string, unknown[]>;
+  grid: GridSpec;
   targets: Targets;
   probes?: ProbeName[];
   eval_modes?: EvalMode[];

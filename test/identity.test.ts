@@ -1,0 +1,108 @@
+// What a run *is*: the identity of an experiment is what it trains — never its wording, targets,
+// tolerances or claims — and a grid that changes keeps the finished runs it still holds (by
+// run_id), trains only the new cells, and keeps (or with --prune drops) the runs that left it.
+// Each changed directory must end equal to a fresh run of the changed experiment.
+//
+// backend-independent: its CLI runs name their backend (cpu).
+
+import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import test from './ava.js';
+import {cli, cliInProcess as nb, readCsv, tempDir, untimed} from './helpers.js';
+
+const BASE = `name: grid
+question: Does BN train faster here?
+dataset: {name: synthetic, features: 8, classes: 3, train_size: 120, test_size: 60}
+model: {kind: mlp, hidden: [8, 8]}
+train: {optimizer: sgd, lr: 0.2, batch_size: 12, steps: 60, eval_every: 20}
+targets: {test_accuracy: 0.6}
+`;
+const RUN = ['--quiet', '--backend', 'cpu', '--workers', '1'];
+
+function experiment(dir: string, name: string, text: string): string {
+  writeFileSync(join(dir, name), text);
+  return name;
+}
+
+const manifestOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+
+/** The directory holds what a fresh run of `file` writes (timing columns aside), in the same order. */
+async function equalsFresh(t: import('ava').ExecutionContext, cwd: string, dir: string, file: string): Promise<void> {
+  const fresh = `fresh-${file}`;
+  const r = await nb(['run', file, '--out', fresh, ...RUN], cwd);
+  t.is(r.code, 0, r.stderr);
+  for (const csv of ['curves.csv', 'summary.csv']) {
+    t.deepEqual(untimed(readCsv(join(cwd, dir, csv))), untimed(readCsv(join(cwd, fresh, csv))), `${dir}/${csv} equals a fresh run of ${file}`);
+  }
+  t.deepEqual(manifestOf(join(cwd, dir)).grid, manifestOf(join(cwd, fresh)).grid);
+}
+
+test('wording, targets and tolerances are not identity: the run goes on, says what changed, recomputes steps_to_*, and verify passes', async (t) => {
+  const dir = tempDir('normbench-identity-');
+  const first = experiment(dir, 'a.yaml', `${BASE}grid: {norm: [none, batch]}\n`);
+  t.is(cli(['run', first, '--out', 'o', ...RUN], dir).code, 0);
+  t.is(cli(['run', first, '--out', 'ref', ...RUN], dir).code, 0);
+  const reworded = experiment(dir, 'b.yaml', `${BASE.replace('Does BN train faster here?', 'Is BN faster on this toy set?')
+    .replace('targets: {test_accuracy: 0.6}', 'targets: {test_accuracy: [0.5, 0.6], train_loss: 0.9}\nverify: {rtol: 0.001}')}grid: {norm: [none, batch]}\n`);
+  const again = await nb(['run', reworded, '--out', 'o', '--backend', 'cpu', '--workers', '1'], dir);
+  t.is(again.code, 0, again.stderr);
+  t.regex(again.stderr, /the experiment's question, targets, verify changed — not what it trains, so every finished run stays; steps_to_\* recomputed from curves\.csv/);
+  t.regex(again.stderr, /all 2 runs were already in \S+ .*nothing to train/);
+  const summary = readCsv(join(dir, 'o', 'summary.csv'));
+  t.deepEqual(Object.keys(summary[0]!).filter((c) => c.startsWith('steps_to_')), ['steps_to_test_accuracy_0.5', 'steps_to_test_accuracy_0.6', 'steps_to_train_loss_0.9']);
+  t.is(manifestOf(join(dir, 'o')).question, 'Is BN faster on this toy set?');
+  await equalsFresh(t, dir, 'o', reworded);
+  // The reference was written under the old wording: the same experiment, and the gate passes.
+  const verify = await nb(['verify', 'o', '--reference', 'ref'], dir);
+  t.is(verify.code, 0, verify.stdout);
+  t.regex(verify.stdout, /config \w+ \(same as the reference\)/);
+  t.regex(verify.stdout, /changed, not what it trains \(so it decides nothing\): question, targets, verify/);
+  t.regex(verify.stdout, /^OK: 2 runs/m);
+});
+
+test('a grid that grows trains only its new cells and keeps the rest; cells that leave go to left-grid/<n> (or with --prune nowhere)', async (t) => {
+  const dir = tempDir('normbench-identity-');
+  const small = experiment(dir, 'small.yaml', `${BASE}grid: {norm: [none, batch]}\n`);
+  t.is(cli(['run', small, '--out', 'o', ...RUN], dir).code, 0);
+  const before = readCsv(join(dir, 'o', 'summary.csv'));
+
+  // train.lr becomes a factor (a new column): the cells at 0.2 are the runs already trained.
+  const grown = experiment(dir, 'grown.yaml', `${BASE}grid: {norm: [none, batch, layer], train.lr: [0.2, 0.4]}\n`);
+  const r = await nb(['run', grown, '--out', 'o', '--backend', 'cpu', '--workers', '1'], dir);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stderr, /the experiment changed \(grid\.norm, grid\.train\.lr\): kept 2 finished runs it still trains, training 4 new\./);
+  t.regex(r.stderr, /resumed: kept 2 finished runs, trained 4\./);
+  const after = readCsv(join(dir, 'o', 'summary.csv'));
+  for (const run of before) {
+    const same = after.find((x) => x.run_id === run.run_id)!;
+    t.is(same.final_test_loss, run.final_test_loss, 'a kept run is not retrained');
+    t.is(same.wall_s, run.wall_s, 'its timing too: the row is the one written before');
+    t.is(same['train.lr'], '0.2', 'and its new factor column says its value');
+  }
+  await equalsFresh(t, dir, 'o', grown);
+
+  // Explicit cells (blocks): none and batch at 0.2, layer at 0.4 — two batch and one none cells leave.
+  const paired = experiment(dir, 'paired.yaml', `${BASE}grid:\n  - {norm: [none, batch], train.lr: 0.2}\n  - {norm: layer, train.lr: 0.4}\n`);
+  const shrunk = await nb(['run', paired, '--out', 'o', '--backend', 'cpu', '--workers', '1'], dir);
+  t.is(shrunk.code, 0, shrunk.stderr);
+  t.regex(shrunk.stderr, /kept 3 finished runs it still trains, training 0 new\. 3 that left it moved to \S+left-grid\/1 \(a results directory of its own; --prune drops them instead\)\./);
+  await equalsFresh(t, dir, 'o', paired);
+  const left = join(dir, 'o', 'left-grid', '1');
+  const leftRows = readCsv(join(left, 'summary.csv'));
+  t.deepEqual(leftRows.map((x) => `${x.norm}@${x['train.lr']}`), ['none@0.4', 'batch@0.4', 'layer@0.2']);
+  t.deepEqual(manifestOf(left).runs.map((x: {run_id: string}) => x.run_id), leftRows.map((x) => x.run_id));
+  const report = await nb(['report', left, '--out', join(dir, 'left-report')], dir);
+  t.is(report.code, 0, `left-grid/1 is a results directory of its own: ${report.stderr}`);
+
+  // --prune drops them; a grid that keeps none of the finished runs is another experiment.
+  const one = experiment(dir, 'one.yaml', `${BASE}grid: {norm: [none]}\n`);
+  const pruned = await nb(['run', one, '--out', 'o', '--prune', '--backend', 'cpu', '--workers', '1'], dir);
+  t.is(pruned.code, 0, pruned.stderr);
+  t.regex(pruned.stderr, /kept 1 finished run it still trains, training 0 new\. 2 that left it dropped \(--prune\)\./);
+  t.false(existsSync(join(dir, 'o', 'left-grid', '2')));
+  const longer = experiment(dir, 'longer.yaml', `${BASE.replace('steps: 60', 'steps: 80')}grid: {norm: [none]}\n`);
+  const refused = await nb(['run', longer, '--out', 'o', ...RUN], dir);
+  t.is(refused.code, 2);
+  t.regex(refused.stderr, /holds results of another experiment: none of its 1 finished run is in the new grid\. What changed:\n {4}train\.steps: 60 → 80\nUse --force/);
+  t.is(readCsv(join(dir, 'o', 'summary.csv')).length, 1, 'the refusal leaves the results alone');
+});
