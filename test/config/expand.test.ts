@@ -60,3 +60,36 @@ test('grid errors point at the offending entry with line:col and suggestions', (
   t.regex(message(() => expand('  train.lrr: [0.1]\n')), /\(grid\.train\.lrr\): grid cannot vary "train\.lrr" — did you mean "train\.lr"\?/);
   t.regex(message(() => expand('  sed: [1, 2]\n')), /grid cannot vary "sed" — did you mean "seed"\?/);
 });
+
+test('a grid may be a list of blocks (explicit cells): their products joined, single values without brackets, absent factors at the cell\'s value', (t) => {
+  const {runs, factorKeys} = expand([
+    '  - {norm: none, train.lr: 0.1, seed: [1, 2]}',
+    '  - {norm: batch, train.lr: [1, 3]}',
+    '  - {norm: layer, model.hidden: [[8, 8]]}',
+    '',
+  ].join('\n'));
+  t.deepEqual(factorKeys, ['train.lr', 'model.hidden']);
+  t.deepEqual(runs.map((r) => `${r.norm_label} s${r.seed} lr=${r.factors['train.lr']} h=${r.factors['model.hidden']}`), [
+    'none s1 lr=0.1 h=[8]',
+    'none s2 lr=0.1 h=[8]',
+    'batch s1 lr=1 h=[8]',
+    'batch s1 lr=3 h=[8]',
+    'layer s1 lr=0.1 h=[8,8]',
+  ]);
+  t.deepEqual(runs.map((r) => r.index), [0, 1, 2, 3, 4]);
+  t.deepEqual((runs[4]!.model as {hidden: number[]}).hidden, [8, 8]);
+  t.deepEqual(runs[4]!.factor_values['model.hidden'], [8, 8]);
+  // The same cells in map form have the same run ids: identity is what is trained.
+  const map = expand('  norm: [batch]\n  train.lr: [1, 3]\n');
+  t.deepEqual(map.runs.map((r) => r.run_id), runs.slice(2, 4).map((r) => r.run_id));
+});
+
+test('grid blocks: a cell given twice and a bad block are located errors', (t) => {
+  const twice = message(() => expand('  - {norm: [none, batch]}\n  - {norm: batch, train.lr: 0.1}\n'));
+  t.regex(twice, /g\.yaml:8:5 \(grid\[1\]\): grid\[1\] repeats a cell of grid\[0\]: grid cell 2 \(batch · relu · seed 1 · train\.lr=0\.1\) is the same run as cell 1 \(batch · relu · seed 1 · train\.lr=0\.1\); list each cell once/);
+  const bad = message(() => expand('  - {norm: nonee}\n  - 3\n  - {train.lr: [-1]}\n'));
+  t.regex(bad, /g\.yaml:7:12 \(grid\[0\]\.norm\): Unknown norm "nonee" — did you mean "none"\?/);
+  t.regex(bad, /g\.yaml:8:5 \(grid\[1\]\): a grid block is a map of keys to a value or a list of values/);
+  t.regex(bad, /g\.yaml:9:17 \(grid\[2\]\.train\.lr\[0\]\): must be > 0 \(got -1\) \(grid value for train\.lr\)/);
+  t.notRegex(bad, /\(grid\): /, 'no second, vaguer error for the grid as a whole');
+});
