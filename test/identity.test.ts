@@ -106,3 +106,33 @@ test('a grid that grows trains only its new cells and keeps the rest; cells that
   t.regex(refused.stderr, /holds results of another experiment: none of its 1 finished run is in the new grid\. What changed:\n {4}train\.steps: 60 → 80\nUse --force/);
   t.is(readCsv(join(dir, 'o', 'summary.csv')).length, 1, 'the refusal leaves the results alone');
 });
+
+test('merge joins directories of compatible experiments into one whose grid is theirs, each pinned; incompatible ones are refused by name', async (t) => {
+  const dir = tempDir('normbench-identity-');
+  const slow = experiment(dir, 'slow.yaml', `${BASE}grid: {norm: [none, batch]}\n`);
+  const fast = experiment(dir, 'fast.yaml', `${BASE.replace('lr: 0.2', 'lr: 0.4').replace('name: grid', 'name: grid-fast').replace('test_accuracy: 0.6', 'test_accuracy: 0.5')}grid: {norm: [none, batch]}\n`);
+  for (const [file, out] of [[slow, 'slow'], [fast, 'fast']] as const) t.is(cli(['run', file, '--out', out, ...RUN], dir).code, 0);
+  const merged = await nb(['merge', 'slow', 'fast', '--out', 'both'], dir);
+  t.is(merged.code, 0, merged.stderr);
+  // What one experiment with both cells in its grid writes, the first directory's targets laid over both.
+  const both = experiment(dir, 'both.yaml', `${BASE}grid:\n  - {norm: [none, batch], train.lr: 0.2}\n  - {norm: [none, batch], train.lr: 0.4}\n`);
+  const fresh = await nb(['run', both, '--out', 'fresh', ...RUN], dir);
+  t.is(fresh.code, 0, fresh.stderr);
+  for (const csv of ['curves.csv', 'summary.csv']) t.deepEqual(untimed(readCsv(join(dir, 'both', csv))), untimed(readCsv(join(dir, 'fresh', csv))), csv);
+  const m = manifestOf(join(dir, 'both'));
+  t.deepEqual(m.config.grid, [{norm: ['none', 'batch']}, {'train.lr': [0.4], norm: ['none', 'batch']}]);
+  t.deepEqual(m.merged_from.map((p: {experiment: string}) => p.experiment), ['grid', 'grid-fast']);
+  const verify = await nb(['verify', 'both', '--reference', 'fresh'], dir);
+  t.is(verify.code, 0, verify.stdout);
+  t.regex(verify.stdout, /the same runs, written as another grid/);
+
+  const probed = experiment(dir, 'probed.yaml', `${BASE.replace('lr: 0.2', 'lr: 0.8')}probes: [grad_norms]\ngrid: {norm: [none]}\n`);
+  t.is(cli(['run', probed, '--out', 'probed', ...RUN], dir).code, 0);
+  const refused = await nb(['merge', 'slow', 'probed', '--out', 'no'], dir);
+  t.is(refused.code, 2);
+  t.regex(refused.stderr, /the directories' runs recorded other probes or evaluation modes, so they cannot share tables: \S*slow \(grid\): probes none, eval_modes none; \S*probed \(grid\): probes grad_norms, eval_modes none/);
+  const twice = await nb(['merge', 'slow', 'both', '--out', 'no'], dir);
+  t.is(twice.code, 2);
+  t.regex(twice.stderr, /runs appear in more than one directory:\n {2}- \w+ \(none · relu · seed 1\) in \S*slow and \S*both/);
+  t.false(existsSync(join(dir, 'no')), 'nothing written');
+});

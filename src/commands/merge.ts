@@ -2,7 +2,7 @@ import {readdirSync, statSync} from 'node:fs';
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../cli.js';
 import {UserError} from '../errors.js';
-import {gridLabels} from '../config/expand.js';
+import {expandResolved} from '../config/expand.js';
 import {planMerge, writeMerge} from '../results/merge.js';
 import {readResults} from '../results/read.js';
 import {summaryTable, tuningTable} from '../results/table.js';
@@ -13,11 +13,13 @@ import {join} from 'node:path';
 import {prepareOutDir} from '../results/outdir.js';
 
 export default class Merge extends BaseCommand {
-  static override summary = 'Join the results of the shards of one grid (run --shard I/N) into one results directory.';
+  static override summary = 'Join results directories into one: the shards of one grid (run --shard I/N), or compatible experiments.';
   static override description =
-    'The merged directory is what an unsharded run writes: the same rows in grid order (timing columns aside), ' +
-    'so report and verify take it as they take any results. Refused (exit 2, naming them): directories of different ' +
-    'experiments, a run found twice, runs found in no directory. --out must be new or empty unless --force.';
+    'Shards: the merged directory is what an unsharded run writes, the same rows in grid order (timing columns aside), ' +
+    'so report and verify take it as they take any results. Directories of different experiments join when their runs can ' +
+    'share tables (same probes, data and results format, nothing tuned, each complete): the result is one experiment whose grid ' +
+    'is the blocks of theirs, each pinned to the settings its directory trained with. Refused (exit 2, naming them): ' +
+    'incompatible directories, a run found twice, runs found in no directory. --out must be new or empty unless --force.';
   static override enableJsonFlag = true;
   static override strict = false;
   static override examples = [
@@ -36,7 +38,7 @@ export default class Merge extends BaseCommand {
     const {argv, flags} = await this.parse(Merge);
     const dirs = argv as string[];
     // Everything is checked before anything is written.
-    const merged = planMerge(dirs, [process.execPath, ...process.argv.slice(1)], gridLabels);
+    const merged = planMerge(dirs, [process.execPath, ...process.argv.slice(1)], expandResolved);
     const existing = statSync(flags.out, {throwIfNoEntry: false})?.isDirectory() ? readdirSync(flags.out).filter((n) => !n.startsWith('.')) : [];
     if (existing.length > 0 && !flags.force) {
       throw new UserError(`--out ${flags.out} is not empty (${existing.slice(0, 5).join(', ')}${existing.length > 5 ? ', …' : ''}); give a new directory, or --force`, undefined, 'conflict');

@@ -6,6 +6,7 @@ import {normLabel, normMisfit} from '../norms/catalog.js';
 import type {ExpandedExperiment, ExperimentConfig, NormSpec, RunSpec} from '../spec/experiment.js';
 import {hashOf} from '../util/canonical.js';
 import {tunedKeys} from '../spec/tune.js';
+import {cellLabel} from '../spec/cells.js';
 import {gridBlocks, gridKeys, gridVaries} from '../spec/grid.js';
 import {resolveNormEntry, WHOLE_SECTIONS} from './grid.js';
 import {ACTIVATION_PROBES, DIRECT_GRID_KEYS, RECURRENT_MODELS, SEQUENCE_DATASETS} from '../spec/names.js';
@@ -47,11 +48,6 @@ function factorText(value: unknown): string {
   return String(value);
 }
 
-/** A cell in words: `batch · relu · seed 1 · train.lr=0.1`. */
-export function cellLabel(spec: Pick<RunSpec, 'norm_label' | 'activation' | 'seed' | 'factors'>): string {
-  const factors = Object.entries(spec.factors).map(([k, v]) => `${k}=${v}`);
-  return [spec.norm_label, spec.activation, `seed ${spec.seed}`, ...factors].join(' · ');
-}
 
 function cartesian(lists: unknown[][]): number[][] {
   let cells: number[][] = [[]];
@@ -286,11 +282,10 @@ function tuneMisfits(config: ExperimentConfig, runs: RunSpec[], sources: ConfigS
   return errors;
 }
 
-/** Readable labels of a resolved config's grid cells by run id: `#3 batch · relu · seed 1`. */
-export function gridLabels(config: ExperimentConfig): Map<string, string> {
+/** The grid of a config already resolved (a manifest's), expanded; a problem is located in `manifest.json`. */
+export function expandResolved(config: ExperimentConfig): ExpandedExperiment {
   const sources = new ConfigSources([{file: 'manifest.json', data: config as unknown as Record<string, unknown>}]);
-  const {runs} = expandExperiment({config, sources});
-  return new Map(runs.map((r) => [r.run_id, `#${r.index} ${cellLabel(r)}`]));
+  return expandExperiment({config, sources});
 }
 
 /** `grid.train.lr[2]`, `grid[1]`: a key path as the messages write it. */

@@ -19,21 +19,18 @@
 //     runs it still trains, other probes, changed data files — so that nothing is silently
 //     overwritten and stale results never stand in for new ones.
 
-import {EVAL_MODES} from '../spec/names.js';
 import {appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeSync} from 'node:fs';
 import {hostname} from 'node:os';
 import {join} from 'node:path';
 import {stringify} from 'csv-stringify/sync';
-import type {ExpandedExperiment, ExperimentConfig, RunSpec} from '../spec/experiment.js';
+import type {ExpandedExperiment, ExperimentConfig} from '../spec/experiment.js';
 import {UserError} from '../errors.js';
 import {stableStringify} from '../util/canonical.js';
-import {curveRows, curveTable, diagnosticsRows, diagnosticsTable, gradientFlowRows, gradientFlowTable, namesOf, rowsOf, summaryTable} from './columns.js';
+import {relaid, runCurves, tablesOf, type Table} from './layout.js';
 import type {RunRecord} from '../spec/records.js';
 import {toCsv, writeAtomic} from './files.js';
-import {fmtFixed} from './format.js';
 import {manifestRun, NOT_TRAINING, type Manifest, type ResultsState} from './manifest.js';
-import {CSV_FILES, readResults, RESULT_FILES, rowObjects, type CsvName, type CsvTable, type Results} from './read.js';
-import {HIGHER_IS_BETTER, targetList} from '../spec/targets.js';
+import {CSV_FILES, readResults, RESULT_FILES, type CsvName, type Results} from './read.js';
 
 /** Files normbench writes into a results directory (replaced by `--force`). */
 export const OWN_FILES = [RESULT_FILES.curves, RESULT_FILES.summary, RESULT_FILES.manifest, RESULT_FILES.gradient_flow, 'diagnostics.csv', 'report.md', 'plots', 'left-grid'];
@@ -204,88 +201,6 @@ function takeLock(dir: string): void {
   const fd = openSync(file, 'w');
   writeSync(fd, `${process.pid} ${hostname()}\n`);
   closeSync(fd);
-}
-
-/** One CSV of a results directory: its columns, and the rows a finished run adds to it. */
-interface Table {
-  name: CsvName;
-  columns: string[];
-  rows(record: RunRecord): string[][];
-}
-
-/** The tables this experiment writes: curves and summary, and one per probe file asked for. */
-function tablesOf(expanded: ExpandedExperiment): Table[] {
-  const {factorKeys} = expanded;
-  const targetKeys = targetList(expanded.config.targets).map((t) => t.key);
-  const evalModes = EVAL_MODES.filter((mode) => expanded.runs.some((r) => r.eval_modes.includes(mode)));
-  // A tune shard with no condition of its own has no runs: its columns still follow the experiment's data.
-  const validation = expanded.runs.length ? expanded.runs.some((r) => r.dataset.validation !== undefined) : expanded.config.dataset.validation !== undefined;
-  const summary = summaryTable(factorKeys, targetKeys, evalModes, validation, expanded.tuned);
-  const tables: Table[] = [
-    {name: 'curves', columns: namesOf(curveTable(factorKeys, validation)), rows: (r) => curveRows(r, factorKeys, validation)},
-    {name: 'summary', columns: namesOf(summary), rows: (r) => rowsOf(summary, [r])},
-  ];
-  if (expanded.runs.some((r) => r.probes.includes('gradient_flow'))) {
-    tables.push({name: 'gradient_flow', columns: namesOf(gradientFlowTable(factorKeys)), rows: (r) => gradientFlowRows(r, factorKeys)});
-  }
-  if (expanded.runs.some((r) => r.probes.some((p) => p !== 'gradient_flow'))) {
-    tables.push({name: 'diagnostics', columns: namesOf(diagnosticsTable(factorKeys)), rows: (r) => diagnosticsRows(r, factorKeys)});
-  }
-  return tables;
-}
-
-/** Each run's curve rows by run_id, as objects keyed by column. */
-function runCurves(results: Results): Map<string, Array<Record<string, string>>> {
-  const out = new Map<string, Array<Record<string, string>>>();
-  for (const row of rowObjects(results.curves)) {
-    const list = out.get(row.run_id!) ?? [];
-    list.push(row);
-    out.set(row.run_id!, list);
-  }
-  return out;
-}
-
-/**
- * Rows of a table written for another version of the experiment, laid out in `columns`: factor
- * columns from the run's cell in the new grid, the steps to a new target (and the time) found in
- * the run's curves, everything else as it was written.
- */
-function relaid(
-  before: CsvTable,
-  rows: string[][],
-  columns: string[],
-  expanded: ExpandedExperiment,
-  specs: Map<string, RunSpec>,
-  curves: Map<string, Array<Record<string, string>>>,
-): string[][] {
-  const at = new Map(before.columns.map((c, i) => [c, i]));
-  const factors = new Set(expanded.factorKeys);
-  const targets = new Map(targetList(expanded.config.targets).map((t) => [t.key, t]));
-  const hit = (id: string, key: string) => {
-    const target = targets.get(key)!;
-    return (curves.get(id) ?? []).find((p) => {
-      const text = p[target.metric];
-      if (text === undefined || text === '') return false;
-      return HIGHER_IS_BETTER[target.metric] ? Number(text) >= target.value : Number(text) <= target.value;
-    });
-  };
-  return rows.map((row) => {
-    const id = row[0]!;
-    const spec = specs.get(id);
-    return columns.map((column) => {
-      if (factors.has(column) && spec) return spec.factors[column] ?? '';
-      const i = at.get(column);
-      if (i !== undefined) return row[i]!;
-      const steps = /^steps_to_(.+)$/.exec(column)?.[1];
-      if (steps !== undefined && targets.has(steps)) return hit(id, steps)?.step ?? '';
-      const time = /^time_to_(.+)_s$/.exec(column)?.[1];
-      if (time !== undefined && targets.has(time)) {
-        const point = hit(id, time);
-        return point ? fmtFixed(Number(point.wall_ms) / 1000, 3) : '';
-      }
-      throw new Error(`column ${column} of the changed experiment cannot be filled from the results written before`);
-    });
-  });
 }
 
 /** Keep runs that left a changed grid in left-grid/<n>/, a results directory of their own; its path. */

@@ -20,6 +20,7 @@ import {columnRole, factorKeysOf} from './columns.js';
 import {parseNumber} from './format.js';
 import {dataDifferences, experimentChange} from './store.js';
 import {configHash} from './manifest.js';
+import {stableStringify} from '../util/canonical.js';
 import type {CsvTable, Results} from './read.js';
 
 export const DEFAULT_RTOL = 1e-4;
@@ -170,7 +171,10 @@ export function verifyResults(now: Results, ref: Results, options: VerifyOptions
   }
 
   // Identity from the configs themselves: a reference written before a key stopped being identity recorded another hash.
-  const sameConfig = configHash(m.config) === configHash(r.config);
+  // Two configs that write the same grid of runs another way (blocks, or a merge's joined grid) are one experiment.
+  const sameRuns = stableStringify([...m.grid.run_ids].sort()) === stableStringify([...r.grid.run_ids].sort()) &&
+    stableStringify([m.config.probes, m.config.eval_modes, m.config.tune]) === stableStringify([r.config.probes, r.config.eval_modes, r.config.tune]);
+  const sameConfig = configHash(m.config) === configHash(r.config) || sameRuns;
   const change = experimentChange(r.config, m.config);
   const data = dataDifferences(r, m);
   const incomplete = m.state !== 'complete';
@@ -180,8 +184,8 @@ export function verifyResults(now: Results, ref: Results, options: VerifyOptions
     reference: ref.dir,
     experiment: m.experiment,
     config: {
-      now: configHash(m.config), reference: configHash(r.config), same: sameConfig, differing_keys: [...new Set(change.training.map((d) => d.key))],
-      differences: change.training.map((d) => ({key: d.key, reference: d.a ?? null, now: d.b ?? null})),
+      now: configHash(m.config), reference: configHash(r.config), same: sameConfig, differing_keys: sameConfig ? [] : [...new Set(change.training.map((d) => d.key))],
+      differences: sameConfig ? [] : change.training.map((d) => ({key: d.key, reference: d.a ?? null, now: d.b ?? null})),
       not_training: change.wording,
     },
     data: {same: data.length === 0, differences: data},
@@ -233,7 +237,7 @@ export function verifyText(report: VerifyReport, limit = 40): string {
     : '';
   lines.push(`verify ${report.results}`);
   lines.push(`  against ${report.reference}`);
-  lines.push(`  experiment ${report.experiment} · config ${report.config.now}${report.config.same ? ' (same as the reference)' : ` ≠ reference ${report.config.reference}`}`);
+  lines.push(`  experiment ${report.experiment} · config ${report.config.now}${!report.config.same ? ` ≠ reference ${report.config.reference}` : report.config.now === report.config.reference ? ' (same as the reference)' : ` (reference ${report.config.reference}: the same runs, written as another grid)`}`);
   lines.push(`  backend ${report.backend.now} (reference ${report.backend.reference}) · normbench ${report.normbench.now} (reference ${report.normbench.reference})`);
   if (note) lines.push(note);
   if (!report.config.same) {

@@ -11,7 +11,7 @@
 // when it ends. Every test accuracy shown names the step it was measured at.
 
 import cliProgress from 'cli-progress';
-import {cellLabel} from '../config/expand.js';
+import {cellLabel} from '../spec/cells.js';
 import type {RunSpec} from '../spec/experiment.js';
 import type {CurvePoint, RunRecord} from '../spec/records.js';
 import {fmtValue} from '../results/format.js';
