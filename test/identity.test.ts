@@ -136,3 +136,37 @@ test('merge joins directories of compatible experiments into one whose grid is t
   t.regex(twice.stderr, /runs appear in more than one directory:\n {2}- \w+ \(none · relu · seed 1\) in \S*slow and \S*both/);
   t.false(existsSync(join(dir, 'no')), 'nothing written');
 });
+
+const TUNED = `name: tuned
+question: Does each norm get its own learning rate, and is the result the same however it is run?
+dataset: {name: synthetic, features: 8, classes: 3, train_size: 300, test_size: 90, separation: 3, seed: 5, validation: 0.2}
+model: {kind: mlp, hidden: [8]}
+train: {optimizer: sgd, lr: 0.1, batch_size: 16, steps: 90, eval_every: 30}
+grid:
+  norm: [none, batch]
+  seed: [1, 2]
+tune:
+  train.lr: {log_range: [0.01, 1], points: 5}
+  metric: val_loss_auc
+  seeds: [101]
+  schedule: halving
+`;
+
+test('a tuned experiment that gains a grid seed keeps every tuning run and its choices, and trains only the new seed\'s runs', async (t) => {
+  const dir = tempDir('normbench-identity-');
+  const two = experiment(dir, 'two.yaml', TUNED);
+  t.is(cli(['run', two, '--out', 'o', ...RUN], dir).code, 0);
+  const tuning = readFileSync(join(dir, 'o', 'tuning.csv'), 'utf8');
+  const three = experiment(dir, 'three.yaml', TUNED.replace('seed: [1, 2]', 'seed: [1, 2, 3]'));
+  const r = await nb(['run', three, '--out', 'o', '--backend', 'cpu', '--workers', '1'], dir);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stderr, /the experiment changed \(grid\.seed\): kept 14 finished runs it still trains, training 0 new\./, 'the tuning: every run kept');
+  t.regex(r.stderr, /the experiment changed \(grid\.seed\): kept 4 finished runs it still trains, training 2 new\./, 'the grid: the new seed only');
+  t.regex(r.stderr, /resumed: kept 18 finished runs, trained 2\./);
+  t.is(readFileSync(join(dir, 'o', 'tuning.csv'), 'utf8'), tuning, 'the same choices, from the same runs');
+  const fresh = await nb(['run', three, '--out', 'fresh', ...RUN], dir);
+  t.is(fresh.code, 0, fresh.stderr);
+  for (const file of ['tuning.csv', 'tuning/curves.csv', 'tuning/summary.csv', 'curves.csv', 'summary.csv']) {
+    t.deepEqual(untimed(readCsv(join(dir, 'o', file))), untimed(readCsv(join(dir, 'fresh', file))), file);
+  }
+});

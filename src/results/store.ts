@@ -148,15 +148,13 @@ function changedValues(change: ExperimentChange, limit = 10): string {
 /**
  * Whether the finished runs in a directory can stay when the experiment trained there changed:
  * they can when the new grid still holds some of them (by run_id) and every run writes the same
- * kind of rows. A tuned experiment chooses from all its conditions at once, so its training
- * cannot change in place. Throws the refusal, naming what changed.
+ * kind of rows. Throws the refusal, naming what changed.
  */
 function checkChange(dir: string, old: Manifest, next: Manifest, change: ExperimentChange): void {
   const refuse = (why: string) => {
     throw new UserError(`${dir} holds results of another experiment: ${why}. What changed:\n${changedValues(change)}\n` +
       'Use --force to replace these results, or --out for a new directory.', undefined, 'conflict');
   };
-  if (old.config.tune || next.config.tune) refuse('a tuned experiment chooses each setting from all its conditions together, so what it trains cannot change in place');
   const written = (m: Manifest) => stableStringify({probes: m.config.probes ?? null, eval_modes: m.config.eval_modes ?? null});
   if (written(old) !== written(next)) refuse('its runs recorded other probes or evaluation modes, so they cannot stand beside the new ones');
   const grid = new Set(next.grid.run_ids);
@@ -349,7 +347,8 @@ export class ResultsStore {
     }
     if (regrid) {
       const where = leaving.length === 0 ? '' : options.prune ? ` ${leaving.length} that left it dropped (--prune).` : ` ${leaving.length} that left it moved to ${keepLeaving(dir, old, leaving)} (a results directory of its own; --prune drops them instead).`;
-      const toTrain = next.runs_total - kept.length;
+      // New cells: of this shard's part when sharded, else of the grid (a tuning rung's grid includes the later rungs' runs kept).
+      const toTrain = next.shard ? Math.max(0, next.runs_total - kept.length) : next.grid.run_ids.filter((id) => !keep.has(id)).length;
       store.notes.push(`the experiment changed (${[...new Set(change.training.map((d) => d.key))].join(', ')}): kept ${kept.length} finished run${kept.length === 1 ? '' : 's'} it still trains, ` +
         `training ${toTrain} new.${where}`);
     }

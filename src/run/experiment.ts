@@ -134,9 +134,13 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
     throw new UserError(`--resume: ${outDir} holds no results to resume (no manifest.json, and no tuning/manifest.json)`, undefined, 'conflict');
   }
   const openOptions = (dir: string) => (options.resume ? (hasResults(dir) ? {resume: true, force: options.force} : {}) : {force: options.force});
-  ResultsStore.decide(outDir, draft(expanded, 0), openOptions(outDir));
-  if (stage !== 'final') ResultsStore.decide(tuningDir, draft(tuningGrid([]), 0, {stage: 'tuning'}), openOptions(tuningDir));
+  // What each directory may come to hold, whatever the tuning chooses: a changed experiment keeps
+  // the runs it may still train (more grid seeds keep every tuning run), and is refused when none.
   const groups = tuningGroups(expanded, tune);
+  const mayTune = tuningGrid(Array.from({length: rungCount(tune)}, (_, r) => rungRuns(expanded, tune, groups, r + 1, () => tune.values)).flat());
+  const mayTrain = {...expanded, runs: tune.values.flatMap((v) => tunedExpanded(expanded, tune, new Map(groups.map((g) => [g.group, v]))).runs)};
+  ResultsStore.decide(outDir, draft(mayTrain, 0), openOptions(outDir));
+  if (stage !== 'final') ResultsStore.decide(tuningDir, draft(mayTune, 0, {stage: 'tuning'}), openOptions(tuningDir));
   let choices: Map<string, number> | undefined;
   if (stage === 'final') choices = adoptTuning(source ?? outDir, outDir, tune, groups, expanded, options.force);
   if (options.force && !options.resume && stage !== 'final') {
