@@ -13,11 +13,12 @@ import {parse} from 'yaml';
 import test from '../ava.js';
 import {checkGridClaims} from '../../src/cli.js';
 import {bundledFragments} from '../../src/config/find.js';
-import {experimentJsonSchema, experimentJsonSchemaText, SCHEMA_FILE} from '../../src/config/json-schema.js';
+import {experimentJsonSchema, experimentJsonSchemaText, SCHEMA_FILE, schemaUrl} from '../../src/config/json-schema.js';
 import {loadExperiment} from '../../src/config/load.js';
 import {experimentSchema} from '../../src/config/schema.js';
+import {copyOfBundled, starterExperiment} from '../../src/config/starter.js';
 import {UserError} from '../../src/errors.js';
-import {REPO, tempDir} from '../helpers.js';
+import {REPO, tempDir, uncommentExamples} from '../helpers.js';
 
 type Schema = {[key: string]: unknown};
 
@@ -63,11 +64,14 @@ function validate(schema: Schema, instances: unknown[]): string[][] {
 /** A YAML file as the loader reads it (YAML 1.2: 1e-4 is a number), as JSON for the validator. */
 const readYaml = (text: string): unknown => parse(text, {maxAliasCount: 100});
 
-validatorTest(`a real validator accepts every bundled experiment and fragment, and the schema is valid Draft 7${needsValidator}`, (t) => {
+validatorTest(`a real validator accepts every bundled experiment and fragment, and init's starter; the schema is valid Draft 7${needsValidator}`, (t) => {
   const files = [...readdirSync(join(REPO, 'experiments')).filter((f) => f.endsWith('.yaml')).map((f) => `experiments/${f}`), ...bundledFragments().filter((f) => f.startsWith('configs/'))];
   t.true(files.length >= 16, files.join(', '));
-  const errors = validate(experimentJsonSchema(), files.map((f) => readYaml(readFileSync(join(REPO, f), 'utf8'))));
-  t.deepEqual(Object.fromEntries(files.map((f, i) => [f, errors[i]])), Object.fromEntries(files.map((f) => [f, []])));
+  const texts = Object.fromEntries(files.map((f) => [f, readFileSync(join(REPO, f), 'utf8')]));
+  const starter = starterExperiment('starter', 'starter.yaml', schemaUrl());
+  Object.assign(texts, {'init': starter, 'init, its examples uncommented': uncommentExamples(starter), 'init --from quickstart': copyOfBundled('quickstart', 'copy', schemaUrl())});
+  const errors = validate(experimentJsonSchema(), Object.values(texts).map(readYaml));
+  t.deepEqual(Object.fromEntries(Object.keys(texts).map((f, i) => [f, errors[i]])), Object.fromEntries(Object.keys(texts).map((f) => [f, []])));
 });
 
 // Every case is a file that extends a complete experiment (base.yaml), as a user's file might:
