@@ -44,7 +44,7 @@ test('every key of the zod schema, and extends, is a described property; no key 
 
 const HAVE_JSONSCHEMA = spawnSync('python3', ['-c', 'import jsonschema'], {encoding: 'utf8'}).status === 0;
 const validatorTest = HAVE_JSONSCHEMA ? test : test.skip;
-const needsValidator = HAVE_JSONSCHEMA ? '' : ' [skipped: python3 with jsonschema not found (apt-get install python3-jsonschema)]';
+const needsValidator = HAVE_JSONSCHEMA ? '' : ' [skipped: python3 has no jsonschema (python3 -m pip install jsonschema)]';
 
 /** Each instance checked by Python's jsonschema (Draft 7, the schema's $schema): the paths of its errors ('' the top). */
 function validate(schema: Schema, instances: unknown[]): string[][] {
