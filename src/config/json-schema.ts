@@ -9,8 +9,8 @@
 //    (claims, grid values) replace what they extend, so their entries stay whole;
 // 2. `extends` itself (load.ts takes it out before zod sees the rest);
 // 3. a data set or model by its name or kind (zod's discriminated unions) as one object with
-//    every variant's keys, narrowed by if/then once the name is set: an editor offers every key
-//    before, and only that variant's after;
+//    every variant's keys, narrowed by if/then once the name is set: an editor completes any of
+//    them, and flags another variant's key as unknown;
 // 4. a norm: a name, or a name with that norm's options (from the norm catalog);
 // 5. the grid: the keys it may vary (as gridableKeys), each a list of that key's values;
 // 6. tune: the tuned train.* key with its values (a superRefine in zod).
