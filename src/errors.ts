@@ -25,7 +25,7 @@ export function formatLocation(loc: SourceLocation): string {
  * - `path`: a file or directory that cannot be read or written;
  * - `data`: a data set that is missing or corrupt;
  * - `results`: a results directory that cannot be read (verify, merge, report);
- * - `conflict`: existing results that a run would overwrite or mix with.
+ * - `conflict`: existing results that a run would overwrite or mix with, or a file `init` would overwrite.
  */
 export const ERROR_CODES = ['yaml', 'config', 'usage', 'path', 'data', 'results', 'conflict'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -230,3 +230,6 @@ export function runWhole(cwd: string, file: string): string {
   if (r.code !== 0) throw new Error(`the uninterrupted run failed (exit ${r.code}):\n${r.stderr}`);
   return join(cwd, 'full');
 }
+
+/** A YAML file with its commented-out examples (`# key: value` lines, at any indent) put back. */
+export const uncommentExamples = (text: string): string => text.replace(/^(\s*)# ( *[a-z_.]+:(\s|$))/gm, '$1$2');

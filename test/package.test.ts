@@ -4,12 +4,13 @@
 // backend-independent: the installed package (without the optional tfjs-node) runs on auto, wasm here.
 
 import {spawnSync} from 'node:child_process';
-import {existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
 import test from './ava.js';
 import {REPO, tempDir} from './helpers.js';
 
-test('installed from its packed tarball, normbench runs bundled experiments by name from any directory', (t) => {
+test('installed from its packed tarball, normbench runs bundled experiments by name from any directory, extends them, and init points at its schema', (t) => {
   const root = tempDir('normbench-pkg-');
   const npm = (args: string[], cwd: string) => spawnSync('npm', args, {cwd, encoding: 'utf8', env: {...process.env, npm_config_loglevel: 'error'}});
   const pack = npm(['pack', '--ignore-scripts', REPO, '--pack-destination', root], root);
@@ -43,4 +44,20 @@ test('installed from its packed tarball, normbench runs bundled experiments by n
   const typo = nb('run', 'quickstrat');
   t.is(typo.status, 2);
   t.regex(typo.stderr, /quickstrat: file not found, and not a bundled experiment — did you mean the bundled experiment "quickstart"\?/);
+
+  // init points editors at the installed package's schema, and its starter validates here.
+  const init = nb('init');
+  t.is(init.status, 0, init.stderr);
+  const url = /^# yaml-language-server: \$schema=(\S+)$/m.exec(readFileSync(join(elsewhere, 'experiment.yaml'), 'utf8'))?.[1];
+  t.is(url && fileURLToPath(url), join(prefix, 'lib', 'node_modules', 'normbench', 'schema', 'experiment.schema.json'));
+  t.true(existsSync(fileURLToPath(url!)));
+  const starter = nb('validate', 'experiment.yaml');
+  t.is(starter.status, 0, starter.stderr);
+  t.regex(starter.stdout, /= 18 runs/);
+
+  // extends names the bundled experiments and files from here (the local quickstart.yaml is not `quickstart`).
+  writeFileSync(join(elsewhere, 'mine.yaml'), 'name: mine\nquestion: q?\nextends: [quickstart, configs/models/mlp-3x100.yaml]\ntrain: {steps: 10}\n');
+  const extended = nb('validate', 'mine.yaml', '--json');
+  t.is(extended.status, 0, extended.stderr);
+  t.like(JSON.parse(extended.stdout), {runs: 12, config: {model: {hidden: [100, 100, 100]}, train: {steps: 10}}});
 });

@@ -100,7 +100,7 @@ function packagesReached(entry: string): Map<string, string> {
   return packages;
 }
 
-const FILE_ONLY = ['verify', 'report', 'merge', 'list', 'validate'];
+const FILE_ONLY = ['verify', 'report', 'merge', 'list', 'validate', 'init'];
 
 test('the commands that only read files import no @tensorflow package, even indirectly', (t) => {
   for (const command of [...FILE_ONLY, 'run', 'backend', 'data/fetch']) {
@@ -124,6 +124,7 @@ test('a file-only command run for real resolves no @tensorflow module (oclif loa
     ['verify', ['verify', reference, '--reference', reference]],
     ['validate', ['validate', 'smoke']],
     ['list', ['list', 'norms']],
+    ['init', ['init', 'starter']],
   ];
   const node = (args: string[]) => {
     const r = spawnSync(process.execPath, ['--import', register, BIN, ...args], {cwd: dir, encoding: 'utf8', timeout: 60_000});

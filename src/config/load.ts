@@ -9,6 +9,7 @@ import {throwIfAny, UserError, type SourceLocation} from '../errors.js';
 import {expandExperiment} from './expand.js';
 import {checkGrid, WHOLE_SECTIONS} from './grid.js';
 import {isPlainObject, issuesToErrors} from './issues.js';
+import {findParent} from './find.js';
 import {experimentSchema} from './schema.js';
 import type {ExpandedExperiment, ExperimentConfig} from '../spec/experiment.js';
 import {ConfigSources, type KeyPath, type SourceLayer} from './sources.js';
@@ -123,9 +124,15 @@ function readLayer(file: string, ref?: {written: string; at: SourceLocation}): R
   const list = single ? [ext] : ext;
   const locate = (path: KeyPath) => new ConfigSources([{...layer, data: {...data, extends: ext}}]).locate(path);
   if (!Array.isArray(list) || !list.every((p) => typeof p === 'string')) {
-    return {layer, parents: [], errors: [...errors, new UserError('`extends` must be a relative path or a list of them', locate(['extends']))]};
+    return {layer, parents: [], errors: [...errors, new UserError('`extends` must be a path, a bundled experiment\'s name or a bundled file (configs/…), or a list of them', locate(['extends']))]};
   }
-  const parents = list.map((p, i) => ({file: resolve(dirname(file), p), written: p, ref: locate(single ? ['extends'] : ['extends', i])}));
+  const parents: ReadResult['parents'] = [];
+  list.forEach((p, i) => {
+    const ref = locate(single ? ['extends'] : ['extends', i]);
+    const found = findParent(p, dirname(file));
+    if ('file' in found) parents.push({file: found.file, written: p, ref});
+    else errors.push(new UserError(`\`extends\` names "${p}", which does not exist${found.notFound ? `: ${found.notFound}` : ''}`, ref, 'path'));
+  });
   return {layer, parents, errors};
 }
 

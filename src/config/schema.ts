@@ -223,7 +223,7 @@ export const claimSchema = strict({
 });
 
 /** The values of a tuned key: `{log_range: [lo, hi], points: n}` (log-spaced) or `{values: [...]}`. */
-const tuneValuesSchema = z.union([
+export const tuneValuesSchema = z.union([
   strict({
     log_range: z.tuple([z.number().positive(), z.number().positive()]).refine(([lo, hi]) => lo < hi, 'must be [low, high] with low < high'),
     points: z.number().int().min(2),

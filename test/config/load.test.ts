@@ -1,7 +1,7 @@
 // backend-independent: experiment files loaded and expanded; no tensors.
 
-import {writeFileSync} from 'node:fs';
-import {join} from 'node:path';
+import {mkdirSync, writeFileSync} from 'node:fs';
+import {dirname, join} from 'node:path';
 import test from '../ava.js';
 import {expandExperiment} from '../../src/config/expand.js';
 import {loadExperiment} from '../../src/config/load.js';
@@ -120,8 +120,66 @@ test('an extends cycle is rejected, naming the chain', (t) => {
 
 test('a missing parent file and invalid YAML are located', (t) => {
   const p = files({'a.yaml': 'extends: nope.yaml\n', 'bad.yaml': 'name: x\ntrain: [1, 2\n'});
-  t.regex(errorOf(() => loadExperiment(p('a.yaml'))).message, /a\.yaml:1:10 \(extends\): `extends` names "nope\.yaml", which does not exist \(\S*nope\.yaml\)/);
+  t.regex(errorOf(() => loadExperiment(p('a.yaml'))).message, /a\.yaml:1:10 \(extends\): `extends` names "nope\.yaml", which does not exist: not at \S*nope\.yaml \(relative to this file\)/);
   t.regex(errorOf(() => loadExperiment(p('bad.yaml'))).message, /bad\.yaml:\d+:\d+: invalid YAML/);
+});
+
+// What a global install looks like: the experiment in a directory of its own, far from the package.
+test('extends names a bundled experiment or a bundled file from anywhere: relative to the file first, then by name, then in the package', (t) => {
+  const p = files({
+    'by-name.yaml': 'name: mine\nquestion: q?\nextends: quickstart\ntrain: {steps: 20}\n',
+    'by-path.yaml': [
+      'name: mine',
+      'question: q?',
+      'extends: [configs/datasets/fashion-mnist-mini.yaml, configs/models/mlp-3x100.yaml, configs/optimizers/sgd.yaml, experiments/smoke.yaml]',
+      'train: {steps: 20}',
+      '',
+    ].join('\n'),
+    'local.yaml': 'name: mine\nquestion: q?\nextends: [quickstart, configs/optimizers/sgd.yaml]\ntrain: {steps: 20}\n',
+  });
+  // A file beside the experiment wins over the bundled one of the same path.
+  mkdirSync(join(dirname(p('local.yaml')), 'configs', 'optimizers'), {recursive: true});
+  writeFileSync(p('configs/optimizers/sgd.yaml'), 'train: {lr: 0.03}\n');
+  t.false(p('by-name.yaml').startsWith(REPO));
+  const byName = loadExperiment(p('by-name.yaml'));
+  t.is(byName.config.name, 'mine');
+  t.deepEqual(byName.config.model.hidden, [100, 100, 100]); // quickstart's own extends, resolved from where it is
+  t.is(byName.config.train.steps, 20);
+  t.is(byName.config.claims?.length, loadExperiment(join(REPO, 'experiments', 'quickstart.yaml')).config.claims?.length);
+  t.is(byName.expanded.runs.length, 12);
+  t.true(byName.sources.layers.some((l) => l.file.endsWith(join('experiments', 'quickstart.yaml'))), 'quickstart is a layer, for locating errors');
+  const byPath = loadExperiment(p('by-path.yaml'));
+  t.deepEqual(byPath.config.model.hidden, [32, 32]); // smoke's, the last parent
+  t.is(byPath.config.train.lr, 0.1);
+  t.is(byPath.expanded.runs.length, 12);
+  t.is(loadExperiment(p('local.yaml')).config.train.lr, 0.03);
+});
+
+test('an extends that names nothing says everything that was tried, at the extends key, with the nearest bundled name', (t) => {
+  const p = files({
+    'x.yaml': 'name: x\nquestion: q?\nextends:\n  - quickstrt\n  - ../configs/models/mlp-3x100.yaml\n  - configs/models/nope.yaml\n  - /nowhere/at/all.yaml\n',
+  });
+  const errors = errorOf(() => loadExperiment(p('x.yaml'))).all;
+  t.deepEqual(errors.map((e) => `${e.location?.line}:${e.location?.col} ${e.location?.path} ${e.code}`), [
+    '4:5 extends[0] path', '5:5 extends[1] path', '6:5 extends[2] path', '7:5 extends[3] path',
+  ]);
+  const [typo, copied, fragment, absolute] = errors.map((e) => e.detail);
+  const tried = (written: string) => new RegExp(
+    `^\`extends\` names "${written.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}", which does not exist: not at \\S+ \\(relative to this file\\), ` +
+    'not a bundled experiment \\(bn-activations, .*quickstart, .*\\), not a bundled file \\(configs/datasets/fashion-mnist-mini\\.yaml, .*configs/models/mlp-3x100\\.yaml, .*experiments/<name>\\.yaml; in \\S+\\)',
+  );
+  t.regex(typo!, tried('quickstrt'));
+  t.regex(typo!, /did you mean "quickstart"\?$/);
+  // A bundled experiment copied out of the package keeps its ../configs paths: the fix is suggested.
+  t.regex(copied!, tried('../configs/models/mlp-3x100.yaml'));
+  t.regex(copied!, /did you mean "configs\/models\/mlp-3x100\.yaml"\?$/);
+  t.regex(fragment!, tried('configs/models/nope.yaml'));
+  t.is(absolute, '`extends` names "/nowhere/at/all.yaml", which does not exist');
+});
+
+test('a bundled path names only the YAML under configs/ and experiments/, normalised first', (t) => {
+  const p = files({'x.yaml': 'name: x\nquestion: q?\nextends: configs/../package.json\n'});
+  t.regex(errorOf(() => loadExperiment(p('x.yaml'))).message, /`extends` names "configs\/\.\.\/package\.json", which does not exist/);
 });
 
 test('--set overrides any key, values read as YAML; grid keys keep their dots', (t) => {
