@@ -42,6 +42,9 @@ export {Batcher, gatherBatch} from './data/batcher.js';
 export {fetchFiles, fetchDataset, DownloadError} from './data/fetch.js';
 export {FASHION_MNIST_DOWNLOADS, type RemoteFile} from './data/downloads.js';
 export type {Dataset, Split} from './data/types.js';
+export {cacheDir, compareDataFiles, fingerprint, type DataFile} from './data/fingerprint.js';
+export {verifyFashionMnist} from './data/fashion-mnist-files.js';
+export {checkData, type DataCheckOptions} from './data/check.js';
 
 // Training.
 export {train, evaluate, type TrainResult, type TrainerHooks} from './train/trainer.js';

@@ -108,7 +108,7 @@ test('bad input: exit 2, file:line:col and a suggestion, nothing written', async
   writeFileSync(join(dir, 'full.yaml'), TINY.replace(/^dataset: .*$/m, 'dataset: {name: fashion-mnist, data_dir: nowhere}'));
   const noData = await nb(['run', 'full.yaml', '--out', 'never'], dir);
   t.is(noData.code, 2);
-  t.regex(noData.stderr, /Fashion-MNIST not found\. Looked for .* in:\n {2}- \S*nowhere\n/);
+  t.regex(noData.stderr, /full\.yaml:3:42 \(dataset\.data_dir\): nowhere \(\S*nowhere\): no such directory; dataset\.data_dir names a directory holding the four Fashion-MNIST IDX files/);
   t.false(existsSync(join(dir, 'never')));
 });
 
