@@ -34,7 +34,7 @@ export {MODEL_CATALOG} from './models/catalog.js';
 export {parameterCount, type Model, type BuildOptions} from './models/types.js';
 
 // Data.
-export {loadDataset} from './data/registry.js';
+export {datasetFiles, loadDataset} from './data/registry.js';
 export {makeSynthetic, type SyntheticOptions} from './data/synthetic.js';
 export {loadFashionMnist, loadFashionMnistFrom, loadFashionMnistMini, fashionMnistSearchPath, FASHION_MNIST_CLASSES} from './data/fashion-mnist.js';
 export {parseIdx, readIdx, writeIdx, encodeIdx, type IdxArray} from './data/idx.js';

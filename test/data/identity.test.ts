@@ -16,7 +16,7 @@ import {
 } from '../../src/data/fashion-mnist-files.js';
 import {cacheDir, compareDataFiles, fingerprint, forgetCachedFingerprints} from '../../src/data/fingerprint.js';
 import {writeIdx} from '../../src/data/idx.js';
-import {loadDataset} from '../../src/data/registry.js';
+import {datasetFiles, loadDataset} from '../../src/data/registry.js';
 import {UserError} from '../../src/errors.js';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -179,6 +179,13 @@ test('every file-backed data set carries its files\' fingerprints, its variants 
   t.deepEqual(loadDataset({name: 'fashion-mnist-mini-permuted', size: 7, permutation_seed: 1}).files, mini);
   t.is(loadDataset({name: 'synthetic', features: 4, classes: 2, train_size: 20, test_size: 10, separation: 1, seed: 1}).files, undefined);
   t.is(loadDataset({name: 'adding', length: 4, train_size: 8, test_size: 4, seed: 1}).files, undefined);
+  // The same fingerprints without loading the data.
+  t.deepEqual(datasetFiles({name: 'fashion-mnist-mini-rows'}), mini);
+  t.is(datasetFiles({name: 'adding', length: 4, train_size: 8, test_size: 4, seed: 1}), undefined);
+  const two = join(tempDir(), 'two');
+  fakeSet(two, 8, 2);
+  t.deepEqual(datasetFiles({name: 'fashion-mnist-permuted', size: 7, permutation_seed: 1, data_dir: two})!.map((f) => f.name), Object.values(FASHION_MNIST_FILES).map((f) => `${f}.gz`));
+  t.throws(() => datasetFiles({name: 'fashion-mnist', data_dir: join(two, 'nowhere')}), {message: /^Fashion-MNIST not found/});
 });
 
 const HAVE_DEBIAN = Object.values(FASHION_MNIST_FILES).every((f) => {
