@@ -34,7 +34,7 @@ export {MODEL_CATALOG} from './models/catalog.js';
 export {parameterCount, type Model, type BuildOptions} from './models/types.js';
 
 // Data.
-export {loadDataset} from './data/registry.js';
+export {datasetFiles, loadDataset} from './data/registry.js';
 export {makeSynthetic, type SyntheticOptions} from './data/synthetic.js';
 export {loadFashionMnist, loadFashionMnistFrom, loadFashionMnistMini, fashionMnistSearchPath, FASHION_MNIST_CLASSES} from './data/fashion-mnist.js';
 export {parseIdx, readIdx, writeIdx, encodeIdx, type IdxArray} from './data/idx.js';
@@ -42,6 +42,9 @@ export {Batcher, gatherBatch} from './data/batcher.js';
 export {fetchFiles, fetchDataset, DownloadError} from './data/fetch.js';
 export {FASHION_MNIST_DOWNLOADS, type RemoteFile} from './data/downloads.js';
 export type {Dataset, Split} from './data/types.js';
+export {cacheDir, compareDataFiles, fingerprint, type DataFile} from './data/fingerprint.js';
+export {verifyFashionMnist} from './data/fashion-mnist-files.js';
+export {checkData, type DataCheckOptions} from './data/check.js';
 
 // Training.
 export {train, evaluate, type TrainResult, type TrainerHooks} from './train/trainer.js';

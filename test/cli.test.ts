@@ -87,11 +87,13 @@ test('a diverged run is recorded and the grid goes on', async (t) => {
 
 test('a failing run is recorded as failed, the rest run, and the exit code is 1', async (t) => {
   const dir = workdir();
-  const r = await nb(['run', 'tiny.yaml', '--quiet', '--out', 'f', '--set', 'grid.train.batch_size=[12, 500]', '--set', 'grid.norm=[none]', '--set', 'grid.activation=[relu]'], dir);
+  // A batch larger than the data would be refused before training (exit 2): the cell fails on purpose instead.
+  const r = await nb(['run', 'tiny.yaml', '--quiet', '--out', 'f', '--set', 'grid.train.batch_size=[12, 24]', '--set', 'grid.norm=[none]', '--set', 'grid.activation=[relu]'], dir,
+    {env: {NORMBENCH_FAIL_CELLS: 'train.batch_size=24'}});
   t.is(r.code, 1);
   const rows = readCsv(join(dir, 'f', 'summary.csv'));
-  t.deepEqual(rows.map((x) => [x['train.batch_size'], x.status]), [['12', 'ok'], ['500', 'failed']]);
-  t.regex(rows[1]!.message!, /batch_size 500 is larger than the 120 training examples/);
+  t.deepEqual(rows.map((x) => [x['train.batch_size'], x.status]), [['12', 'ok'], ['24', 'failed']]);
+  t.is(rows[1]!.message!, 'failed on purpose: $NORMBENCH_FAIL_CELLS names train.batch_size=24');
 });
 
 test('bad input: exit 2, file:line:col and a suggestion, nothing written', async (t) => {
@@ -108,7 +110,7 @@ test('bad input: exit 2, file:line:col and a suggestion, nothing written', async
   writeFileSync(join(dir, 'full.yaml'), TINY.replace(/^dataset: .*$/m, 'dataset: {name: fashion-mnist, data_dir: nowhere}'));
   const noData = await nb(['run', 'full.yaml', '--out', 'never'], dir);
   t.is(noData.code, 2);
-  t.regex(noData.stderr, /Fashion-MNIST not found\. Looked for .* in:\n {2}- \S*nowhere\n/);
+  t.regex(noData.stderr, /full\.yaml:3:42 \(dataset\.data_dir\): nowhere \(\S*nowhere\): no such directory; dataset\.data_dir names a directory holding the four Fashion-MNIST IDX files/);
   t.false(existsSync(join(dir, 'never')));
 });
 

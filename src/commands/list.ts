@@ -5,6 +5,7 @@ import {BUNDLED_DIR, bundledExperiments} from '../config/find.js';
 import {loadExperiment} from '../config/load.js';
 import {ACTIVATIONS, DATASETS, NORMS} from '../spec/names.js';
 import {findFashionMnist} from '../data/fashion-mnist.js';
+import {verifyFashionMnist} from '../data/fashion-mnist-files.js';
 import {DATASET_INFO} from '../data/registry.js';
 import {UserError} from '../errors.js';
 import {MODEL_CATALOG} from '../models/catalog.js';
@@ -33,7 +34,15 @@ function optionText(schema: {shape: Record<string, unknown>; parse(x: unknown): 
 
 function fullSetStatus(): string {
   const dir = findFashionMnist();
-  return dir ? `found in ${dir}` : 'not found here (see data/README.md)';
+  if (!dir) return 'not found here (see data/README.md)';
+  try {
+    verifyFashionMnist(dir, 'full');
+    return `found in ${dir} (official files, SHA-256 checked)`;
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    const first = error.all[0]!;
+    return `found in ${dir}, but not the official files: ${first.location?.file ?? ''}: ${first.detail.split('\n')[0]}`;
+  }
 }
 
 export default class List extends BaseCommand {

@@ -1,7 +1,9 @@
-import {Args} from '@oclif/core';
+import {Args, Flags} from '@oclif/core';
 import {BaseCommand, checkGridClaims, sharedFlags} from '../cli.js';
 import {findExperiment} from '../config/find.js';
 import {loadExperiment} from '../config/load.js';
+import {checkData} from '../data/check.js';
+import {throwIfAny} from '../errors.js';
 import {RUN_COLUMNS} from '../results/columns.js';
 import type {ExperimentConfig, RunSpec} from '../spec/experiment.js';
 import {gridBlocks, gridValues, gridVaries} from '../spec/grid.js';
@@ -35,7 +37,10 @@ function tuningPlan(config: ExperimentConfig, runs: RunSpec[]) {
 
 export default class Validate extends BaseCommand {
   static override summary = 'Parse, check and expand an experiment; print its grid. Trains nothing.';
-  static override description = 'Exit code 0 when the experiment is valid, 2 with every error found, located, when it is not.';
+  static override description =
+    'Exit code 0 when the experiment is valid, 2 with every error found, located, when it is not. The data are checked too, ' +
+    'as `run` checks them before it writes anything: each data set is found and has its official SHA-256s, and the validation ' +
+    'hold-out, train_limit, test_limit and batch_size fit its splits.';
   static override enableJsonFlag = true;
   static override examples = [
     '<%= config.bin %> validate quickstart',
@@ -44,7 +49,10 @@ export default class Validate extends BaseCommand {
   static override args = {
     experiment: Args.string({description: 'Experiment YAML file, or the name of a bundled experiment.', required: true}),
   };
-  static override flags = {...sharedFlags};
+  static override flags = {
+    ...sharedFlags,
+    'data-dir': Flags.string({summary: 'Directory holding the full Fashion-MNIST IDX files, as for `run` (searched first; must exist).'}),
+  };
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(Validate);
@@ -52,6 +60,7 @@ export default class Validate extends BaseCommand {
     if (found.note) this.tell(`note: ${found.note}`);
     const loaded = loadExperiment(found.file, {set: flags.set});
     checkGridClaims(loaded, {narrowed: (flags.set?.length ?? 0) > 0, warn: (text) => this.tell(text)});
+    throwIfAny(checkData(loaded.expanded, {dataDir: flags['data-dir'], locate: (path) => loaded.sources.locate(path)}), loaded.sources.layers.map((l) => l.file));
     const {config, runs, factorKeys} = loaded.expanded;
     const header = ['#', ...RUN_COLUMNS, ...factorKeys];
     const rows = runs.map((r) => [String(r.index), r.run_id, r.norm_label, r.activation, String(r.seed), ...factorKeys.map((k) => r.factors[k]!)]);

@@ -2,7 +2,10 @@
 // of, each with its size and SHA-256 (the download engine is fetch.ts).
 
 import {join} from 'node:path';
-import {FASHION_MNIST_FILES} from './fashion-mnist.js';
+import {UserError} from '../errors.js';
+import {findFashionMnist} from './fashion-mnist.js';
+import {FASHION_MNIST_DEBIAN_GZ, FASHION_MNIST_OFFICIAL_GZ, verifyFashionMnist, type FashionMnistFile} from './fashion-mnist-files.js';
+import type {DataFile} from './fingerprint.js';
 
 /** One file to download: its name under the base URL and the target directory, and its digest. */
 export interface RemoteFile {
@@ -11,6 +14,14 @@ export interface RemoteFile {
   sha256: string;
   /** Size in bytes, when known: the progress total when the server sends no Content-Length. */
   bytes?: number;
+  /** Digests of other files with the same content that count as present (Debian's .gz, whose gzip header differs). */
+  alternatives?: readonly string[];
+}
+
+/** A copy of a data set that is already where normbench looks, its files checked. */
+export interface InstalledCopy {
+  dir: string;
+  files: DataFile[];
 }
 
 /** Where a downloadable data set lives and what it consists of. */
@@ -22,6 +33,8 @@ export interface DownloadSource {
   /** Default target, relative to the working directory: a place the loader searches. */
   defaultDir: string;
   files: readonly RemoteFile[];
+  /** The checked copy normbench would read now (from the places it searches), if there is one. */
+  installed(): InstalledCopy | undefined;
 }
 
 export const DOWNLOADS = ['fashion-mnist'] as const;
@@ -29,23 +42,21 @@ export type DownloadName = (typeof DOWNLOADS)[number];
 
 export const FASHION_MNIST_BASE_URL = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/';
 
-// The official release's .gz files. Zalando's README publishes MD5s only (train-images
-// 8d4fb7e6c68d591d4c3dfef9ec88bf0d, train-labels 25c81989df183df01b3e8a0aad5dffbe, t10k-images
-// bef4ecab320f06d8554ea6380940ec79, t10k-labels bb300cfdad3c16e7a12a480ee83cd310). The SHA-256s and
-// sizes are those pinned for the same URLs by TensorFlow Datasets
-// (tensorflow_datasets/url_checksums/fashion_mnist.txt) and torchvision's prototype FashionMNIST.
-// Checked locally against Debian's dataset-fashion-mnist: its .gz files carry the same deflate streams,
-// but strip-nondeterminism rewrote their gzip headers (file name dropped, MTIME set to the 2020 build
-// date), so their own MD5s differ from the README's. Putting back the name and the original MTIME
-// (1504176606 for train, 1504176627 for t10k, i.e. 2017-08-31 10:50 UTC, found by trying MTIMEs until
-// the README's MD5 came out) reproduces files with the README's MD5s, these sizes and these SHA-256s.
-// test/data/fetch.test.ts repeats that check whenever the Debian package is installed.
-export const FASHION_MNIST_DOWNLOADS: readonly RemoteFile[] = [
-  {name: `${FASHION_MNIST_FILES.trainImages}.gz`, bytes: 26_421_880, sha256: '3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84'},
-  {name: `${FASHION_MNIST_FILES.trainLabels}.gz`, bytes: 29_515, sha256: 'a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845'},
-  {name: `${FASHION_MNIST_FILES.testImages}.gz`, bytes: 4_422_102, sha256: '346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073'},
-  {name: `${FASHION_MNIST_FILES.testLabels}.gz`, bytes: 5_148, sha256: '67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5'},
-];
+/** The official release's .gz files (their provenance: src/data/fashion-mnist-files.ts); Debian's count as present. */
+export const FASHION_MNIST_DOWNLOADS: readonly RemoteFile[] = (Object.keys(FASHION_MNIST_OFFICIAL_GZ) as FashionMnistFile[])
+  .map((key) => ({...FASHION_MNIST_OFFICIAL_GZ[key], alternatives: [FASHION_MNIST_DEBIAN_GZ[key]]}));
+
+/** The full set where the loader would find it, if its files are the official ones. */
+function installedFashionMnist(): InstalledCopy | undefined {
+  const dir = findFashionMnist();
+  if (!dir) return undefined;
+  try {
+    return {dir, files: verifyFashionMnist(dir, 'full')};
+  } catch (error) {
+    if (error instanceof UserError) return undefined;
+    throw error;
+  }
+}
 
 export const DOWNLOAD_SOURCES: Record<DownloadName, DownloadSource> = {
   'fashion-mnist': {
@@ -54,5 +65,6 @@ export const DOWNLOAD_SOURCES: Record<DownloadName, DownloadSource> = {
     envVar: 'NORMBENCH_FASHION_MNIST_URL',
     defaultDir: join('data', 'fashion-mnist'),
     files: FASHION_MNIST_DOWNLOADS,
+    installed: installedFashionMnist,
   },
 };

@@ -1,24 +1,21 @@
 // Fashion-MNIST (Xiao, Rasul & Vollgraf 2017): 28×28 grey images of 10 clothing classes,
 // 60 000 train / 10 000 test, in the IDX files of the official release. Pixels are scaled to
 // [0, 1]. The full set is looked for in a list of places; a stratified real subset ships in data/.
+// Both are checked against their SHA-256s before they are read (src/data/fashion-mnist-files.ts).
 
-import {existsSync} from 'node:fs';
 import {join, resolve} from 'node:path';
-import {UserError} from '../errors.js';
+import {UserError, type SourceLocation} from '../errors.js';
 import {PACKAGE_ROOT} from '../version.js';
+import {FASHION_MNIST_FILES, fashionMnistPaths, missingFashionMnistFiles, verifyFashionMnist, type FashionMnistFile} from './fashion-mnist-files.js';
+import {fingerprint, type DataFile} from './fingerprint.js';
 import {readIdx} from './idx.js';
 import type {Dataset, Split} from './types.js';
+
+export {FASHION_MNIST_FILES} from './fashion-mnist-files.js';
 
 export const FASHION_MNIST_CLASSES = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ] as const;
-
-export const FASHION_MNIST_FILES = {
-  trainImages: 'train-images-idx3-ubyte',
-  trainLabels: 'train-labels-idx1-ubyte',
-  testImages: 't10k-images-idx3-ubyte',
-  testLabels: 't10k-labels-idx1-ubyte',
-} as const;
 
 /** Where Debian's `dataset-fashion-mnist` package installs the files. */
 export const DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
@@ -26,18 +23,7 @@ export const DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
 /** The bundled mini set. */
 export const MINI_DIR = join(PACKAGE_ROOT, 'data', 'fashion-mnist-mini');
 
-/** The file's path in `dir`, raw or gzipped, if present. */
-function findFile(dir: string, base: string): string | undefined {
-  for (const name of [`${base}.gz`, base]) {
-    const path = join(dir, name);
-    if (existsSync(path)) return path;
-  }
-  return undefined;
-}
-
-function hasAllFiles(dir: string): boolean {
-  return Object.values(FASHION_MNIST_FILES).every((base) => findFile(dir, base));
-}
+const hasAllFiles = (dir: string) => missingFashionMnistFiles(dir).length === 0;
 
 /** The places searched for the full set, in order. */
 export function fashionMnistSearchPath(dataDir?: string): string[] {
@@ -50,9 +36,9 @@ export function fashionMnistSearchPath(dataDir?: string): string[] {
   return [...new Set(dirs)];
 }
 
-function readSplit(dir: string, images: string, labels: string): Split {
-  const imagesFile = findFile(dir, images)!;
-  const labelsFile = findFile(dir, labels)!;
+function readSplit(paths: Partial<Record<FashionMnistFile, string>>, images: FashionMnistFile, labels: FashionMnistFile): Split {
+  const imagesFile = paths[images]!;
+  const labelsFile = paths[labels]!;
   const img = readIdx(imagesFile);
   const lab = readIdx(labelsFile);
   const n = img.shape[0]!;
@@ -69,17 +55,24 @@ function readSplit(dir: string, images: string, labels: string): Split {
   return {x, y, n, width: 784};
 }
 
-/** Load the four IDX files from one directory. */
-export function loadFashionMnistFrom(dir: string, name = 'fashion-mnist'): Dataset {
-  const f = FASHION_MNIST_FILES;
+/**
+ * Load the four IDX files from one directory, as they are: no checksum is compared here
+ * (loadFashionMnist and loadFashionMnistMini do that first). `files`: their fingerprints, when the
+ * caller has them from the check; else they are taken (cached, src/data/fingerprint.ts).
+ */
+export function loadFashionMnistFrom(dir: string, name = 'fashion-mnist', files?: DataFile[]): Dataset {
+  const paths = fashionMnistPaths(dir);
+  const missing = missingFashionMnistFiles(dir);
+  if (missing.length) throw new UserError(`${dir} lacks ${missing.join(', ')} (.gz or raw)`, {file: dir}, 'data');
   return {
     name,
     task: 'classification',
     features: 784,
     classes: 10,
-    train: readSplit(dir, f.trainImages, f.trainLabels),
-    test: readSplit(dir, f.testImages, f.testLabels),
+    train: readSplit(paths, 'trainImages', 'trainLabels'),
+    test: readSplit(paths, 'testImages', 'testLabels'),
     source: dir,
+    files: files ?? Object.values(paths).map((p) => fingerprint(p)),
   };
 }
 
@@ -88,27 +81,37 @@ export function findFashionMnist(places = fashionMnistSearchPath()): string | un
   return places.find(hasAllFiles);
 }
 
-/** The full set from the first place (of `places`) that has all four files. */
-export function loadFashionMnist(dataDir?: string, places = fashionMnistSearchPath(dataDir)): Dataset {
-  const dir = findFashionMnist(places);
-  if (!dir) {
-    throw new UserError(
-      `Fashion-MNIST not found. Looked for ${Object.values(FASHION_MNIST_FILES).join(', ')} (.gz or raw) in:\n` +
-        places.map((p) => `  - ${p}`).join('\n') +
-        '\nGet it with one of:\n' +
-        '  - apt-get install dataset-fashion-mnist   (Debian; installs to ' + DEBIAN_DIR + ')\n' +
-        '  - download the four files from the official Fashion-MNIST release into ./data/fashion-mnist\n' +
-        '  - point --data-dir, dataset.data_dir or $NORMBENCH_DATA at a directory holding them\n' +
-        'or use the bundled subset: dataset: {name: fashion-mnist-mini}',
-    );
-  }
-  return loadFashionMnistFrom(dir);
+/** The full set is in none of `places`: where it was looked for, and how to get it. */
+export function fashionMnistNotFound(places: readonly string[], location?: SourceLocation): UserError {
+  return new UserError(
+    `Fashion-MNIST not found. Looked for ${Object.values(FASHION_MNIST_FILES).join(', ')} (.gz or raw) in:\n` +
+      places.map((p) => `  - ${p}`).join('\n') +
+      '\nGet it with one of:\n' +
+      '  - normbench data fetch fashion-mnist      (downloads them into ./data/fashion-mnist, checked)\n' +
+      '  - apt-get install dataset-fashion-mnist   (Debian; installs to ' + DEBIAN_DIR + ')\n' +
+      '  - point --data-dir, dataset.data_dir or $NORMBENCH_DATA at a directory holding them\n' +
+      'or use the bundled subset: dataset: {name: fashion-mnist-mini}',
+    location,
+    'data',
+  );
 }
 
-/** The stratified subset bundled with normbench. */
+/** The full set from the first place (of `places`) that has all four files, checked against the official SHA-256s. */
+export function loadFashionMnist(dataDir?: string, places = fashionMnistSearchPath(dataDir)): Dataset {
+  const dir = findFashionMnist(places);
+  if (!dir) throw fashionMnistNotFound(places);
+  return loadFashionMnistFrom(dir, 'fashion-mnist', verifyFashionMnist(dir, 'full'));
+}
+
+/** The stratified subset bundled with normbench, checked against the digests it was released with. */
 export function loadFashionMnistMini(): Dataset {
+  return loadFashionMnistFrom(MINI_DIR, 'fashion-mnist-mini', verifyMini());
+}
+
+/** The bundled subset's fingerprints, checked; a UserError (code `data`) naming what is missing or damaged. */
+export function verifyMini(): DataFile[] {
   if (!hasAllFiles(MINI_DIR)) {
-    throw new Error(`The bundled Fashion-MNIST subset is missing from ${MINI_DIR}; the installation is incomplete.`);
+    throw new UserError(`the bundled Fashion-MNIST subset lacks ${missingFashionMnistFiles(MINI_DIR).join(', ')}: the installation is incomplete; reinstall normbench`, {file: MINI_DIR}, 'data');
   }
-  return loadFashionMnistFrom(MINI_DIR, 'fashion-mnist-mini');
+  return verifyFashionMnist(MINI_DIR, 'mini');
 }

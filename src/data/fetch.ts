@@ -10,16 +10,21 @@
 //   4. Hash the complete `.part`. A mismatch deletes it (and, if it was resumed from an old `.part`,
 //      is retried once from byte 0 before failing): a bad file is never left behind.
 //   5. Rename `.part` to `<name>`: atomic, so `<name>` is always either absent or verified.
+//
+// A fetch that fails leaves no trace but what a rerun needs: the directories it created are removed
+// if they hold nothing, and so is an empty `.part`; a `.part` with bytes in it stays (step 3) and the
+// error says so. `fetchDataset` first looks where normbench reads the data from: a checked copy
+// there (Debian's package, an earlier fetch) is reported, and nothing is downloaded, unless `force`.
 
-import {createHash} from 'node:crypto';
-import {createReadStream, existsSync} from 'node:fs';
-import {mkdir, open, rename, rm, stat} from 'node:fs/promises';
+import {existsSync} from 'node:fs';
+import {mkdir, open, readdir, rename, rm, rmdir, stat} from 'node:fs/promises';
 import http, {type IncomingMessage} from 'node:http';
 import https from 'node:https';
-import {join, resolve} from 'node:path';
+import {dirname, join, resolve} from 'node:path';
 import {OperationalError, UserError, UserErrors} from '../errors.js';
 import {VERSION} from '../version.js';
 import {DOWNLOAD_SOURCES, type DownloadName, type RemoteFile} from './downloads.js';
+import {fingerprint, sha256File} from './fingerprint.js';
 
 export interface FetchedFile {
   name: string;
@@ -29,9 +34,11 @@ export interface FetchedFile {
 }
 
 export interface FetchResult {
-  /** Absolute path of the target directory. */
+  /** Absolute path of the target directory, or of the copy found (`found`). */
   dir: string;
   files: FetchedFile[];
+  /** A checked copy was already where normbench looks for the data (`dir`): nothing was downloaded. */
+  found?: true;
 }
 
 /** Progress events; every one optional. `offset` is where a resumed transfer starts. */
@@ -49,7 +56,7 @@ export interface FetchOptions {
   baseUrl: string;
   dir: string;
   files: readonly RemoteFile[];
-  /** Replace present files whose checksum is wrong. */
+  /** Replace present files whose checksum is wrong (fetchDataset: and download even if a copy is installed). */
   force?: boolean;
   /** Retries after the first attempt, per file. */
   retries?: number;
@@ -81,27 +88,57 @@ export async function fetchDataset(
 ): Promise<FetchResult> {
   const source = DOWNLOAD_SOURCES[name];
   const baseUrl = options.baseUrl ?? (process.env[source.envVar] || source.baseUrl);
-  return fetchFiles({...options, baseUrl, dir: options.dir ?? source.defaultDir, files: source.files});
+  const dir = resolve(options.dir ?? source.defaultDir);
+  // A target that holds every file is checked file by file below; otherwise a copy may be elsewhere.
+  if (!options.force && !source.files.every((f) => existsSync(join(dir, f.name)))) {
+    const copy = source.installed();
+    if (copy) return {dir: copy.dir, files: copy.files.map((f) => ({name: f.name, sha256: f.sha256, bytes: f.size, status: 'present'})), found: true};
+  }
+  return fetchFiles({...options, baseUrl, dir, files: source.files});
 }
 
 /** Download `files` from `baseUrl` into `dir`, verified; see the steps at the top of this file. */
 export async function fetchFiles(options: FetchOptions): Promise<FetchResult> {
   const base = parseBaseUrl(options.baseUrl);
   const dir = resolve(options.dir);
-  const hooks = options.hooks ?? {};
+  let created: string | undefined;
   try {
-    await mkdir(dir, {recursive: true});
+    created = await mkdir(dir, {recursive: true});
   } catch (error) {
     throw new UserError(`Cannot create the directory ${dir}: ${(error as Error).message}`, undefined, 'path');
   }
+  try {
+    return await fetchInto(dir, base, options);
+  } catch (error) {
+    await tidyUp(dir, created, options.files);
+    throw error;
+  }
+}
+
+/** After a failure: empty `.part` files go, then the directories this fetch created, if empty. */
+async function tidyUp(dir: string, created: string | undefined, files: readonly RemoteFile[]): Promise<void> {
+  for (const file of files) {
+    const part = join(dir, `${file.name}.part`);
+    if (existsSync(part) && (await sizeOf(part)) === 0) await rm(part, {force: true});
+  }
+  if (created === undefined) return;
+  for (let d = dir; ; d = dirname(d)) {
+    if ((await readdir(d).catch(() => ['?'])).length > 0) return;
+    await rmdir(d).catch(() => undefined);
+    if (d === created || d === dirname(d)) return;
+  }
+}
+
+async function fetchInto(dir: string, base: URL, options: FetchOptions): Promise<FetchResult> {
+  const hooks = options.hooks ?? {};
   // Every present file is checked before anything is downloaded, so a bad one fails fast.
   const present = new Map<string, FetchedFile>();
   const wrong: UserError[] = [];
   for (const file of options.files) {
     const path = join(dir, file.name);
     if (!existsSync(path)) continue;
-    const sha256 = await sha256File(path);
-    if (sha256 === file.sha256) present.set(file.name, {name: file.name, sha256, bytes: (await stat(path)).size, status: 'present'});
+    const {sha256, size} = fingerprint(path);
+    if (sha256 === file.sha256 || file.alternatives?.includes(sha256)) present.set(file.name, {name: file.name, sha256, bytes: size, status: 'present'});
     else if (!options.force) wrong.push(new UserError(`${path}: SHA-256 ${sha256}, expected ${file.sha256}. Delete it, or rerun with --force to download it again.`, undefined, 'data'));
   }
   if (wrong.length === 1) throw wrong[0]!;
@@ -292,10 +329,4 @@ async function sizeOf(path: string): Promise<number> {
   } catch {
     return 0;
   }
-}
-
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

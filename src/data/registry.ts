@@ -4,7 +4,9 @@
 import {resolve} from 'node:path';
 import type {DatasetName} from '../spec/names.js';
 import type {DatasetSpec} from '../spec/experiment.js';
-import {loadFashionMnist, loadFashionMnistMini} from './fashion-mnist.js';
+import {fashionMnistNotFound, fashionMnistSearchPath, findFashionMnist, loadFashionMnist, loadFashionMnistMini, MINI_DIR} from './fashion-mnist.js';
+import {fashionMnistPaths} from './fashion-mnist-files.js';
+import {fingerprint, type DataFile} from './fingerprint.js';
 import {makeAdding, permutedOf, rowsOf} from './sequences.js';
 import {makeSynthetic} from './synthetic.js';
 import {limitSplit, type Dataset, type Split} from './types.js';
@@ -74,4 +76,24 @@ export function loadDataset(spec: DatasetSpec, dataDir?: string): Dataset {
     held.set(splitKey, parts);
   }
   return {...full, train: limitSplit(parts.train, train_limit), validation: parts.validation, test: limitSplit(full.test, test_limit)};
+}
+
+/**
+ * The fingerprints of the files a data set would be read from, without reading them (a stat per
+ * file once they are cached): what the data are, for a check that the data have not changed since
+ * results were made. Undefined for a generated set (synthetic, adding), whose spec is its identity.
+ * The files are not checked against the official digests here (loadDataset and checkData do that);
+ * a full set that cannot be found is the loader's UserError.
+ */
+export function datasetFiles(spec: DatasetSpec, dataDir?: string): DataFile[] | undefined {
+  if (spec.name === 'synthetic' || spec.name === 'adding') return undefined;
+  let dir = MINI_DIR;
+  if (usesFullSet(spec)) {
+    const pinned = (spec as {data_dir?: string}).data_dir;
+    const places = pinned ? [resolve(pinned)] : fashionMnistSearchPath(dataDir);
+    const found = findFashionMnist(places);
+    if (!found) throw fashionMnistNotFound(places);
+    dir = found;
+  }
+  return Object.values(fashionMnistPaths(dir)).map((path) => fingerprint(path));
 }

@@ -1,3 +1,7 @@
+import type {DataFile} from './fingerprint.js';
+
+export type {DataFile} from './fingerprint.js';
+
 /** What a data set asks of a model: a class (softmax cross-entropy) or a number (mean squared error). */
 export type Task = 'classification' | 'regression';
 
@@ -27,6 +31,11 @@ export interface Dataset {
   test: Split;
   /** Where the data came from (a directory, or a generator description). */
   source: string;
+  /**
+   * The files read, each with its size and SHA-256: what the data are, for a set read from files.
+   * Generated sets (synthetic, adding) have none: their spec is their identity.
+   */
+  files?: DataFile[];
 }
 
 /** The first `limit` rows of a split (all of it when limit is undefined or larger). */

@@ -25,8 +25,9 @@ import {availableParallelism} from 'node:os';
 import {join, resolve} from 'node:path';
 import {useBackend, TFJS_VERSION} from '../backend.js';
 import type {LoadedExperiment} from '../config/load.js';
+import {checkData} from '../data/check.js';
 import {loadDataset} from '../data/registry.js';
-import {Interrupted, UserError} from '../errors.js';
+import {Interrupted, throwIfAny, UserError} from '../errors.js';
 import {writeAtomic} from '../results/files.js';
 import {configHash, draftManifest, type Manifest, type ManifestTuning} from '../results/manifest.js';
 import {checkInputDir, prepareOutDir} from '../results/outdir.js';
@@ -102,6 +103,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   const tune = config.tune ? tuneSpec(config.tune) : undefined;
   const stage = checkStage(config.name, tune, options, loaded.file);
   const dataDir = options.dataDir === undefined ? undefined : checkInputDir(options.dataDir, '--data-dir');
+  const checked = checkData(expanded, {dataDir, runs: tune ? expanded.runs : shardRuns(expanded.runs, options.shard), locate: (path) => loaded.sources.locate(path)});
+  throwIfAny(checked, loaded.sources.layers.map((l) => l.file));
   const data: Record<string, string> = {};
   for (const spec of tune ? expanded.runs : shardRuns(expanded.runs, options.shard)) {
     if (data[spec.dataset.name]) continue;

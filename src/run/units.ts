@@ -50,10 +50,23 @@ function build(spec: RunSpec, dataDir?: string): Model {
   return buildModel({model, norm, activation, seed, inputs: data.features, classes: data.classes, sequence});
 }
 
+/**
+ * For tests of what happens to a run that fails: a cell with one of the comma-separated texts of
+ * $NORMBENCH_FAIL_CELLS in one of its grid values (`train.batch_size=500`) throws, as a run that
+ * fails while training would. Bad input cannot stand in: it is refused before anything trains.
+ */
+function failOnPurpose(spec: RunSpec): void {
+  const texts = (process.env.NORMBENCH_FAIL_CELLS ?? '').split(',').filter(Boolean);
+  const values = Object.entries(spec.factors).map(([key, value]) => `${key}=${value}`);
+  const hit = texts.find((text) => values.includes(text));
+  if (hit) throw new Error(`failed on purpose: $NORMBENCH_FAIL_CELLS names ${hit}`);
+}
+
 /** Train one grid cell. Never throws for a failed run (it becomes a record); only when interrupted. */
 export async function runOne(spec: RunSpec, targets: Targets, dataDir?: string, hooks: ExperimentHooks = {}, signal?: AbortSignal): Promise<RunRecord> {
   let model: Model | undefined;
   try {
+    failOnPurpose(spec);
     model = build(spec, dataDir);
     const result = await train(model, loadDataset(spec.dataset, dataDir), spec.train, spec.seed, {...runHooks(spec, hooks), signal});
     return runRecord(spec, result, parameterCount(model), targets);

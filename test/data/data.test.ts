@@ -87,7 +87,7 @@ test('the full set not found: the error names every place looked in and how to g
   t.regex(error!.message, /--data-dir, dataset\.data_dir or \$NORMBENCH_DATA/);
 });
 
-test('the full set is found in a directory of raw (un-gzipped) IDX files too', (t) => {
+test('a directory of raw (un-gzipped) IDX files is found, and refused when they are not the official files: each file said in words', (t) => {
   const dir = tmp();
   const img = {shape: [3, 28, 28], data: new Uint8Array(3 * 784).fill(255)};
   const lab = {shape: [3], data: Uint8Array.from([0, 9, 4])};
@@ -95,12 +95,23 @@ test('the full set is found in a directory of raw (un-gzipped) IDX files too', (
   writeIdx(join(dir, 'train-labels-idx1-ubyte'), lab);
   writeIdx(join(dir, 't10k-images-idx3-ubyte'), img);
   writeIdx(join(dir, 't10k-labels-idx1-ubyte'), lab);
-  const d = loadFashionMnist(undefined, [tmp(), dir]);
-  t.is(d.source, dir);
+  const error = t.throws(() => loadFashionMnist(undefined, [tmp(), dir]), {instanceOf: UserError})!;
+  t.is(error.code, 'data');
+  t.deepEqual(error.all.map((e) => e.location?.file), ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'].map((f) => join(dir, f)));
+  t.deepEqual(error.all.map((e) => e.detail.split('\n')[0]), [
+    '3 images of 28×28, expected 60 000 images of 28×28',
+    '3 labels of 3 classes (0–9), expected 60 000 labels of 10 classes (0–9)',
+    '3 images of 28×28, expected 10 000 images of 28×28',
+    '3 labels of 3 classes (0–9), expected 10 000 labels of 10 classes (0–9)',
+  ]);
+  t.regex(error.message, /These are not the official Fashion-MNIST files/);
+  // Read as they are (no check), the raw files load.
+  const d = loadFashionMnistFrom(dir);
   t.deepEqual(Array.from(d.test.y), [0, 9, 4]);
   t.is(d.train.x[100], 1);
+  t.deepEqual(d.files!.map((f) => [f.name, f.size]), [['train-images-idx3-ubyte', 16 + 3 * 784], ['train-labels-idx1-ubyte', 8 + 3], ['t10k-images-idx3-ubyte', 16 + 3 * 784], ['t10k-labels-idx1-ubyte', 8 + 3]]);
   writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), encodeIdx({shape: [2], data: Uint8Array.from([0, 1])}));
-  t.throws(() => loadFashionMnist(undefined, [dir]), {message: /expected 3 labels/});
+  t.throws(() => loadFashionMnistFrom(dir), {message: /expected 3 labels/});
 });
 
 test('synthetic data is a function of its seed; limits cut the first rows', (t) => {

@@ -6,7 +6,7 @@
 
 import {spawn} from 'node:child_process';
 import {createHash} from 'node:crypto';
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import http from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
@@ -438,18 +438,42 @@ function cli(args: string[], cwd: string, env: Record<string, string> = {}): Pro
   });
 }
 
-test('CLI: a file failing its checksum exits 2 with both SHA-256s, and leaves nothing behind', async (t) => {
+test('CLI: a file failing its checksum exits 2 with both SHA-256s, and leaves nothing behind, not even the directory', async (t) => {
   const wrong = Buffer.from('these are not the official bytes\n');
   const server = await serve(t, (req, res) => sendFile(req, res, wrong));
   const cwd = tempDir(t);
   const dir = join(cwd, 'fm');
-  const r = await cli(['data', 'fetch', 'fashion-mnist', '--dir', dir, '--base-url', server.url, '--quiet'], cwd);
+  // --force: download even where a copy is installed (Debian's, on machines that have it).
+  const r = await cli(['data', 'fetch', 'fashion-mnist', '--dir', dir, '--base-url', server.url, '--quiet', '--force'], cwd);
   t.is(r.code, 2, r.stderr);
   const first = FASHION_MNIST_DOWNLOADS[0]!;
   t.true(r.stderr.includes(`${first.name}: SHA-256 mismatch`), r.stderr);
   t.true(r.stderr.includes(`expected ${first.sha256}, got ${sha256(wrong)}`), r.stderr);
-  t.deepEqual(readdirSync(dir), []);
+  t.deepEqual(readdirSync(cwd), []);
   t.is(r.stdout, '');
+});
+
+test('a fetch that fails leaves no directory it created, and no empty .part; a directory that was there stays', async (t) => {
+  const server = http.createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((done) => server.close(done));
+  const root = tempDir(t);
+  const unreachable = `http://127.0.0.1:${port}/`;
+  await t.throwsAsync(fetchFiles(fast({baseUrl: unreachable, dir: join(root, 'a', 'b', 'c'), retries: 0})), {instanceOf: DownloadError, message: /ECONNREFUSED/});
+  t.deepEqual(readdirSync(root), [], 'a, a/b and a/b/c removed');
+  mkdirSync(join(root, 'kept'));
+  await t.throwsAsync(fetchFiles(fast({baseUrl: unreachable, dir: join(root, 'kept', 'new'), retries: 0})), {instanceOf: DownloadError});
+  t.deepEqual(readdirSync(root), ['kept']);
+  t.deepEqual(readdirSync(join(root, 'kept')), []);
+  // Headers, then the connection drops before any byte: the .part opened for the body is empty, and goes.
+  const dropping = await serve(t, (_req, res) => {
+    res.writeHead(200, {'Content-Length': A.length});
+    res.flushHeaders();
+    setTimeout(() => res.destroy(), 20);
+  });
+  await t.throwsAsync(fetchFiles(fast({baseUrl: dropping.url, dir: join(root, 'x'), retries: 1})), {instanceOf: DownloadError, message: /^a\.bin: download from .* failed after 2 attempts/});
+  t.deepEqual(readdirSync(root), ['kept']);
 });
 
 test('CLI: an unknown data set exits 2 with a suggestion', async (t) => {
@@ -463,8 +487,8 @@ debianTest(`CLI: fetches the official files (rebuilt from Debian's) into --dir, 
   const server = await serve(t, (req, res) => sendFile(req, res, official[req.url ?? '']));
   const cwd = tempDir(t);
   const dir = join(cwd, 'fm');
-  // The mirror comes from the environment here, to cover that path too.
-  const r = await cli(['data', 'fetch', 'fashion-mnist', '--dir', dir, '--json'], cwd, {NORMBENCH_FASHION_MNIST_URL: server.url});
+  // The mirror comes from the environment here, to cover that path too; --force, as Debian's copy is installed.
+  const r = await cli(['data', 'fetch', 'fashion-mnist', '--dir', dir, '--json', '--force'], cwd, {NORMBENCH_FASHION_MNIST_URL: server.url});
   t.is(r.code, 0, r.stderr);
   t.regex(r.stderr, /train-images-idx3-ubyte\.gz/, 'progress stays on stderr with --json (stdout is the JSON alone)');
   const json = JSON.parse(r.stdout) as {dir: string; files: {name: string; sha256: string; bytes: number; status: string}[]};
@@ -478,4 +502,31 @@ debianTest(`CLI: fetches the official files (rebuilt from Debian's) into --dir, 
   t.regex(again.stdout, /train-images-idx3-ubyte\.gz +26\.4 MB +3aede38d\S+ +present/);
   t.regex(again.stdout, /Fashion-MNIST: 4 files verified in \S+fm \(0 downloaded, 4 already present\)/);
   t.regex(again.stderr, /t10k-labels-idx1-ubyte\.gz: already present, SHA-256 ok \(5\.15 kB\); skipped/);
+});
+
+debianTest(`CLI: with Debian's copy installed, data fetch says where it is, downloads nothing and creates nothing${needsDebian}`, async (t) => {
+  const server = await serve(t, good);
+  const cwd = tempDir(t);
+  const r = await cli(['data', 'fetch', 'fashion-mnist', '--base-url', server.url], cwd);
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, `Fashion-MNIST is already in ${DEBIAN_DIR} (4 files, SHA-256 checked), where normbench finds it: nothing downloaded. ` +
+    `To download a copy into ${join(cwd, 'data', 'fashion-mnist')} anyway: --force.\n`);
+  t.is(server.requests.length, 0);
+  t.deepEqual(readdirSync(cwd), []);
+  const json = await cli(['data', 'fetch', 'fashion-mnist', '--base-url', server.url, '--json'], cwd);
+  const result = JSON.parse(json.stdout) as {dir: string; found: boolean; files: {name: string; status: string}[]};
+  t.is(result.dir, DEBIAN_DIR);
+  t.true(result.found);
+  t.deepEqual(result.files.map((f) => `${f.name} ${f.status}`), FASHION_MNIST_DOWNLOADS.map((f) => `${f.name} present`));
+});
+
+debianTest(`Debian's .gz files in the target count as present: the same content under another gzip header${needsDebian}`, async (t) => {
+  const server = await serve(t, good);
+  const dir = tempDir(t);
+  const labels = FASHION_MNIST_DOWNLOADS.filter((f) => f.name.includes('labels'));
+  for (const f of labels) writeFileSync(join(dir, f.name), readFileSync(join(DEBIAN_DIR, f.name)));
+  const result = await fetchFiles({baseUrl: server.url, dir, files: labels});
+  t.deepEqual(result.files.map((f) => f.status), ['present', 'present']);
+  t.deepEqual(result.files.map((f) => f.sha256), labels.map((f) => f.alternatives![0]));
+  t.is(server.requests.length, 0);
 });
