@@ -170,3 +170,32 @@ test('a tuned experiment that gains a grid seed keeps every tuning run and its c
     t.deepEqual(untimed(readCsv(join(dir, 'o', file))), untimed(readCsv(join(dir, 'fresh', file))), file);
   }
 });
+
+test('the data files are part of a run\'s identity: results of other data refuse a resume (naming the file) and fail verify; --force retrains', async (t) => {
+  const dir = tempDir('normbench-identity-');
+  const mini = experiment(dir, 'mini.yaml', `name: mini
+question: Does the data decide identity?
+dataset: {name: fashion-mnist-mini, train_limit: 240, test_limit: 100}
+model: {kind: mlp, hidden: [8]}
+train: {optimizer: sgd, lr: 0.1, batch_size: 24, steps: 20, eval_every: 10}
+`);
+  t.is(cli(['run', mini, '--out', 'o', ...RUN], dir).code, 0);
+  t.is(cli(['run', mini, '--out', 'ref', ...RUN], dir).code, 0);
+  const manifest = manifestOf(join(dir, 'o'));
+  t.deepEqual(manifest.data_files['fashion-mnist-mini'].map((f: {name: string}) => f.name),
+    ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']);
+  // Results made from other label files (as another copy of the data would have left them).
+  const labels = manifest.data_files['fashion-mnist-mini'][1];
+  labels.sha256 = 'f'.repeat(64);
+  writeFileSync(join(dir, 'o', 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  const refused = await nb(['run', mini, '--out', 'o', ...RUN], dir);
+  t.is(refused.code, 2);
+  t.regex(refused.stderr, /holds results of a different run:\n {2}- the data differs: fashion-mnist-mini's train-labels-idx1-ubyte\.gz changed \(2\.8 kB, sha256 ffffffffffff… → 2\.8 kB, c19f57cf47fc…\)\nUse --force to retrain every run/);
+  const verify = await nb(['verify', 'o', '--reference', 'ref'], dir);
+  t.is(verify.code, 1);
+  t.regex(verify.stdout, /the data differs: fashion-mnist-mini's train-labels-idx1-ubyte\.gz changed/);
+  t.regex(verify.stdout, /^FAILED: different data\./m);
+  const forced = await nb(['run', mini, '--out', 'o', '--force', ...RUN], dir);
+  t.is(forced.code, 0, forced.stderr);
+  t.is(manifestOf(join(dir, 'o')).data_files['fashion-mnist-mini'][1].sha256, 'c19f57cf47fcbe632dfdaa7503de15b59920f4badde8b1fd2e4844d08043dbd4');
+});

@@ -16,6 +16,7 @@ import {statSync} from 'node:fs';
 import {resolve} from 'node:path';
 import {UserError, type SourceLocation} from '../errors.js';
 import type {DatasetSpec, ExpandedExperiment, RunSpec} from '../spec/experiment.js';
+import {gridBlocks} from '../spec/grid.js';
 import {stableStringify} from '../util/canonical.js';
 import {fashionMnistNotFound, fashionMnistSearchPath, findFashionMnist, verifyMini} from './fashion-mnist.js';
 import {FASHION_MNIST_FILES, FASHION_MNIST_SIZES, missingFashionMnistFiles, verifyFashionMnist} from './fashion-mnist-files.js';
@@ -78,10 +79,16 @@ export function checkData(expanded: ExpandedExperiment, options: DataCheckOption
 /** Where a run's value of `key` is set: its grid entry when the grid varies the key or its section. */
 function keyPath(expanded: ExpandedExperiment, run: RunSpec, key: string): KeyPath {
   const grid = expanded.config.grid;
-  const entry = (k: string) => grid[k]!.findIndex((v) => stableStringify(v) === stableStringify(run.factor_values[k]));
-  if (grid[key]) return ['grid', key, entry(key)];
+  const blocks = gridBlocks(grid);
+  const same = (v: unknown, k: string) => stableStringify(v) === stableStringify(run.factor_values[k]);
+  // The block that made the run: the first whose every factor lists the run's value.
+  const b = blocks.findIndex((block) => Object.entries(block).every(([k, values]) => !(k in run.factor_values) || values.some((v) => same(v, k))));
+  const block = blocks[b] ?? {};
+  const at = Array.isArray(grid) ? ['grid', b] : ['grid'];
+  const entry = (k: string) => block[k]!.findIndex((v) => same(v, k));
+  if (block[key]) return [...at, key, entry(key)];
   const [section, ...rest] = key.split('.');
-  if (grid[section!]) return ['grid', section!, entry(section!), ...rest];
+  if (block[section!]) return [...at, section!, entry(section!), ...rest];
   return key.split('.');
 }
 

@@ -6,7 +6,7 @@
 import {join, resolve} from 'node:path';
 import {UserError, type SourceLocation} from '../errors.js';
 import {PACKAGE_ROOT} from '../version.js';
-import {FASHION_MNIST_FILES, fashionMnistPaths, missingFashionMnistFiles, verifyFashionMnist, type FashionMnistFile} from './fashion-mnist-files.js';
+import {FASHION_MNIST_FILES, FASHION_MNIST_RAW, fashionMnistPaths, missingFashionMnistFiles, verifyFashionMnist, type FashionMnistFile} from './fashion-mnist-files.js';
 import {fingerprint, type DataFile} from './fingerprint.js';
 import {readIdx} from './idx.js';
 import type {Dataset, Split} from './types.js';
@@ -100,7 +100,11 @@ export function fashionMnistNotFound(places: readonly string[], location?: Sourc
 export function loadFashionMnist(dataDir?: string, places = fashionMnistSearchPath(dataDir)): Dataset {
   const dir = findFashionMnist(places);
   if (!dir) throw fashionMnistNotFound(places);
-  return loadFashionMnistFrom(dir, 'fashion-mnist', verifyFashionMnist(dir, 'full'));
+  verifyFashionMnist(dir, 'full');
+  // The official set in any accepted form (.gz of any make, or raw) is one content: its identity
+  // is its raw files, so that a copy in another form is the same data to a resume or a verify.
+  const content = Object.values(FASHION_MNIST_RAW).map((f) => ({name: f.name, size: f.bytes, sha256: f.sha256}));
+  return loadFashionMnistFrom(dir, 'fashion-mnist', content);
 }
 
 /** The stratified subset bundled with normbench, checked against the digests it was released with. */

@@ -29,7 +29,7 @@ import {checkData} from '../data/check.js';
 import {loadDataset} from '../data/registry.js';
 import {Interrupted, throwIfAny, UserError} from '../errors.js';
 import {writeAtomic} from '../results/files.js';
-import {configHash, draftManifest, type Manifest, type ManifestTuning} from '../results/manifest.js';
+import {configHash, draftManifest, type DataFile, type Manifest, type ManifestTuning} from '../results/manifest.js';
 import {checkInputDir, prepareOutDir} from '../results/outdir.js';
 import {readResults, type Results} from '../results/read.js';
 import {ResultsStore, type OpenMode, type OpenOptions} from '../results/store.js';
@@ -106,6 +106,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   const checked = checkData(expanded, {dataDir, runs: tune ? expanded.runs : shardRuns(expanded.runs, options.shard), locate: (path) => loaded.sources.locate(path)});
   throwIfAny(checked, loaded.sources.layers.map((l) => l.file));
   const data: Record<string, string> = {};
+  // The files each data set is read from: part of its runs' identity (a changed file refuses a resume).
+  const dataFiles: Record<string, DataFile[]> = {};
   for (const spec of tune ? expanded.runs : shardRuns(expanded.runs, options.shard)) {
     if (data[spec.dataset.name]) continue;
     const loaded = loadDataset(spec.dataset, dataDir);
@@ -113,13 +115,14 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
       ? ` · validation: ${loaded.validation.n} examples held out of the training split, stratified by class, fixed by the data set (not the run seed); training on ${loaded.train.n}`
       : '';
     data[spec.dataset.name] = `${loaded.source}${held}`;
+    if (loaded.files) dataFiles[spec.dataset.name] = loaded.files;
   }
   const source = options.tuning === undefined ? undefined : checkInputDir(options.tuning, '--tuning');
   const backend = await useBackend(options.backend ?? 'auto', gridWidth(expanded.runs));
   const outDir = prepareOutDir(options.out ?? defaultOutDir(config.name, options.shard, stage === 'tune' ? 'tune' : undefined));
   const command = options.command ?? [process.execPath, ...process.argv.slice(1)];
   const draft = (grid: ExpandedExperiment, planned: number, extra: {stage?: 'tuning'; tuning?: ManifestTuning} = {}) =>
-    draftManifest({file: loaded.file, expanded: grid, backend, tfjsVersion: TFJS_VERSION, shard: options.shard, planned, data, command, ...extra});
+    draftManifest({file: loaded.file, expanded: grid, backend, tfjsVersion: TFJS_VERSION, shard: options.shard, planned, data, dataFiles, command, ...extra});
   const context: StageContext = {backend, dataDir, hooks: options.hooks ?? {}, workers: options.workers, stack: options.stack, targets: config.targets};
 
   if (!tune) {
