@@ -8,7 +8,7 @@ import type {ExecutionContext} from 'ava';
 import test from './ava.js';
 import {describe, orderLevel, stepsToTarget} from '../src/results/report-stats.js';
 import {ciCell, meanCell} from '../src/results/report-table.js';
-import {pairedCell} from '../src/results/report-paired.js';
+import {pairedCell, within} from '../src/results/report-paired.js';
 
 const close = (t: ExecutionContext, actual: number, expected: number, what: string, tol = 1e-7) =>
   t.true(Math.abs(actual - expected) <= tol, `${what}: ${actual} ≠ ${expected}`);
@@ -87,4 +87,15 @@ test('a paired difference that rounds to zero reads 0.0, never -0.0', (t) => {
   t.is(pairedCell(metric, {n: 3, mean: -0.0001, sd: 0.0002, ci95: [-0.0004, 0.0002], agree: 2, pairs: [], unpaired: []}), '0.0 [0.0, 0.0] 2/3');
   t.is(pairedCell(metric, {n: 3, mean: 0.012, sd: 0.001, ci95: [0.0095, 0.0144], agree: 3, pairs: [], unpaired: []}), '+1.2 [+0.9, +1.4] 3/3');
   t.is(pairedCell(metric, {n: 3, mean: -0.012, sd: 0.001, ci95: [-0.0144, -0.0095], agree: 3, pairs: [], unpaired: []}), '-1.2 [-1.4, -0.9] 3/3');
+});
+
+test('a paired interval stays within what a difference can be: ±100 points, ±S steps; a loss difference is left alone', (t) => {
+  // Two seeds differing by +0.5 and −0.3: mean 0.1, sd 0.5656854, t(0.975, 1) = 12.706205 →
+  // half-width 5.0824820: [−4.98, +5.18], i.e. −498 points. A difference of accuracies lies in [−1, 1].
+  const stat = {n: 2, mean: 0.1, sd: 0.5656854, ci95: [-4.982482, 5.182482] as [number, number], agree: 1, pairs: [], unpaired: []};
+  t.deepEqual(within(stat, 'fraction', 200).ci95, [-1, 1]);
+  t.deepEqual(within(stat, 'steps', 3).ci95, [-3, 3]);
+  t.deepEqual(within(stat, 'value', 200).ci95, stat.ci95);
+  const metric = {key: 'final_test_accuracy', label: 'final acc %', kind: 'fraction' as const};
+  t.is(pairedCell(metric, within(stat, 'fraction', 200)), '+10.0 [-100.0, +100.0] 1/2');
 });

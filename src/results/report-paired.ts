@@ -66,7 +66,7 @@ export function pairedTable(source: Source, conditions: Condition[], metrics: Me
 }
 
 /** The interval cut to what a difference of the metric can be: [−1, 1] for accuracies, [−S, S] for steps. */
-function within(stat: PairedStat, kind: Metric['kind'], last: number): PairedStat {
+export function within(stat: PairedStat, kind: Metric['kind'], last: number): PairedStat {
   const bound = kind === 'fraction' ? 1 : kind === 'steps' ? last : Infinity;
   if (!stat.ci95) return stat;
   return {...stat, ci95: [Math.max(-bound, stat.ci95[0]), Math.min(bound, stat.ci95[1])]};
