@@ -168,6 +168,11 @@ test('the rendered sweeps: in report.md, one drawn line per condition, the same 
   t.is((await nb(['report', 'sweep', '--out', 'again', '--x', 'train.lr', '--y', 'best_test_accuracy'], base)).code, 0);
   t.true(readFileSync(join(base, 'again', 'plots', 'sweep-train.lr-best_test_accuracy.svg')).equals(Buffer.from(svg)), 'the same bytes');
 
+  // One value per flag: the directory may follow --x.
+  const order = await nb(['report', '--x', 'train.batch_size', 'sweep', '--out', 'order'], base);
+  t.is(order.code, 0, order.stderr);
+  t.true(readdirSync(join(base, 'order', 'plots')).includes('sweep-train.batch_size-train_loss_auc.svg'));
+
   const cases: Array<[string[], RegExp]> = [
     [['--x', 'train.lrr'], /--x train\.lrr: not a grid factor of the results — did you mean "train\.lr"\? \(factors: train\.lr, train\.batch_size\)/],
     [['--y', 'final_test_acuracy'], /--y final_test_acuracy: not a metric of the report — did you mean "final_test_accuracy"\?/],

@@ -4,11 +4,11 @@ import {BaseCommand} from '../cli.js';
 export default class Report extends BaseCommand {
   static override summary = 'Tables and plots of results: report.md and plots/*.svg, and the table per condition on stdout.';
   static override description =
-    'A condition is a grid cell without its seed. For each, over the seeds that finished: mean ± sd and the 95 % ' +
-    'confidence interval (t-distribution) of final and best test accuracy, final test loss, training-loss AUC and ' +
-    'steps to each target, with the counts of diverged and failed runs and of ok runs that never left chance level. ' +
-    'Intervals stay within what a metric can be: t on the logit scale for accuracies, on the log scale for losses; steps ' +
-    'to a target are a median over the runs, those that never reached it counting as past their last step. Plots: test ' +
+    'A condition is a grid cell without its seed. For each, over the seeds that finished: mean ± sd and a 95 % ' +
+    'interval of final and best test accuracy, final test loss and training-loss AUC, the steps to each target, and the ' +
+    'counts of diverged and failed runs and of ok runs that never left chance level. Intervals stay within what a ' +
+    'metric can be: Student\u2019s t on the logit scale for accuracies, on the log scale for losses; steps to a target ' +
+    'are a median over the runs, those that never reached it counting as past their last step. Plots: test ' +
     'accuracy (test loss for a regression task) and training loss vs step, one line per condition (mean over seeds, ' +
     'min–max band); a summary metric vs each numeric grid factor (--x, --y: one line per condition, its interval as a ' +
     'band, a log axis when the values span a decade); and, when the directory has them, diagnostics.csv (one plot per ' +
@@ -40,22 +40,27 @@ export default class Report extends BaseCommand {
       char: 'd',
       summary: 'Plot only this diagnostic of diagnostics.csv: a probe, or <name>_percentiles for a p15/p50/p85 set (repeatable).',
       multiple: true,
+      multipleNonGreedy: true,
       helpValue: 'NAME',
     }),
     baseline: Flags.string({
       char: 'b',
       summary: 'Pair every condition with this one, seed by seed: mean paired difference, 95 % CI and the seeds that agree in sign (repeatable for several factors; default the experiment’s report.baseline).',
       multiple: true,
+      multipleNonGreedy: true,
       helpValue: 'FACTOR=VALUE',
     }),
     x: Flags.string({
       summary: 'Sweep plots against this numeric grid factor (repeatable; default every numeric factor, e.g. train.lr).',
       multiple: true,
+      // One value per flag: `report --x train.lr results/x` reads results/x as the directory.
+      multipleNonGreedy: true,
       helpValue: 'FACTOR',
     }),
     y: Flags.string({
       summary: 'Sweep plots of this metric, a summary.csv column (repeatable; default final_test_accuracy, or final_test_loss without accuracy, and train_loss_auc).',
       multiple: true,
+      multipleNonGreedy: true,
       helpValue: 'METRIC',
     }),
   };
