@@ -109,7 +109,7 @@ export function sweepChoices(sources: Source[], metrics: Metric[], summaries: Co
 }
 
 /** A condition's point on the line: centre and band, or a censored median's. */
-function pointOf(metric: Metric, s: MetricStat): {y: number | null; lo: number | null; hi: number | null} {
+function pointOf(s: MetricStat): {y: number | null; lo: number | null; hi: number | null} {
   if (s.steps) {
     const {median, interval, last} = s.steps;
     return {y: median ?? null, lo: interval?.lo ?? median ?? null, hi: interval ? (interval.hi ?? last) : (median ?? null)};
@@ -141,7 +141,7 @@ export function sweepPlot(sources: Source[], summaries: ConditionSummary[], x: s
     if (!lines.includes(line)) lines.push(line);
     if (!panels.includes(panel)) panels.push(panel);
     const base = {line, norm: c.norm, band: c.norm, source: c.source, panel, x: at};
-    data.push({kind: 'series', ...base, ...pointOf(metric, summary.metrics[metric.key]!), n: summary.n});
+    data.push({kind: 'series', ...base, ...pointOf(summary.metrics[metric.key]!), n: summary.n});
     // 3. Each run.
     for (const run of c.runs) {
       const row = rows.get(runKey(c.source, run.run_id));
