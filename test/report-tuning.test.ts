@@ -173,7 +173,11 @@ test('the same tuned results give the same report bytes', async (t) => {
 test('results that were not tuned (the tuning runs themselves) have no Tuning section', async (t) => {
   const r = await nb(['report', join('tuned', 'tuning'), '--out', 'plain', '--json'], dir);
   t.is(r.code, 0, r.stderr);
-  t.is(JSON.parse(r.stdout).tuning, null);
+  const json = JSON.parse(r.stdout);
+  t.is(json.tuning, null);
+  // The tuning runs' conditions are told apart by the tuned value and the rung, not pooled over them.
+  t.deepEqual(json.factors, ['train.lr', 'rung']);
+  t.true(json.conditions.every((c: {factors: Record<string, unknown>}) => typeof c.factors['train.lr'] === 'number' && typeof c.factors.rung === 'number'));
   const md = readFileSync(join(dir, 'plain', 'report.md'), 'utf8');
   t.false(md.includes('## Tuning'));
   t.regex(md, /^\*Figure 1\.\* Test accuracy/m);

@@ -85,15 +85,19 @@ test('t quantiles and the statistics of a condition, by hand', (t) => {
 test('the table per condition: mean ± sd, 95 % CI, n, diverged and failed, as text and as JSON numbers', async (t) => {
   const r = cli(['report', 'classify', '--out', 'out-classify'], base);
   t.is(r.code, 0, r.stderr);
-  // none·sigmoid, seeds 0.70/0.72/0.74 → 72.0 ± 2.0, CI [67.0, 77.0]; final loss 2(1 − acc) = 0.60/0.56/0.52 → 0.5600 ± 0.040;
-  // loss AUC 1 − acc → 0.2800 ± 0.020; no run reaches 0.8 → — (0/3).
-  t.regex(r.stdout, /^none +sigmoid +3 +0 +0 +72\.0 ± 2\.0 +72\.0 ± 2\.0 +0\.5600 ± 0\.040 +0\.2800 ± 0\.020 +— \(0\/3\)$/m);
+  // none·sigmoid, seeds 0.70/0.72/0.74 → 72.0 ± 2.0; final loss 2(1 − acc) = 0.60/0.56/0.52 → 0.5600 ± 0.040;
+  // loss AUC 1 − acc → 0.2800 ± 0.020; no run reaches 0.8 by its last step, 200 → >200 (0/3). No run at chance.
+  t.regex(r.stdout, /^none +sigmoid +3 +0 +0 +0 +72\.0 ± 2\.0 +72\.0 ± 2\.0 +0\.5600 ± 0\.040 +0\.2800 ± 0\.020 +>200 \(0\/3\)$/m);
   // none·relu: 0.80, 0.84 ok, seed 3 diverged → n 2, 82.0 ± 2.8 (sd 0.04/√2), reached 0.8 at step 200 in both.
-  t.regex(r.stdout, /^none +relu +2 +1 +0 +82\.0 ± 2\.8 .* 200 ± 0$/m);
+  t.regex(r.stdout, /^none +relu +2 +1 +0 +0 +82\.0 ± 2\.8 .* 200 \(2\/2\)$/m);
   // batch(center=false)·relu: one ok run (0.87), two diverged → the mean alone, no CI.
-  t.regex(r.stdout, /^batch\(center=false\) +relu +1 +2 +0 +87\.0 +87\.0 +0\.2600 +0\.1300 +200$/m);
-  t.regex(r.stdout, /^none +sigmoid +\[67\.0, 77\.0\] +\[67\.0, 77\.0\] +\[0\.4606, 0\.6594\] +\[0\.2303, 0\.3297\] +—$/m);
+  t.regex(r.stdout, /^batch\(center=false\) +relu +1 +2 +0 +0 +87\.0 +87\.0 +0\.2600 +0\.1300 +200 \(1\/1\)$/m);
+  // Intervals on the logit scale (accuracy) and the log scale (losses), worked out in test/stats.test.ts:
+  // [0.6679942, 0.7672221], [0.4679927, 0.6678147] and half that for the AUC; steps: all three censored, at 75 %.
+  t.regex(r.stdout, /^none +sigmoid +\[66\.8, 76\.7\] +\[66\.8, 76\.7\] +\[0\.4680, 0\.6678\] +\[0\.2340, 0\.3339\] +>200 75 %$/m);
   t.regex(r.stdout, /^batch\(center=false\) +relu +— +— +— +— +—$/m);
+  // The chance rule: 3 classes, 60 test examples → 1/3 + 3·√((1/3)(2/3)/60) = 0.5159075.
+  t.regex(r.stdout, /^at chance: .*best test accuracy ≤ 51\.6 % \(chance 1\/3 \+ 3 SE on 60 test examples\)\. At chance: none\.$/m);
   t.regex(r.stdout, /\nreport: .*out-classify\/report\.md · 4 plots in .*out-classify\/plots\n$/);
 
   const json = JSON.parse((await nb(['report', 'classify', '--out', 'out-classify', '--json'], base)).stdout);
@@ -103,24 +107,28 @@ test('the table per condition: mean ± sd, 95 % CI, n, diverged and failed, as t
   t.like(noneSigmoid, {results: 'bn-fixture', runs: 3, n: 3, diverged: 0, failed: 0, factors: {}});
   close(t, noneSigmoid.metrics.final_test_accuracy.mean, 0.72, 'none·sigmoid final accuracy mean');
   close(t, noneSigmoid.metrics.final_test_accuracy.sd, 0.02, 'sd');
-  close(t, noneSigmoid.metrics.final_test_accuracy.ci95[0], 0.6703172, 'CI low');
-  close(t, noneSigmoid.metrics.final_test_accuracy.ci95[1], 0.7696828, 'CI high');
-  // final loss 0.60/0.56/0.52: 0.56 ± 0.04, CI 0.56 ± 4.302653·0.04/√3 = 0.56 ± 0.0993656.
-  close(t, noneSigmoid.metrics.final_test_loss.ci95[1], 0.6593656, 'final loss CI high');
-  t.deepEqual(noneSigmoid.metrics['steps_to_test_accuracy_0.8'], {n: 0, mean: null, sd: null, ci95: null, reached: 0});
-  // none·relu: 0.80, 0.84 → sd = 0.02·√2 = 0.0282843; CI = 0.82 ± 12.706205·0.0282843/√2 = 0.82 ± 0.2541241,
-  // whose top, 1.0741241, is clipped to 1: no mean of accuracies exceeds 1.
+  // On the logit scale (test/stats.test.ts): [0.6679942, 0.7672221] around σ(mean logit) = 0.7202918.
+  close(t, noneSigmoid.metrics.final_test_accuracy.ci95[0], 0.6679942, 'CI low');
+  close(t, noneSigmoid.metrics.final_test_accuracy.ci95[1], 0.7672221, 'CI high');
+  t.like(noneSigmoid.metrics.final_test_accuracy, {scale: 'logit'});
+  close(t, noneSigmoid.metrics.final_test_accuracy.centre, 0.7202918, 'centre');
+  // final loss 0.60/0.56/0.52 on the log scale: [0.4679927, 0.6678147].
+  close(t, noneSigmoid.metrics.final_test_loss.ci95[1], 0.6678147, 'final loss CI high');
+  t.deepEqual(noneSigmoid.metrics['steps_to_test_accuracy_0.8'], {n: 3, reached: 0, last_step: 200, median: null, interval: [null, null], level: 0.75});
+  t.like(noneSigmoid, {at_chance: 0, at_chance_runs: []});
+  // none·relu: 0.80, 0.84 → sd = 0.02·√2 = 0.0282843; with n = 2, t = 12.706205 on the logit scale:
+  // [0.4488393, 0.9626689] (python3/numpy) — wide, and below 1 without clipping (plain t: 1.0741241).
   const noneRelu = find('none', 'relu');
   t.like(noneRelu, {runs: 3, n: 2, diverged: 1, failed: 0});
   close(t, noneRelu.metrics.final_test_accuracy.sd, 0.0282843, 'none·relu sd');
-  close(t, noneRelu.metrics.final_test_accuracy.ci95[0], 0.5658759, 'none·relu CI low');
-  t.is(noneRelu.metrics.final_test_accuracy.ci95[1], 1, 'none·relu CI high, clipped');
+  close(t, noneRelu.metrics.final_test_accuracy.ci95[0], 0.4488393, 'none·relu CI low');
+  close(t, noneRelu.metrics.final_test_accuracy.ci95[1], 0.9626689, 'none·relu CI high');
   // batch·sigmoid: best 0.90/0.91/0.95 (the step-100 overshoot) → 0.92, sd √(0.0007) = 0.0264575;
-  // every seed reaches 0.8 at step 100 → 100 ± 0, CI [100, 100].
+  // every seed reaches 0.8 at step 100 → median 100, [x_(1), x_(3)] = [100, 100] at 1 − 2·2⁻³ = 75 %.
   const batchSigmoid = find('batch', 'sigmoid');
   close(t, batchSigmoid.metrics.best_test_accuracy.mean, 0.92, 'best accuracy mean');
   close(t, batchSigmoid.metrics.best_test_accuracy.sd, 0.0264575, 'best accuracy sd');
-  t.deepEqual(batchSigmoid.metrics['steps_to_test_accuracy_0.8'], {n: 3, mean: 100, sd: 0, ci95: [100, 100], reached: 3});
+  t.deepEqual(batchSigmoid.metrics['steps_to_test_accuracy_0.8'], {n: 3, reached: 3, last_step: 200, median: 100, interval: [100, 100], level: 0.75});
   // batch(center=false)·sigmoid: seed 2 failed → n 2, failed 1, 0.88/0.84 → 0.86.
   const centerFalse = find('batch(center=false)', 'sigmoid');
   t.like(centerFalse, {runs: 3, n: 2, diverged: 0, failed: 1});
@@ -134,23 +142,34 @@ test('a regression task: test loss is plotted instead of accuracy and says so; g
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /No final acc %, best acc %: no run has one \(a regression task has no accuracy\)\./);
   t.false(r.stdout.includes('final acc %  '), 'no accuracy columns');
-  // layer · lr 0.1: final loss 0.02/0.04 → 0.03 ± 0.01414, CI 0.03 ± 12.706205·0.0141421/√2 = 0.03 ± 0.1270621;
-  // both reach test loss ≤ 0.05 at step 200.
-  t.regex(r.stdout, /^layer +tanh +0\.1 +2 +0 +0 +0\.03000 ± 0\.014 +0\.08000 ± 0\.014 +200 ± 0$/m);
-  t.regex(r.stdout, /^layer +tanh +0\.1 +\[0, 0\.1571\]/m);
+  // layer · lr 0.1: final loss 0.02/0.04 → 0.03 ± 0.01414; both reach test loss ≤ 0.05 at step 200.
+  // On the log scale with n = 2: exp(mean ln ± 12.706205·sd(ln)/√2) = [0.0003460, 2.312] (python3/numpy);
+  // plain t was [−0.0970621, 0.1570621], below zero.
+  t.regex(r.stdout, /^layer +tanh +0\.1 +2 +0 +0 +0 +0\.03000 ± 0\.014 +0\.08000 ± 0\.014 +200 \(2\/2\)$/m);
+  t.regex(r.stdout, /^layer +tanh +0\.1 +\[0\.0003460, 2\.312\]/m);
+  // none · lr 0.01 never beat the mean: its test loss went 0.17 → 0.165 → 0.16 (seed 1) and 0.17 → 0.175 → 0.18
+  // (seed 2), never below 1/6 − 3·√(7/180/1000) = 0.1479584. lr 0.1 reached 0.10 and 0.12: it did.
+  t.regex(r.stdout, /^none +tanh +0\.01 +2 +0 +0 +2 /m);
+  t.regex(r.stdout, /^none +tanh +0\.1 +2 +0 +0 +0 /m);
+  t.regex(r.stdout, /lowest test loss ≥ 0\.1480 \(the adding problem's mean predictor, MSE 1\/6, − 3 SE on 1000 test examples\)\. At chance: 2 runs: none · tanh · train\.lr=0\.01 · seed 1; none · tanh · train\.lr=0\.01 · seed 2\./);
   const plots = readdirSync(join(base, 'out-adding', 'plots')).sort();
-  t.deepEqual(plots, ['gradient_flow.svg', 'test_loss.svg', 'train_loss.svg']);
+  // train.lr (0.01, 0.1) is numeric: the final test loss (no accuracy) and the loss AUC against it.
+  t.deepEqual(plots, ['gradient_flow.svg', 'sweep-train.lr-final_test_loss.svg', 'sweep-train.lr-train_loss_auc.svg', 'test_loss.svg', 'train_loss.svg']);
   const md = readFileSync(join(base, 'out-adding', 'report.md'), 'utf8');
   t.regex(md, /!\[Test loss vs training step\]\(plots\/test_loss\.svg\)\n\n\*Figure 1\.\* Test loss vs step, plotted instead of accuracy because the results have no accuracy \(a regression task\)/);
-  t.regex(md, /^\| layer \| tanh \| 0\.01 \| 2 \| 0 \| 0 \| 0\.07000 ± 0\.014 \|/m);
+  t.regex(md, /^\| layer \| tanh \| 0\.01 \| 2 \| 0 \| 0 \| 0 \| 0\.07000 ± 0\.014 \|/m);
 
   const json = JSON.parse((await nb(['report', 'adding', '--out', 'out-adding', '--json'], base)).stdout);
   t.deepEqual(json.factors, ['train.lr']);
   const layer = json.conditions.find((c: {norm: string; factors: Record<string, unknown>}) => c.norm === 'layer' && c.factors['train.lr'] === 0.1);
   t.truthy(layer, 'factors keep their YAML type (0.1 a number)');
-  // 0.0970621 below zero by the t interval: clipped to 0, since a loss is never negative.
-  t.is(layer.metrics.final_test_loss.ci95[0], 0, 'CI low, clipped');
-  t.like(layer.metrics['steps_to_test_loss_0.05'], {n: 2, mean: 200, reached: 2});
+  close(t, layer.metrics.final_test_loss.ci95[0], 0.000346, 'CI low, on the log scale', 1e-7);
+  t.like(layer.metrics.final_test_loss, {scale: 'log'});
+  t.like(layer.metrics['steps_to_test_loss_0.05'], {n: 2, median: 200, reached: 2, level: 0.5});
+  close(t, json.chance[0].threshold, 0.1479584, 'never beat the mean below this loss', 1e-7);
+  t.like(json.chance[0], {results: 'adding-fixture', kind: 'mean', column: 'test_loss', examples: 1000});
+  const stuck = json.conditions.find((c: {norm: string; factors: Record<string, unknown>}) => c.norm === 'none' && c.factors['train.lr'] === 0.01);
+  t.like(stuck, {n: 2, at_chance: 2});
   t.like(layer.metrics.final_test_accuracy, {n: 0, mean: null});
 });
 
@@ -233,9 +252,9 @@ test('report.md: title, question, provenance, the tables, every plot embedded wi
   t.regex(md, /\| \*\*normbench\*\* \| 0\.1\.0, build f1x7ure0b01d \|/);
   t.regex(md, /\| \*\*host\*\* \| fixture-host \(Fixture CPU, 2 cores\) \|/);
   t.regex(md, /\| \*\*dates\*\* \| 2026-01-02 03:04:05 UTC → 2026-01-02 03:10:00 UTC \|/);
-  t.regex(md, /^\| norm \| activation \| n \| diverged \| failed \| final acc % \| best acc % \| final test loss \| loss AUC \| steps→test acc 0\.8 \|$/m);
-  t.regex(md, /^\| none \| sigmoid \| 3 \| 0 \| 0 \| 72\.0 ± 2\.0 \| 72\.0 ± 2\.0 \| 0\.5600 ± 0\.040 \| 0\.2800 ± 0\.020 \| — \(0\/3\) \|$/m);
-  t.regex(md, /^\| none \| sigmoid \| \[67\.0, 77\.0\] \|/m);
+  t.regex(md, /^\| norm \| activation \| n \| diverged \| failed \| at chance \| final acc % \| best acc % \| final test loss \| loss AUC \| steps→test acc 0\.8 \|$/m);
+  t.regex(md, /^\| none \| sigmoid \| 3 \| 0 \| 0 \| 0 \| 72\.0 ± 2\.0 \| 72\.0 ± 2\.0 \| 0\.5600 ± 0\.040 \| 0\.2800 ± 0\.020 \| >200 \(0\/3\) \|$/m);
+  t.regex(md, /^\| none \| sigmoid \| \[66\.8, 76\.7\] \|/m);
   const figures = [...md.matchAll(/^!\[[^\]]+\]\((plots\/[^)]+\.svg)\)\n\n\*Figure (\d)\.\* (.+)$/gm)];
   t.deepEqual(figures.map((f) => f[1]), ['plots/test_accuracy.svg', 'plots/train_loss.svg', 'plots/diagnostic-activation_percentiles.svg', 'plots/diagnostic-dead_units.svg']);
   for (const f of figures) t.true(existsSync(join(base, 'out-classify', f[1]!)), `${f[1]} exists`);
@@ -275,12 +294,14 @@ test('several directories in one report: kept apart, labelled by experiment or b
   const text = (await nb(['report', 'classify', 'adding', '--out', 'both'], base)).stdout;
   t.regex(text, /^results +norm +activation +train\.lr +n +diverged/m);
   // A target of one experiment does not apply to the other: —, not "(0/n) reached".
-  t.regex(text, /^bn-fixture +none +sigmoid +— +3 +0 +0 +72\.0 ± 2\.0 .* — \(0\/3\) +—$/m);
-  t.regex(text, /^adding-fixture +layer +tanh +0\.1 +2 +0 +0 +— +— +0\.03000 ± 0\.014 +0\.08000 ± 0\.014 +— +200 ± 0$/m);
+  t.regex(text, /^bn-fixture +none +sigmoid +— +3 +0 +0 +0 +72\.0 ± 2\.0 .* >200 \(0\/3\) +—$/m);
+  t.regex(text, /^adding-fixture +layer +tanh +0\.1 +2 +0 +0 +0 +— +— +0\.03000 ± 0\.014 +0\.08000 ± 0\.014 +— +200 \(2\/2\)$/m);
   const md = readFileSync(join(base, 'both', 'report.md'), 'utf8');
   t.true(md.startsWith('# bn-fixture vs adding-fixture\n\n- **bn-fixture**: Does BatchNorm'));
   // Accuracy from one, test loss from the other (it has none), training loss from both.
-  t.deepEqual(readdirSync(join(base, 'both', 'plots')).sort(), ['diagnostic-activation_percentiles.svg', 'diagnostic-dead_units.svg', 'gradient_flow.svg', 'test_accuracy.svg', 'test_loss.svg', 'train_loss.svg']);
+  // train.lr is adding-fixture's alone: its sweeps plot the metrics its conditions have (no accuracy).
+  t.deepEqual(readdirSync(join(base, 'both', 'plots')).sort(), ['diagnostic-activation_percentiles.svg', 'diagnostic-dead_units.svg', 'gradient_flow.svg',
+    'sweep-train.lr-final_test_loss.svg', 'sweep-train.lr-train_loss_auc.svg', 'test_accuracy.svg', 'test_loss.svg', 'train_loss.svg']);
   t.regex(md, /plotted instead of accuracy because adding-fixture has no accuracy/);
   const train = readFileSync(join(base, 'both', 'plots', 'train_loss.svg'), 'utf8');
   assertWellFormed(t, train, 'train_loss.svg');

@@ -9,7 +9,8 @@
 // `timing` may differ between identical runs (never compared).
 
 import {DIRECT_GRID_KEYS, type EvalMode, type TunableKey} from '../spec/names.js';
-import type {RunSpec} from '../spec/experiment.js';
+import {tuneSpec} from '../spec/tune.js';
+import type {ExperimentConfig, RunSpec} from '../spec/experiment.js';
 import {gridKeys, type GridSpec} from '../spec/grid.js';
 import type {CurvePoint, GradientFlowPoint, ProbeValue, RunRecord} from '../spec/records.js';
 import {fmtFixed, fmtFraction, fmtValue} from './format.js';
@@ -32,6 +33,12 @@ export const RUN_COLUMNS = ['run_id', 'norm', 'activation', 'seed'] as const;
 /** The grid's factors that get a column of their own (norm, activation and seed have theirs). */
 export function factorKeysOf(config: {grid?: GridSpec}): string[] {
   return gridKeys(config.grid).filter((k) => !(DIRECT_GRID_KEYS as readonly string[]).includes(k));
+}
+
+/** A results directory's factor columns: the grid's, and in a tuning directory the tuned key and the rung too. */
+export function resultsFactorKeys(manifest: {stage?: 'tuning'; config: ExperimentConfig}): string[] {
+  const {config} = manifest;
+  return manifest.stage === 'tuning' && config.tune ? [...factorKeysOf(config), tuneSpec(config.tune).key, 'rung'] : factorKeysOf(config);
 }
 
 /** The run's columns, then its factors': what every row of a run starts with. */

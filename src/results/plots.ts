@@ -88,8 +88,11 @@ export function normColours(labels: string[]): Map<string, string> {
 /** A filled ×, in Vega's unit square, for diverged runs (Vega's own `cross` is a +). */
 export const X_SHAPE = 'M-1,-0.6L-0.6,-1L0,-0.4L0.6,-1L1,-0.6L0.4,0L1,0.6L0.6,1L0,0.4L-0.6,1L-1,0.6L-0.4,0Z';
 
+/** A ring, in Vega's unit square (an open circle that still takes a fill colour). */
+export const RING_SHAPE = 'M1,0A1,1,0,1,1,-1,0A1,1,0,1,1,1,0ZM0.5,0A0.5,0.5,0,1,0,-0.5,0A0.5,0.5,0,1,0,0.5,0Z';
+
 /** Dash patterns for sources: the first solid. */
-const DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [12, 4], [4, 4, 1, 4]];
+export const DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [12, 4], [4, 4, 1, 4]];
 
 export interface Axis {
   title: string;

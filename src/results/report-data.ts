@@ -11,7 +11,8 @@
 
 import {basename, resolve} from 'node:path';
 import {UserError} from '../errors.js';
-import {factorKeysOf} from './columns.js';
+import type {DatasetSpec} from '../spec/experiment.js';
+import {resultsFactorKeys} from './columns.js';
 import {rowObjects, type Results} from './read.js';
 
 
@@ -67,7 +68,7 @@ export function makeSources(all: Results[]): Source[] {
   return all.map((results, i) => ({
     label: labels.filter((l) => l === labels[i]).length > 1 ? results.dir : labels[i]!,
     results,
-    factorKeys: factorKeysOf(results.manifest.config),
+    factorKeys: resultsFactorKeys(results.manifest),
   }));
 }
 
@@ -106,4 +107,13 @@ export function makeConditions(sources: Source[]): {conditions: Condition[]; run
     }
   }
   return {conditions: [...conditions.values()], runs};
+}
+
+/**
+ * A condition's data set: the experiment's, with any `dataset.*` grid factor of the condition
+ * applied (a grid over test_limit changes the test split's size).
+ */
+export function conditionDataset(source: Source, condition: Condition): DatasetSpec {
+  const over = Object.entries(condition.factorValues).filter(([k]) => k.startsWith('dataset.')).map(([k, v]) => [k.slice('dataset.'.length), v]);
+  return {...source.results.manifest.config.dataset, ...Object.fromEntries(over)} as DatasetSpec;
 }

@@ -4,10 +4,15 @@
 // agree in sign (src/results/paired.ts). Each condition is paired with the baseline run that has
 // its seed and its grid values, the baseline's keys aside: {norm: none} pairs batch · relu · seed 2
 // with none · relu · seed 2.
+//
+// A difference is unbounded on the whole (Student's t over the seeds' differences, as `check`
+// decides claims), but a difference of two accuracies lies in [−1, 1] and of two steps to a target
+// in [−S, S]: with few seeds the t interval can pass those ends (n = 2 multiplies by 12.7), and
+// the table cuts it there rather than print −300 points.
 
 import {UserError} from '../errors.js';
 import type {RunFilter} from '../spec/experiment.js';
-import {factorKeysOf, RUN_COLUMNS} from './columns.js';
+import {RUN_COLUMNS} from './columns.js';
 import {fmtValue} from './format.js';
 import {matches, pairedDifferences, type PairedStat} from './paired.js';
 import {rowObjects} from './read.js';
@@ -40,7 +45,7 @@ export function parseBaseline(pairs: string[]): RunFilter {
 /** The conditions of one source paired with its baseline condition. */
 export function pairedTable(source: Source, conditions: Condition[], metrics: Metric[], baseline: RunFilter): PairedTable {
   const rows = rowObjects(source.results.summary);
-  const factorKeys = factorKeysOf(source.results.manifest.config);
+  const factorKeys = source.factorKeys;
   const keys = [...RUN_COLUMNS.filter((c) => c !== 'run_id'), ...factorKeys];
   for (const [key, value] of Object.entries(baseline)) {
     if (!keys.includes(key)) throw new UserError(`baseline ${key}=${String(value)}: "${key}" is not a grid factor of ${source.label} (factors: ${keys.join(', ')})`, undefined, 'usage');
@@ -48,15 +53,23 @@ export function pairedTable(source: Source, conditions: Condition[], metrics: Me
     if (!values.includes(String(value))) throw new UserError(`baseline ${key}=${String(value)}: no run of ${source.label} has it (values: ${values.join(', ')})`, undefined, 'usage');
   }
   const own = conditions.filter((c) => c.source === source.label);
+  const last = Math.max(0, ...rows.map((r) => Number(r.steps) || 0));
   const subject = (c: Condition): RunFilter => ({norm: c.norm, activation: c.activation, ...Object.fromEntries(factorKeys.map((k) => [k, c.factors[k] ?? '']))});
   const paired = own
     .filter((c) => !matches(subject(c) as Record<string, string>, baseline))
     .map((condition) => ({
       condition,
-      metrics: Object.fromEntries(metrics.map((m) => [m.key, pairedDifferences(rows, {keys}, m.key, baseline, subject(condition))])),
+      metrics: Object.fromEntries(metrics.map((m) => [m.key, within(pairedDifferences(rows, {keys}, m.key, baseline, subject(condition)), m.kind, last)])),
     }))
     .filter((r) => Object.values(r.metrics).some((s) => s.pairs.length > 0));
   return {baseline: Object.entries(baseline).map(([k, v]) => `${k}=${String(v)}`).join(', '), filter: baseline, rows: paired};
+}
+
+/** The interval cut to what a difference of the metric can be: [−1, 1] for accuracies, [−S, S] for steps. */
+export function within(stat: PairedStat, kind: Metric['kind'], last: number): PairedStat {
+  const bound = kind === 'fraction' ? 1 : kind === 'steps' ? last : Infinity;
+  if (!stat.ci95) return stat;
+  return {...stat, ci95: [Math.max(-bound, stat.ci95[0]), Math.min(bound, stat.ci95[1])]};
 }
 
 /** A difference in the metric's units: accuracy in percentage points. */

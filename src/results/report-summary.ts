@@ -1,10 +1,15 @@
-// A report's table: which metrics it shows, and each condition's statistics over seeds.
+// A report's table: which metrics it shows, and each condition's statistics over seeds, each with
+// the interval its range calls for (src/results/report-stats.ts): accuracies on the logit scale,
+// losses on the log scale, steps to a target as a censored median.
 
+import {datasetFacts} from '../spec/datasets.js';
+import type {DatasetSpec} from '../spec/experiment.js';
 import {parseNumber} from './format.js';
 import {rowObjects} from './read.js';
-import {runKey, type Condition, type Source} from './report-data.js';
-import {describe, type Stat} from './report-stats.js';
+import {conditionDataset, runKey, type Condition, type Source} from './report-data.js';
+import {describe, stepsToTarget, type Scale, type Stat, type StepsStat} from './report-stats.js';
 
+/** An accuracy in [0, 1], a loss (> 0), or steps to a target. */
 export type MetricKind = 'fraction' | 'value' | 'steps';
 
 export interface Metric {
@@ -12,11 +17,13 @@ export interface Metric {
   key: string;
   label: string;
   kind: MetricKind;
+  /** The split an accuracy is measured on (its size sets the logit's ε); default test. */
+  split?: 'test' | 'validation';
 }
 
 export interface MetricStat extends Stat {
-  /** Steps to a target: ok runs that reached it (the others are not in the statistics). */
-  reached?: number;
+  /** Steps to a target: how many reached it, the median and its interval (a run that never did is censored at its last step). */
+  steps?: StepsStat;
 }
 
 export interface ConditionSummary {
@@ -25,6 +32,8 @@ export interface ConditionSummary {
   n: number;
   diverged: number;
   failed: number;
+  /** Ok runs that never left chance level (src/results/report-chance.ts), by run id: counted, still averaged. */
+  atChance: string[];
   metrics: Record<string, MetricStat>;
 }
 
@@ -37,11 +46,23 @@ export const BASE_METRICS: Metric[] = [
 
 /** With a validation split: what it selects and the test accuracy at the step it selects. */
 export const VALIDATION_METRICS: Metric[] = [
-  {key: 'final_val_accuracy', label: 'final val acc %', kind: 'fraction'},
-  {key: 'best_val_accuracy', label: 'best val acc %', kind: 'fraction'},
+  {key: 'final_val_accuracy', label: 'final val acc %', kind: 'fraction', split: 'validation'},
+  {key: 'best_val_accuracy', label: 'best val acc %', kind: 'fraction', split: 'validation'},
   {key: 'test_accuracy_at_best_val', label: 'test acc % @ best val', kind: 'fraction'},
   {key: 'val_loss_auc', label: 'val loss AUC', kind: 'value'},
 ];
+
+/** Examples a logit keeps away from 0 and 1 when the split's size is unknown (a spec without sizes): as if 1000. */
+const DEFAULT_EXAMPLES = 1000;
+
+/** The scale of a metric's interval: logit with half an example of its split for accuracies, log for losses. */
+function scaleOf(metric: Metric, dataset: DatasetSpec): Scale {
+  if (metric.kind === 'value') return {kind: 'log'};
+  if (metric.kind !== 'fraction') return {kind: 'linear'};
+  const facts = datasetFacts(dataset);
+  const size = (metric.split === 'validation' ? facts.validation : facts.test) ?? DEFAULT_EXAMPLES;
+  return {kind: 'logit', epsilon: 0.5 / size};
+}
 
 /** `steps_to_test_accuracy_0.8` → `steps→test acc 0.8` (as in the run table). */
 function targetLabel(column: string): string {
@@ -70,15 +91,17 @@ export function metricsOf(sources: Source[]): Metric[] {
 
 }
 
-/** Statistics per condition over its ok runs. */
-export function summarise(sources: Source[], conditions: Condition[], metrics: Metric[]): ConditionSummary[] {
+/** Statistics per condition over its ok runs; `atChance` holds the runKeys of runs stuck at chance. */
+export function summarise(sources: Source[], conditions: Condition[], metrics: Metric[], atChance: ReadonlySet<string> = new Set()): ConditionSummary[] {
   const rows = new Map<string, Record<string, string>>();
   for (const s of sources) for (const row of rowObjects(s.results.summary)) rows.set(runKey(s.label, row.run_id!), row);
   return conditions.map((condition) => {
     const mine = condition.runs.map((r) => rows.get(runKey(condition.source, r.run_id))!);
     const ok = mine.filter((r) => r.status === 'ok');
     const stats: Record<string, MetricStat> = {};
-    const columns = sources.find((s) => s.label === condition.source)!.results.summary.columns;
+    const source = sources.find((s) => s.label === condition.source)!;
+    const columns = source.results.summary.columns;
+    const dataset = conditionDataset(source, condition);
     for (const m of metrics) {
       // A target of another source's experiment does not apply here: no value, not "none reached".
       if (!columns.includes(m.key)) {
@@ -86,16 +109,20 @@ export function summarise(sources: Source[], conditions: Condition[], metrics: M
         continue;
       }
       const values = ok.map((r) => parseNumber(r[m.key])).filter((x): x is number => x !== undefined && Number.isFinite(x));
-      // The interval stays within what the metric can be: steps within the runs' own, accuracies within [0, 1], losses ≥ 0.
-      const steps = Math.max(0, ...mine.map((r) => parseNumber(r.steps) ?? 0));
-      const range: [number, number] = m.kind === 'steps' ? [0, steps] : m.kind === 'fraction' ? [0, 1] : [0, Infinity];
-      stats[m.key] = m.kind === 'steps' ? {...describe(values, range), reached: values.length} : describe(values, range);
+      if (m.kind === 'steps') {
+        // Every ok run counts: one without a value never reached the target and is censored at its last step.
+        const last = Math.max(0, ...ok.map((r) => parseNumber(r.steps) ?? 0));
+        stats[m.key] = {n: ok.length, steps: stepsToTarget(values, ok.length, last)};
+      } else {
+        stats[m.key] = describe(values, scaleOf(m, dataset));
+      }
     }
     return {
       condition,
       n: ok.length,
       diverged: mine.filter((r) => r.status === 'diverged').length,
       failed: mine.filter((r) => r.status === 'failed').length,
+      atChance: ok.filter((r) => atChance.has(runKey(condition.source, r.run_id!))).map((r) => r.run_id!),
       metrics: stats,
     };
   });

@@ -1,11 +1,13 @@
 // The report's tables, for the terminal and for Markdown: per condition, mean ± sd over the seeds
-// that finished, then the 95 % confidence intervals of the same metrics. Numbers follow the
-// results' formats (src/results/format.ts): accuracies as percentages with one decimal, losses
-// with four significant digits, steps whole; '—' where there is no value.
+// that finished (steps to a target: the median, censored), then the intervals of the same metrics
+// (src/results/report-stats.ts). Numbers follow the results' formats (src/results/format.ts):
+// accuracies as percentages with one decimal, losses with four significant digits, steps whole;
+// '—' where there is no value.
 
 import {fmtValue} from './format.js';
 import {pairedCell, type PairedRow, type PairedTable} from './report-paired.js';
 import type {ConditionSummary, Metric, MetricStat} from './report-summary.js';
+import {STEPS_LEVEL} from './report-stats.js';
 
 export interface TableColumns {
   /** Show the source column (several results directories). */
@@ -13,6 +15,8 @@ export interface TableColumns {
   factorKeys: string[];
   /** Metrics with a value in some condition (accuracy columns of a regression task are dropped). */
   metrics: Metric[];
+  /** Show the count of runs at chance (some source has a chance rule). */
+  chance: boolean;
 }
 
 const DASH = '—';
@@ -23,14 +27,24 @@ function fmt(kind: Metric['kind'], x: number, spread = false): string {
   return fmtValue(x, spread ? 2 : 4);
 }
 
-/** `72.0 ± 2.0`; the mean alone for one value; steps to a target add `(reached/n)` when some runs did not reach it. */
-export function meanCell(metric: Metric, s: MetricStat, n: number): string {
-  const base = s.mean === undefined ? DASH : s.sd === undefined ? fmt(metric.kind, s.mean) : `${fmt(metric.kind, s.mean)} ± ${fmt(metric.kind, s.sd, true)}`;
-  return metric.kind === 'steps' && s.reached !== undefined && s.reached < n ? `${base} (${s.reached}/${n})` : base;
+/** A step, or `>3000` past the runs' last step (censored). */
+const stepText = (x: number | undefined, last: number) => (x === undefined ? `>${last}` : x.toFixed(0));
+
+/** `72.0 ± 2.0`, the mean alone for one value; steps to a target: the median and the runs that reached it, `500 (3/3)`, `>3000 (1/3)`. */
+export function meanCell(metric: Metric, s: MetricStat): string {
+  if (s.steps) return s.steps.n === 0 ? DASH : `${stepText(s.steps.median, s.steps.last)} (${s.steps.reached}/${s.steps.n})`;
+  if (s.mean === undefined) return DASH;
+  return s.sd === undefined ? fmt(metric.kind, s.mean) : `${fmt(metric.kind, s.mean)} ± ${fmt(metric.kind, s.sd, true)}`;
 }
 
-/** `[67.0, 77.0]`, or — when n < 2. */
+/** `[67.0, 77.0]`, or — when n < 2; steps: the median's interval, its level when below 95 %, `[250, >3000] 75 %`. */
 export function ciCell(metric: Metric, s: MetricStat): string {
+  if (s.steps) {
+    const {interval, last} = s.steps;
+    if (!interval) return DASH;
+    const level = interval.level < STEPS_LEVEL ? ` ${Number((100 * interval.level).toFixed(1))} %` : '';
+    return interval.lo === undefined ? `>${last}${level}` : `[${stepText(interval.lo, last)}, ${stepText(interval.hi, last)}]${level}`;
+  }
   return s.ci95 ? `[${fmt(metric.kind, s.ci95[0])}, ${fmt(metric.kind, s.ci95[1])}]` : DASH;
 }
 
@@ -55,15 +69,15 @@ export interface Grid {
   numeric: boolean[];
 }
 
-/** Mean ± sd per condition, with n and the diverged and failed counts. */
+/** Mean ± sd per condition, with n, the diverged and failed counts, and the ok runs at chance. */
 export function meanGrid(columns: TableColumns, rows: ConditionSummary[]): Grid {
   const id = identityHeader(columns);
-  const header = [...id, 'n', 'diverged', 'failed', ...columns.metrics.map((m) => m.label)];
+  const header = [...id, 'n', 'diverged', 'failed', ...(columns.chance ? ['at chance'] : []), ...columns.metrics.map((m) => m.label)];
   return {
     header,
     rows: rows.map((r) => [
-      ...identity(columns, r), String(r.n), String(r.diverged), String(r.failed),
-      ...columns.metrics.map((m) => meanCell(m, r.metrics[m.key]!, r.n)),
+      ...identity(columns, r), String(r.n), String(r.diverged), String(r.failed), ...(columns.chance ? [String(r.atChance.length)] : []),
+      ...columns.metrics.map((m) => meanCell(m, r.metrics[m.key]!)),
     ]),
     numeric: header.map((_, i) => i >= id.length),
   };
@@ -106,5 +120,6 @@ export function markdownTable(grid: Grid): string {
   return [line(grid.header), `|${grid.numeric.map((n) => (n ? '---:' : ':---')).join('|')}|`, ...grid.rows.map(line)].join('\n');
 }
 
-export const MEAN_NOTE = 'mean ± sd over seeds (n = runs that finished ok; diverged and failed runs are counted, not averaged; steps to a target: over the runs that reached it, (k/n) when not all did)';
-export const CI_NOTE = '95 % confidence interval of the mean: mean ± t(0.975, n − 1)·sd/√n, kept within what the metric can take (accuracy 0–100 %, loss ≥ 0, steps within the run); — where n < 2';
+export const MEAN_NOTE = 'mean ± sd over seeds (n = runs that finished ok; diverged and failed runs are counted, not averaged); steps to a target: the median over the ok runs, a run that never reached it counting as past its last step (>S), and (k/n) the runs that reached it';
+export const CHANCE_NOTE = 'at chance: ok runs that never left chance level, counted here and still averaged';
+export const CI_NOTE = '95 % intervals, within what each metric can take: an accuracy\'s is Student\'s t on the logit scale, a loss\'s on the log scale (of the geometric mean), each mapped back; steps to a target: the order statistics around the median, its level when below 95 % (n = 3: 75 %), >S past the runs\' last step; — where n < 2';

@@ -17,7 +17,7 @@ import {lowerIsBetter, rungSizes, tuneSpec} from '../spec/tune.js';
 import {tunedColumn} from './columns.js';
 import {fmtValue} from './format.js';
 import type {ManifestTuning} from './manifest.js';
-import {PANEL_HEADER, PANEL_HEIGHT, PANEL_WIDTH, PLOT_CONFIG, plotTitle, WRAP, X_SHAPE} from './plots.js';
+import {PANEL_HEADER, PANEL_HEIGHT, PANEL_WIDTH, PLOT_CONFIG, plotTitle, RING_SHAPE as RING, WRAP, X_SHAPE} from './plots.js';
 import {readResults, RESULT_FILES} from './read.js';
 import type {Source} from './report-data.js';
 import type {Grid} from './report-table.js';
@@ -272,7 +272,6 @@ const MARKS = {
 
 /** Symbols in Vega's unit square, drawn at one size: the chosen value a larger diamond, a value that stopped a ring (hollow, as a path). */
 const BIG_DIAMOND = 'M0,-1.6L1.6,0L0,1.6L-1.6,0Z';
-const RING = 'M1,0A1,1,0,1,1,-1,0A1,1,0,1,1,1,0ZM0.5,0A0.5,0.5,0,1,0,-0.5,0A0.5,0.5,0,1,0,0.5,0Z';
 
 export interface SensitivityPlot {
   file: string;

@@ -5,7 +5,9 @@
 // 1. Check the arguments (several directories need --out), read every directory.
 // 2. Sources, conditions (grid cells without the seed, kept apart per source) and their
 //    statistics over seeds.
-// 3. Plan the plots; a bad --diagnostic is bad input, found before anything is written.
+//    Runs that never left chance level are flagged (src/results/report-chance.ts).
+// 3. Plan the plots: the curves, the sweeps (a metric against each numeric factor), the
+//    diagnostics; a bad --diagnostic, --x or --y is bad input, found before anything is written.
 // 4. Create --out, render each plot to plots/<name>.svg, write report.md (no timestamps: the
 //    same results give the same bytes).
 // A single tuned results directory (a `tune:` block, tuning/ beside its runs) adds a Tuning section:
@@ -16,12 +18,15 @@ import {join, relative, resolve} from 'node:path';
 import {UserError} from '../errors.js';
 import {prepareOutDir} from './outdir.js';
 import {writeAtomic} from './files.js';
+import type {TopLevelSpec} from 'vega-lite';
 import {lineSpec, normColours, renderSvg, type LinePlot, type PlotContext} from './plots.js';
 import {readResults} from './read.js';
 import {allFactorKeys, makeConditions, makeSources, type Source} from './report-data.js';
-import {metricsOf, summarise, type ConditionSummary, type Metric} from './report-summary.js';
+import {metricsOf, summarise, type ConditionSummary, type Metric, type MetricStat} from './report-summary.js';
+import {chanceReport, ruleText, type ChanceReport} from './report-chance.js';
+import {sweepChoices, sweepPlot, type SweepOptions} from './report-sweep.js';
 import {curvePlots, diagnosticPlots, gradientFlowPlots} from './report-plots.js';
-import {CI_NOTE, ciGrid, markdownTable, MEAN_NOTE, meanGrid, pairedGrid, shownMetrics, textTable, type Grid, type TableColumns} from './report-table.js';
+import {CHANCE_NOTE, CI_NOTE, ciGrid, markdownTable, MEAN_NOTE, meanGrid, pairedGrid, shownMetrics, textTable, type Grid, type TableColumns} from './report-table.js';
 import {pairedNote, pairedTable, type PairedTable} from './report-paired.js';
 import {checkClaims, checkJson, checkText, thanText, type CheckReport} from './check.js';
 import {fmtValue} from './format.js';
@@ -36,6 +41,8 @@ export interface ReportOptions {
   diagnostics?: string[];
   /** Pair every condition with this one (default: the experiment's `report.baseline`, if any). */
   baseline?: RunFilter;
+  /** Sweep plots: which factors on x and metrics on y (default every numeric factor, the headline metrics). */
+  sweep?: SweepOptions;
 }
 
 export interface PlotEntry {
@@ -52,6 +59,8 @@ export interface Report {
   metrics: Metric[];
   columns: TableColumns;
   summaries: ConditionSummary[];
+  /** Runs that never left chance level, and the rules that decided it. */
+  chance: ChanceReport;
   /** Per source with a baseline: the paired differences of every other condition to it. */
   paired: PairedTable[];
   /** A single source whose experiment declares claims: `check`'s verdicts. */
@@ -74,8 +83,9 @@ export async function makeReport(dirs: string[], options: ReportOptions = {}): P
   // 2.
   const {conditions, runs} = makeConditions(sources);
   const metrics = metricsOf(sources);
-  const summaries = summarise(sources, conditions, metrics);
-  const columns: TableColumns = {source: sources.length > 1, factorKeys: allFactorKeys(sources), metrics: shownMetrics(metrics, summaries)};
+  const chance = chanceReport(sources, conditions);
+  const summaries = summarise(sources, conditions, metrics, chance.runs);
+  const columns: TableColumns = {source: sources.length > 1, factorKeys: allFactorKeys(sources), metrics: shownMetrics(metrics, summaries), chance: chance.rules.length > 0};
   const paired = sources.flatMap((s) => {
     const baseline = options.baseline ?? s.results.manifest.config.report?.baseline;
     return baseline ? [pairedTable(s, conditions, columns.metrics, baseline)] : [];
@@ -84,11 +94,6 @@ export async function makeReport(dirs: string[], options: ReportOptions = {}): P
   const claims = declared?.length ? checkClaims(sources[0]!.results, declared) : undefined;
   const tuned = sources.length === 1 ? tuningReport(sources[0]!) : undefined;
   // 3.
-  const plots = [
-    ...curvePlots(sources, runs),
-    ...diagnosticPlots(sources, runs, options.diagnostics),
-    ...gradientFlowPlots(sources, runs),
-  ].filter((p) => p.points.length > 0);
   const norms = [...new Set(conditions.map((c) => c.norm))];
   const colours = normColours(norms);
   const context: PlotContext = {
@@ -96,13 +101,21 @@ export async function makeReport(dirs: string[], options: ReportOptions = {}): P
     sources: sources.map((s) => s.label),
     panels: [...new Set(conditions.map((c) => c.panel))],
   };
+  const lines = (plots: LinePlot[]) => plots.filter((p) => p.points.length > 0).map((p) => ({entry: entry(p), spec: lineSpec(p, context)}));
+  const sweeps = sweepChoices(sources, metrics, summaries, options.sweep ?? {}).map((c) => sweepPlot(sources, summaries, c.x, c.values, c.y, context.colours));
+  const planned: Array<{entry: PlotEntry; spec: TopLevelSpec}> = [
+    ...lines(curvePlots(sources, runs)),
+    ...sweeps.map((p) => ({entry: {file: `${PLOTS_DIR}/${p.file}`, title: p.title, caption: p.caption}, spec: p.spec})),
+    ...lines(diagnosticPlots(sources, runs, options.diagnostics)),
+    ...lines(gradientFlowPlots(sources, runs)),
+  ];
   // 4.
   const out = prepareOutDir(options.out ?? dirs[0]!);
-  if (plots.length > 0 || tuned) prepareOutDir(join(out, PLOTS_DIR), '--out');
+  if (planned.length > 0 || tuned) prepareOutDir(join(out, PLOTS_DIR), '--out');
   const entries: PlotEntry[] = [];
-  for (const plot of plots) {
-    writeAtomic(join(out, PLOTS_DIR, plot.file), await renderSvg(lineSpec(plot, context)));
-    entries.push(entry(plot));
+  for (const plot of planned) {
+    writeAtomic(join(out, plot.entry.file), await renderSvg(plot.spec));
+    entries.push(plot.entry);
   }
   let tuning: Report['tuning'];
   if (tuned) {
@@ -110,7 +123,7 @@ export async function makeReport(dirs: string[], options: ReportOptions = {}): P
     writeAtomic(join(out, PLOTS_DIR, plot.file), await renderSvg(plot.spec));
     tuning = {...tuned, plot: {file: `${PLOTS_DIR}/${plot.file}`, title: plot.title, caption: plot.caption}};
   }
-  const report: Report = {out, markdown: join(out, REPORT_FILE), sources, metrics, columns, summaries, paired, claims, plots: entries, ...(tuning && {tuning})};
+  const report: Report = {out, markdown: join(out, REPORT_FILE), sources, metrics, columns, summaries, chance, paired, claims, plots: entries, ...(tuning && {tuning})};
   writeAtomic(report.markdown, reportMarkdown(report));
   return report;
 }
@@ -160,6 +173,20 @@ function heading(report: Report): string[] {
   return [`# ${report.sources.map((s) => s.label).join(' vs ')}`, '', ...report.sources.map((s) => `- **${s.label}**: ${s.results.manifest.question}`)];
 }
 
+/** Which runs never left chance level, by what rule (when some source has one). */
+function chanceLines(report: Report): string[] {
+  if (!report.columns.chance) return [];
+  const several = report.sources.length > 1;
+  const rules = report.chance.rules.map(({source, rule}) => `${several ? `${source}: ` : ''}${ruleText(rule)}`).join('; ');
+  const flagged = report.summaries.flatMap((s) => s.atChance.map((id) => {
+    const c = s.condition;
+    const seed = c.runs.find((r) => r.run_id === id)!.seed;
+    return [...(several ? [c.source] : []), c.norm, c.activation, ...Object.entries(c.factors).filter(([, v]) => v !== '').map(([k, v]) => `${k}=${v}`), `seed ${seed}`].join(' · ');
+  }));
+  const list = flagged.length === 0 ? 'none' : `${flagged.length} run${flagged.length === 1 ? '' : 's'}: ${flagged.join('; ')}`;
+  return [`${CHANCE_NOTE}: ${rules}. At chance: ${list}.`, ''];
+}
+
 /** Columns dropped because no condition has a value: say why. */
 function droppedNote(report: Report): string[] {
   const dropped = report.metrics.filter((m) => !report.columns.metrics.includes(m));
@@ -175,6 +202,7 @@ export function reportMarkdown(report: Report): string {
     `A condition is a grid cell without its seed${report.sources.length > 1 ? ', within one results directory' : ''}.${tunedNote} ${capitalise(MEAN_NOTE)}.`, '',
     ...droppedNote(report),
     markdownTable(meanGrid(report.columns, report.summaries)), '',
+    ...chanceLines(report).map(capitalise),
     `${capitalise(CI_NOTE)}.`, '',
     markdownTable(ciGrid(report.columns, report.summaries)), '',
   ];
@@ -235,6 +263,7 @@ export function reportText(report: Report): string {
     ...droppedNote(report),
     MEAN_NOTE,
     textTable(meanGrid(report.columns, report.summaries)), '',
+    ...chanceLines(report),
     CI_NOTE,
     textTable(ciGrid(report.columns, report.summaries)), '',
     ...report.paired.flatMap((table) => [pairedNote(table), textTable(pairedGrid(report.columns, table)), '']),
@@ -246,13 +275,13 @@ export function reportText(report: Report): string {
 
 /** The same as the tables, with numbers as numbers (fractions, not percentages); no value → null. */
 export function reportJson(report: Report) {
-  const stat = (s: ConditionSummary['metrics'][string]) => ({
-    n: s.n,
-    mean: s.mean ?? null,
-    sd: s.sd ?? null,
-    ci95: s.ci95 ?? null,
-    ...(s.reached === undefined ? {} : {reached: s.reached}),
-  });
+  const stat = (s: MetricStat) => {
+    if (s.steps) {
+      const {n, reached, last, median, interval} = s.steps;
+      return {n, reached, last_step: last, median: median ?? null, interval: interval ? [interval.lo ?? null, interval.hi ?? null] : null, level: interval?.level ?? null};
+    }
+    return {n: s.n, mean: s.mean ?? null, sd: s.sd ?? null, ci95: s.ci95 ?? null, centre: s.centre ?? null, scale: s.scale ?? null};
+  };
   return {
     out: report.out,
     report: report.markdown,
@@ -265,6 +294,7 @@ export function reportJson(report: Report) {
       };
     }),
     factors: report.columns.factorKeys,
+    chance: report.chance.rules.map(({source, rule}) => ({results: source, ...rule, rule: ruleText(rule)})),
     conditions: report.summaries.map((r) => ({
       results: r.condition.source,
       norm: r.condition.norm,
@@ -274,6 +304,8 @@ export function reportJson(report: Report) {
       n: r.n,
       diverged: r.diverged,
       failed: r.failed,
+      at_chance: r.atChance.length,
+      at_chance_runs: r.atChance,
       metrics: Object.fromEntries(report.metrics.map((m) => [m.key, stat(r.metrics[m.key]!)])),
     })),
     paired: report.paired.map((table) => ({

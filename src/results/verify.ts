@@ -16,7 +16,7 @@ import {readTuningChoices, TUNING_DIR} from './tuning.js';
 import type {VerifySpec} from '../spec/experiment.js';
 import {UserError} from '../errors.js';
 import {nearest} from '../suggest.js';
-import {columnRole, factorKeysOf} from './columns.js';
+import {columnRole, resultsFactorKeys} from './columns.js';
 import {parseNumber} from './format.js';
 import {dataDifferences, experimentChange} from './store.js';
 import {configHash} from './manifest.js';
@@ -96,8 +96,7 @@ export function verifyResults(now: Results, ref: Results, options: VerifyOptions
   const m = now.manifest;
   const r = ref.manifest;
   const spec = m.config.verify ?? {metrics: {}};
-  // A tuning directory's runs have two more factors: the tuned value and the rung.
-  const factorKeys = m.stage === 'tuning' && m.config.tune ? [...factorKeysOf(m.config), tuneSpec(m.config.tune).key, 'rung'] : factorKeysOf(m.config);
+  const factorKeys = resultsFactorKeys(m);
   const summaryMetrics = metricColumns(ref.summary.columns, factorKeys);
   const curveMetrics = metricColumns(ref.curves.columns, factorKeys);
   for (const metric of options.metrics ?? []) {

@@ -4,3 +4,4 @@ export type * from './experiment.js';
 export type * from './records.js';
 export * from './targets.js';
 export * from './tune.js';
+export * from './datasets.js';

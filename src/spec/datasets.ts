@@ -1,0 +1,50 @@
+// What analysis needs to know of a data set without loading it: its task, its classes and the size
+// of the split a metric is measured on. `report` reads these to place chance level and to size a
+// continuity correction; it never loads data (src/data/ makes the splits these sizes describe, and
+// test/report-chance.test.ts checks that the two agree).
+
+import type {DatasetSpec} from './experiment.js';
+
+/** Fashion-MNIST's splits: the bundled stratified subset, and the official files. */
+const FASHION = {mini: {train: 6000, test: 1000}, full: {train: 60000, test: 10000}} as const;
+
+export interface DatasetFacts {
+  task: 'classification' | 'regression';
+  /** Classes of a classification task (1 for regression). */
+  classes: number;
+  /** Examples in each split as trained and evaluated (limits and the validation split applied); undefined where the spec does not say. */
+  train?: number;
+  test?: number;
+  validation?: number;
+}
+
+/** The whole training and test splits, before limits. */
+function fullSizes(spec: DatasetSpec): {train?: number; test?: number} {
+  switch (spec.name) {
+    case 'fashion-mnist-mini':
+    case 'fashion-mnist-mini-rows':
+    case 'fashion-mnist-mini-permuted':
+      return FASHION.mini;
+    case 'fashion-mnist':
+    case 'fashion-mnist-rows':
+    case 'fashion-mnist-permuted':
+      return FASHION.full;
+    case 'synthetic':
+    case 'adding':
+      return {train: spec.train_size, test: spec.test_size};
+  }
+}
+
+const limit = (n: number | undefined, cap: number | undefined) => (n === undefined || cap === undefined ? n : Math.min(n, cap));
+
+/** As src/data/registry.ts loads it: the validation split held out of the training split first, then train_limit and test_limit. */
+export function datasetFacts(spec: DatasetSpec): DatasetFacts {
+  const task = spec.name === 'adding' ? 'regression' : 'classification';
+  const classes = spec.name === 'synthetic' ? spec.classes : task === 'regression' ? 1 : 10;
+  const full = fullSizes(spec);
+  const validation = spec.validation === undefined || full.train === undefined
+    ? undefined
+    : spec.validation < 1 ? Math.round(spec.validation * full.train) : spec.validation;
+  const train = full.train === undefined ? undefined : full.train - (validation ?? 0);
+  return {task, classes, train: limit(train, spec.train_limit), test: limit(full.test, spec.test_limit), ...(validation === undefined ? {} : {validation})};
+}
