@@ -138,6 +138,12 @@ test('the tolerances applied: each metric\'s rtol and atol from the flag, its ve
   const curves = JSON.parse((await nb(['verify', 'now', '--reference', 'ref', '--json', '--curves', '--metric', 'test_loss'], base)).stdout);
   t.deepEqual(Object.keys(curves.tolerance.per_metric), ['test_loss'], 'with --curves and --metric: the metrics compared');
 
+  // The checked results' verify: block decides (not the reference's); a changed block is not a different experiment.
+  t.is((await nb(['run', 'gate.yaml', '--out', 'loose', '--quiet', '--backend', 'cpu', '--workers', '1', '--set', 'verify.rtol=0.001'], base)).code, 0);
+  const loose = await nb(['verify', 'loose', '--reference', 'ref'], base);
+  t.is(loose.code, 0, loose.stdout);
+  t.regex(loose.stdout, /^OK: 2 runs, 16 values within tolerance \(rtol 0\.001 \[verify\.rtol\], atol 0\.000001 \[default\]; train_loss_auc: rtol 0\.01 \[verify\.metrics\]\)\.$/m);
+
   // The verify block's own defaults come between the metric's and the built-in ones.
   const spec = {rtol: 1e-3, metrics: {train_loss_auc: {atol: 0.5}}};
   t.deepEqual(toleranceFor('train_loss_auc', spec), {rtol: 1e-3, atol: 0.5, from: {rtol: 'verify.rtol', atol: 'verify.metrics.train_loss_auc.atol'}});
