@@ -4,6 +4,7 @@
 //   npm run bench [-- --workload mlp|lstm] [--norm batch,none] [--activation sigmoid] [--batch N]
 //                 [--width 100] [--steps 300] [--repeats 3] [--backend wasm,tensorflow] [--json]
 //   npm run bench -- --grid [--seeds 1,2,3] [--workers N] [--stack] [--json]
+//   npm run bench -- --help   (every option, with its default)
 //
 // Per step (target: ≥ 0.5× PyTorch on one thread): the workloads of
 // ../shared/reference/torch_bench.py —
@@ -30,27 +31,41 @@ import {spawnSync} from 'node:child_process';
 import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {cpus, tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
-import {parseArgs} from 'node:util';
-import {buildModel, makeSynthetic, resolveNorm, tf, train, useBackend, PACKAGE_ROOT_FOR_SCRIPTS as ROOT} from './lib.mjs';
+import {PACKAGE_ROOT as ROOT} from '../dist/src/version.js';
+import {parseOptions} from './args.mjs';
 
-const {values} = parseArgs({
+const PER_STEP = 'PER STEP (the default)';
+const GRID = 'PER GRID (--grid)';
+const values = parseOptions({
+  name: 'npm run bench --',
+  about: 'Speed beside the PyTorch peer on this machine: normbench\'s training step, or a whole grid, against PyTorch\'s on the same workload.',
+  usage: [
+    '[--workload mlp|lstm] [--norm <list>] [--activation <name>] [--batch <n>] [--width <n>] [--steps <n>] [--repeats <n>] [--backend <list>] [--json]',
+    '--grid [--seeds <list>] [--workers <n>] [--stack] [--backend <name>] [--json]',
+  ],
   options: {
-    workload: {type: 'string', default: 'mlp'},
-    norm: {type: 'string'},
-    activation: {type: 'string', default: 'sigmoid'},
-    batch: {type: 'string'},
-    width: {type: 'string', default: '100'},
-    steps: {type: 'string'},
-    repeats: {type: 'string', default: '3'},
-    backend: {type: 'string', default: 'wasm'},
-    json: {type: 'boolean', default: false},
-    grid: {type: 'boolean', default: false},
-    seeds: {type: 'string', default: '1,2,3'},
-    workers: {type: 'string'},
-    stack: {type: 'boolean', default: false},
-    reference: {type: 'string', default: process.env.NORMBENCH_REFERENCE ?? resolve(ROOT, '../shared/reference')},
+    backend: {type: 'string', value: 'list', default: 'wasm', description: 'The tfjs backends, comma-separated (--grid: one)'},
+    json: {type: 'boolean', default: false, description: 'Print one JSON object per line instead of the table'},
+    reference: {type: 'string', value: 'dir', default: process.env.NORMBENCH_REFERENCE ?? resolve(ROOT, '../shared/reference'),
+      defaultHelp: '$NORMBENCH_REFERENCE, else ../shared/reference beside the package', description: 'Where the peer\'s torch_bench.py and torch_grid.py are'},
+    workload: {type: 'string', value: 'mlp|lstm', default: 'mlp', choices: ['mlp', 'lstm'], group: PER_STEP,
+      description: 'What to train: mlp, a 784-W-W-W-10 MLP, SGD lr 0.1; lstm, one LSTM layer of 100 units over 28 steps × 28 inputs'},
+    norm: {type: 'string', value: 'list', defaultHelp: 'none,batch,layer,weight (mlp); none,layer,batch (lstm)', group: PER_STEP,
+      description: 'Norms, comma-separated (lstm: batch is BN-LSTM, layer LN-LSTM)'},
+    activation: {type: 'string', value: 'name', default: 'sigmoid', group: PER_STEP, description: 'The MLP\'s activation'},
+    batch: {type: 'string', value: 'n', number: 'integer', defaultHelp: '60 (mlp), 64 (lstm)', group: PER_STEP, description: 'Batch size'},
+    width: {type: 'string', value: 'n', number: 'integer', default: '100', group: PER_STEP, description: 'The MLP\'s hidden width W (the peer runs 100 only)'},
+    steps: {type: 'string', value: 'n', number: 'integer', defaultHelp: '300 (mlp), 50 (lstm)', group: PER_STEP, description: 'Timed steps per measurement, after 20 warm-up steps'},
+    repeats: {type: 'string', value: 'n', number: 'integer', default: '3', group: PER_STEP, description: 'Measurements, alternating with the peer\'s; the table gives medians'},
+    grid: {type: 'boolean', default: false, group: GRID, description: 'Time the quickstart grid with normbench run against torch_grid.py'},
+    seeds: {type: 'string', value: 'list', number: 'integers', default: '1,2,3', group: GRID, description: 'The grid\'s seeds, comma-separated (12 runs each)'},
+    workers: {type: 'string', value: 'n', number: 'integer', defaultHelp: 'one per core', group: GRID, description: 'Worker processes for normbench run (its --workers)'},
+    stack: {type: 'boolean', default: false, group: GRID, description: 'Pass normbench run --stack (the seeds of a cell as one stacked model)'},
   },
+  footer: 'Results also go to results/bench/bench.json. The README\'s "Speed" section has the measurements and what they mean.',
 });
+// After the options: --help and a mistake answer without loading tfjs.
+const {buildModel, makeSynthetic, resolveNorm, tf, train, useBackend} = await import('./lib.mjs');
 const WARMUP = 20;
 const PYTHON = '/usr/bin/python3';
 const out = (obj) => console.log(JSON.stringify(obj));
@@ -100,7 +115,6 @@ async function ours(workload, norm, batch, steps) {
 
 async function perStep() {
   const workload = values.workload;
-  if (!['mlp', 'lstm'].includes(workload)) throw new Error(`--workload takes mlp or lstm, got ${workload}`);
   const lstm = workload === 'lstm';
   const norms = (values.norm ?? (lstm ? 'none,layer,batch' : 'none,batch,layer,weight')).split(',');
   const batch = Number(values.batch ?? (lstm ? 64 : 60));
@@ -171,7 +185,15 @@ function perGrid() {
   }
 }
 
-const rows = values.grid ? perGrid() : await perStep();
+let rows;
+try {
+  rows = values.grid ? perGrid() : await perStep();
+} catch (error) {
+  // Bad input found on the way (an unknown norm or backend): one line, exit 2, as the CLI.
+  if (error?.name !== 'UserError') throw error;
+  process.stderr.write(`error: ${error.message}\n`);
+  process.exit(2);
+}
 const dest = join(ROOT, 'results', 'bench');
 mkdirSync(dest, {recursive: true});
 writeFileSync(join(dest, 'bench.json'), `${JSON.stringify({date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, rows}, null, 2)}\n`);

@@ -5,6 +5,7 @@
 //
 // backend-independent: CLI runs on cpu or auto (wasm for these small models), and bad input refused before any training.
 
+import {spawnSync} from 'node:child_process';
 import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from './ava.js';
@@ -219,4 +220,28 @@ test('--set takes one value each: `validate --set k=v <experiment>` reads the ex
   const json = JSON.parse(r.stdout);
   t.is(json.config.train.steps, 10);
   t.is(json.runs, 24);
+});
+
+test('the bench script: --help lists every option with its default; a mistake is one line and exit 2', (t) => {
+  const bench = (...args: string[]) => spawnSync(process.execPath, [join(REPO, 'scripts', 'bench.mjs'), ...args], {encoding: 'utf8', cwd: REPO, timeout: 30_000});
+  const help = bench('--help');
+  t.is(help.status, 0, help.stderr);
+  t.regex(help.stdout, /^USAGE\n {2}\$ npm run bench -- \[--workload mlp\|lstm\]/m);
+  for (const option of ['workload', 'norm', 'activation', 'batch', 'width', 'steps', 'repeats', 'backend', 'json', 'grid', 'seeds', 'workers', 'stack', 'reference']) {
+    t.regex(help.stdout, new RegExp(`^ {2}--${option}(=<[^>]+>)? +[A-Z]`, 'm'), `--${option} with a description`);
+  }
+  t.regex(help.stdout, /--steps=<n> +Timed steps per measurement, after 20 warm-up steps \[default: 300 \(mlp\), 50\s+\(lstm\)\]/);
+  const cases: Array<[string[], RegExp]> = [
+    [['--nrom', 'batch'], /^error: unknown option --nrom — did you mean "--norm"\? \(options: --backend, .*; npm run bench -- --help\)\n$/],
+    [['--workload', 'gru'], /^error: --workload takes mlp or lstm, got "gru" \(npm run bench -- --help\)\n$/],
+    [['--steps'], /^error: --steps needs a value/],
+    [['--seeds', '1,x'], /^error: --seeds takes positive integers separated by commas, got "1,x"/],
+    [['quickstart'], /^error: unexpected argument quickstart/],
+  ];
+  for (const [args, message] of cases) {
+    const r = bench(...args);
+    t.is(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    t.regex(r.stderr, message);
+    t.false(r.stderr.includes('    at '), 'no stack');
+  }
 });

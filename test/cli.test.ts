@@ -8,6 +8,7 @@ import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from './ava.js';
 import {parse} from 'csv-parse/sync';
+import {NORMS} from '../src/spec/names.js';
 import {cli, cliInProcess as nb, readCsv, REPO, tempDir, untimed, type Row} from './helpers.js';
 
 const TINY = `name: tiny
@@ -126,4 +127,30 @@ test('validate prints the grid and exits 0; list shows the registries and bundle
   const bad = await nb(['list', 'norm'], dir);
   t.is(bad.code, 2);
   t.regex(bad.stderr, /Unknown topic "norm" — did you mean "norms"\?/);
+});
+
+test('list experiments shows where each bundled file lives: relative under the working directory, else absolute; --json has it absolute', async (t) => {
+  const inside = await nb(['list', 'experiments'], REPO);
+  t.regex(inside.stdout, /^ {2}quickstart +On a small real Fashion-MNIST set.*\n {2} +experiments\/quickstart\.yaml$/m);
+  const elsewhere = await nb(['list', 'experiments'], tempDir('normbench-list-'));
+  t.regex(elsewhere.stdout, new RegExp(`^ {2} +${join(REPO, 'experiments', 'quickstart.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+  const json = JSON.parse((await nb(['list', 'experiments', '--json'], REPO)).stdout);
+  t.like(json.experiments.find((e: {name: string}) => e.name === 'quickstart'), {file: join(REPO, 'experiments', 'quickstart.yaml')});
+  t.true(json.experiments.every((e: {file: string}) => existsSync(e.file)));
+});
+
+/** How each norm is named in prose: a Record over the catalog cannot forget one. */
+const NORM_WORDS: Record<(typeof NORMS)[number], RegExp> = {
+  none: /\bnone\b/, batch: /\bBatchNorm\b/, layer: /\bLayerNorm\b/, weight: /\bWeightNorm\b/, group: /\bGroupNorm\b/, rms: /\bRMSNorm\b/,
+  renorm: /\bBatch Renormalization\b/, 'mean-only': /\bmean-only BN\b/, 'centered-stopgrad': /centring (done )?outside the gradient step/, 'bn-rnn': /\bBN-RNN\b/,
+};
+
+test('the top-level description (package.json, normbench --help) and the README\'s opening name every norm', async (t) => {
+  const description = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {description: string}).description;
+  const opening = readFileSync(join(REPO, 'README.md'), 'utf8').split('\n## ')[0]!.replace(/\s+/g, ' ');
+  t.true((await nb(['--help'], REPO)).stdout.startsWith(description), 'normbench --help opens with it');
+  for (const norm of NORMS) {
+    t.regex(description, NORM_WORDS[norm], `package.json's description names ${norm}`);
+    t.regex(opening, NORM_WORDS[norm], `the README's opening names ${norm}`);
+  }
 });

@@ -1,4 +1,4 @@
-import {join} from 'node:path';
+import {isAbsolute, join, relative} from 'node:path';
 import {Args} from '@oclif/core';
 import {BaseCommand} from '../cli.js';
 import {BUNDLED_DIR, bundledExperiments} from '../config/find.js';
@@ -32,6 +32,12 @@ function optionText(schema: {shape: Record<string, unknown>; parse(x: unknown): 
   return keys.length ? keys.map((k) => `${k}=${text(k)}`).join(', ') : '—';
 }
 
+/** A bundled file as a person would copy it: relative to here when it lies under here, else absolute. */
+function shown(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
 function fullSetStatus(): string {
   const dir = findFashionMnist();
   if (!dir) return 'not found here (see data/README.md)';
@@ -62,15 +68,19 @@ export default class List extends BaseCommand {
     for (const topic of topics) {
       const rows = this.rows(topic);
       out[topic] = rows;
-      this.log(topic === 'experiments' ? 'experiments (run one by name: normbench run <name>):' : `${topic}:`);
+      this.log(topic === 'experiments' ? 'experiments (run one by name: normbench run <name>; under each, its file, whose extends: paths are relative to it):' : `${topic}:`);
       const width = Math.max(...rows.map((r) => r.name.length));
-      for (const r of rows) this.log(`  ${r.name.padEnd(width)}  ${r.text}`);
+      for (const r of rows) {
+        this.log(`  ${r.name.padEnd(width)}  ${r.text}`);
+        if (r.file) this.log(`  ${' '.repeat(width)}  ${shown(r.file)}`);
+      }
       this.log('');
     }
     return out;
   }
 
-  private rows(topic: Topic): Array<{name: string; text: string}> {
+  /** Each entry's name and line; a bundled experiment's file too (absolute; printed relative to here when under it). */
+  private rows(topic: Topic): Array<{name: string; text: string; file?: string}> {
     switch (topic) {
       case 'norms':
         return NORMS.map((n) => ({
@@ -85,10 +95,11 @@ export default class List extends BaseCommand {
         return Object.entries(MODEL_CATALOG).map(([name, m]) => ({name, text: m.summary}));
       case 'experiments':
         return bundledExperiments().map((name) => {
+          const file = join(BUNDLED_DIR, `${name}.yaml`);
           try {
-            return {name, text: loadExperiment(join(BUNDLED_DIR, `${name}.yaml`)).config.question};
+            return {name, text: loadExperiment(file).config.question, file};
           } catch (error) {
-            return {name, text: `(invalid: ${(error as Error).message})`};
+            return {name, text: `(invalid: ${(error as Error).message})`, file};
           }
         });
     }

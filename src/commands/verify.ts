@@ -9,8 +9,10 @@ export default class Verify extends BaseCommand {
   static override description =
     'Compares the experiment (config hash), the set of runs (by run_id) and every summary metric — with --curves, ' +
     'every curve point too — within |now − reference| ≤ atol + rtol·|reference|. Timing columns are never compared. ' +
-    'Tolerances: --rtol/--atol when given (for every metric); otherwise the experiment’s `verify:` block ' +
-    '(per metric, then its rtol/atol); otherwise the defaults below.\n\n' +
+    `Tolerances, rtol and atol each on its own: --rtol/--atol when given (for every metric); otherwise the experiment’s ` +
+    '`verify:` block, the metric’s own (verify.metrics.<metric>) then the block’s (verify.rtol, verify.atol); otherwise ' +
+    `rtol ${DEFAULT_RTOL}, atol ${DEFAULT_ATOL}. The closing line names each tolerance applied and where it came from; ` +
+    '--json has every compared metric’s (tolerance.per_metric).\n\n' +
     'Exit codes: 0 within tolerance · 1 drift, missing or extra runs, or incomplete results · 2 bad input ' +
     '(not a results directory, a corrupt file, an incompatible results format).';
   static override enableJsonFlag = true;
@@ -24,8 +26,9 @@ export default class Verify extends BaseCommand {
   };
   static override flags = {
     reference: Flags.string({char: 'r', summary: 'The reference results directory.', required: true}),
-    rtol: Flags.string({summary: 'Allowed relative difference, for every metric.', defaultHelp: async () => String(DEFAULT_RTOL)}),
-    atol: Flags.string({summary: 'Allowed absolute difference, for every metric.', defaultHelp: async () => String(DEFAULT_ATOL)}),
+    // Left out, a flag is not one number: the help says what applies instead.
+    rtol: Flags.string({summary: 'Allowed relative difference, for every metric (over the YAML’s).', defaultHelp: async () => `the YAML’s verify:, else ${DEFAULT_RTOL}`}),
+    atol: Flags.string({summary: 'Allowed absolute difference, for every metric (over the YAML’s).', defaultHelp: async () => `the YAML’s verify:, else ${DEFAULT_ATOL}`}),
     metric: Flags.string({char: 'm', summary: 'Compare only this metric (a results column; repeatable).', multiple: true}),
     curves: Flags.boolean({summary: 'Compare every curve point too, not only the summary.'}),
   };

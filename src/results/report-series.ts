@@ -1,11 +1,11 @@
 // A report's curves: values per run and step aggregated over seeds, the marks of diverged runs,
 // and the optional results files (diagnostics, gradient flow) they are read from.
 
-import {readFileSync, statSync} from 'node:fs';
+import {statSync} from 'node:fs';
 import {join} from 'node:path';
 import {UserError} from '../errors.js';
 import {parseNumber} from './format.js';
-import {parseCsv, rowObjects, type CsvTable, type Results} from './read.js';
+import {parseCsv, readCommitted, rowObjects, type CsvTable, type Results} from './read.js';
 import {runKey, type Condition, type RunIndex, type Source} from './report-data.js';
 
 /** One point of a curve aggregated over seeds: the line (mean, or a middle percentile) and its band. */
@@ -115,9 +115,5 @@ export function readOptional(results: Results, name: OptionalName): Array<Record
 function readOwn(results: Results, name: OptionalName, file: string): CsvTable | undefined {
   if (!statSync(file, {throwIfNoEntry: false})?.isFile()) return undefined;
   const committed = (results.manifest.files as Record<string, number | undefined>)[name];
-  const bytes = readFileSync(file);
-  if (committed !== undefined && bytes.length < committed) {
-    throw new UserError(`is ${bytes.length} bytes long, but the manifest records ${committed}: it was cut short or changed outside normbench`, {file}, 'results');
-  }
-  return parseCsv(bytes.subarray(0, committed ?? bytes.length).toString('utf8'), file);
+  return parseCsv(readCommitted(file, committed).text, file);
 }

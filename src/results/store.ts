@@ -352,8 +352,14 @@ export class ResultsStore {
       store.notes.push(`the experiment changed (${[...new Set(change.training.map((d) => d.key))].join(', ')}): kept ${kept.length} finished run${kept.length === 1 ? '' : 's'} it still trains, ` +
         `training ${toTrain} new.${where}`);
     }
+    // A file with CRLF line endings (a git checkout) is rewritten in LF before anything is
+    // appended: LF rows after CRLF ones, or a cut at the LF length, would corrupt it.
+    if (old.crlf.length > 0) {
+      store.notes.push(`note: ${old.crlf.map((name) => RESULT_FILES[name]).join(', ')} in ${dir} had CRLF line endings (a git checkout with core.autocrlf?): ` +
+        'rewritten with LF, as normbench writes them, before appending');
+    }
     const changed = regrid || change.wording.length > 0;
-    if (changed || kept.length < old.manifest.runs.length) {
+    if (changed || kept.length < old.manifest.runs.length || old.crlf.length > 0) {
       const curves = runCurves(old);
       const rows: Partial<Record<CsvName, string[][]>> = {};
       for (const t of store.tables) {

@@ -5,8 +5,9 @@
 // 3. Every compared value within tolerance, |now − ref| ≤ atol + rtol·|ref| (nan equals nan,
 //    inf equals inf): each summary metric, and with `curves` every curve point. Status must
 //    match exactly. Timing columns are never compared.
-// Tolerances: --rtol / --atol when given, else the experiment's `verify:` block (per metric,
-// then its defaults), else DEFAULT_RTOL / DEFAULT_ATOL.
+// Tolerances, rtol and atol each on its own (toleranceFor): --rtol / --atol when given, else the
+// experiment's `verify:` block as the results' manifest records it (the metric's own, then the
+// block's), else DEFAULT_RTOL / DEFAULT_ATOL. The report says which applied to every metric.
 
 import {existsSync} from 'node:fs';
 import {join, resolve} from 'node:path';
@@ -34,6 +35,14 @@ export interface VerifyOptions {
   metrics?: string[];
   /** Compare every curve point too. */
   curves?: boolean;
+}
+
+/** The tolerance one metric was compared with, and where each half came from. */
+export interface AppliedTolerance {
+  rtol: number;
+  atol: number;
+  /** `--rtol`, `verify.metrics.<metric>.rtol`, `verify.rtol` or `default` (and the same for atol). */
+  from: {rtol: string; atol: string};
 }
 
 export interface Drift {
@@ -71,7 +80,10 @@ export interface VerifyReport {
   state: {now: string; reference: string};
   runs: {compared: number; missing: RunRef[]; extra: RunRef[]};
   values_compared: number;
-  tolerance: {rtol: number; atol: number; per_metric: VerifySpec['metrics']};
+  /** What a metric without its own tolerance is compared with; per_metric: every compared metric's. */
+  tolerance: AppliedTolerance & {per_metric: Record<string, AppliedTolerance>};
+  /** What reading the two directories found and read past (CRLF line endings, bytes after the committed length). */
+  notes: string[];
   drift: Drift[];
   /** A tuned experiment: its tuning runs verified the same way, and each condition's chosen value. */
   tuning?: VerifyReport;
@@ -79,6 +91,26 @@ export interface VerifyReport {
 
 function table(t: CsvTable): Array<Record<string, string>> {
   return t.rows.map((r) => Object.fromEntries(t.columns.map((c, i) => [c, r[i]!])));
+}
+
+/**
+ * The tolerance `metric` is compared with (undefined: a metric with no tolerance of its own), rtol
+ * and atol each from the first place that sets it: the flag, the metric's entry in the experiment's
+ * `verify.metrics`, the block's own rtol/atol, the built-in default.
+ */
+export function toleranceFor(metric: string | undefined, spec: VerifySpec, options: Pick<VerifyOptions, 'rtol' | 'atol'> = {}): AppliedTolerance {
+  const pick = (key: 'rtol' | 'atol', builtIn: number): [number, string] => {
+    const flag = options[key];
+    if (flag !== undefined) return [flag, `--${key}`];
+    const own = metric === undefined ? undefined : spec.metrics[metric]?.[key];
+    if (own !== undefined) return [own, `verify.metrics.${metric}.${key}`];
+    const block = spec[key];
+    if (block !== undefined) return [block, `verify.${key}`];
+    return [builtIn, 'default'];
+  };
+  const [rtol, rtolFrom] = pick('rtol', DEFAULT_RTOL);
+  const [atol, atolFrom] = pick('atol', DEFAULT_ATOL);
+  return {rtol, atol, from: {rtol: rtolFrom, atol: atolFrom}};
 }
 
 const label = (row: Record<string, string>, factorKeys: string[]) =>
@@ -110,15 +142,14 @@ export function verifyResults(now: Results, ref: Results, options: VerifyOptions
     }
   }
   const chosen = (c: string) => !options.metrics?.length || options.metrics.includes(c);
-  const tol = (metric: string) => ({
-    rtol: options.rtol ?? spec.metrics[metric]?.rtol ?? spec.rtol ?? DEFAULT_RTOL,
-    atol: options.atol ?? spec.metrics[metric]?.atol ?? spec.atol ?? DEFAULT_ATOL,
-  });
+  const comparedMetrics = [...summaryMetrics, ...(options.curves ? curveMetrics : [])].filter(chosen);
+  const perMetric = Object.fromEntries(comparedMetrics.map((metric) => [metric, toleranceFor(metric, spec, options)]));
+  const tol = (metric: string) => perMetric[metric] ?? toleranceFor(metric, spec, options);
   const drift: Drift[] = [];
-  let compared = 0;
+  let values = 0;
 
   const compare = (run: RunRef, file: Drift['file'], step: number | null, metric: string, a: string | undefined, b: string | undefined) => {
-    compared++;
+    values++;
     if (a === b) return;
     const x = parseNumber(a);
     const y = parseNumber(b);
@@ -192,8 +223,9 @@ export function verifyResults(now: Results, ref: Results, options: VerifyOptions
     normbench: {now: `${m.normbench.version} build ${m.normbench.build}`, reference: `${r.normbench.version} build ${r.normbench.build}`, same_code: m.normbench.build === r.normbench.build},
     state: {now: m.state, reference: r.state},
     runs: {compared: refRows.size - missing.length, missing, extra},
-    values_compared: compared,
-    tolerance: {rtol: options.rtol ?? spec.rtol ?? DEFAULT_RTOL, atol: options.atol ?? spec.atol ?? DEFAULT_ATOL, per_metric: options.rtol !== undefined || options.atol !== undefined ? {} : spec.metrics},
+    values_compared: values,
+    tolerance: {...toleranceFor(undefined, spec, options), per_metric: perMetric},
+    notes: [...now.notes, ...ref.notes],
     drift,
   };
 }
@@ -228,6 +260,21 @@ export function verifyDirs(nowDir: string, refDir: string, options: VerifyOption
 
 const num = (x: number | null) => (x === null ? '—' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(3) : x.toExponential(2));
 
+/**
+ * The tolerances applied, for the closing line: the general rtol and atol, each with where it came
+ * from in brackets, then the metrics compared with tolerances of their own (verify.metrics).
+ */
+export function toleranceText(t: VerifyReport['tolerance'], show = 4): string {
+  const from = (source: string) => (source.startsWith('verify.metrics.') ? 'verify.metrics' : source);
+  const general = `rtol ${t.rtol} [${from(t.from.rtol)}], atol ${t.atol} [${from(t.from.atol)}]`;
+  const own = Object.entries(t.per_metric).flatMap(([metric, m]) => {
+    const parts = (['rtol', 'atol'] as const).filter((k) => m.from[k] !== t.from[k]).map((k) => `${k} ${m[k]} [${from(m.from[k])}]`);
+    return parts.length ? [`${metric}: ${parts.join(', ')}`] : [];
+  });
+  const more = own.length > show ? [`${own.length - show} more metrics of their own (--json has each metric's)`] : [];
+  return [general, ...own.slice(0, show), ...more].join('; ');
+}
+
 /** The report for people: a header, what drifted (a table), and one closing line. */
 export function verifyText(report: VerifyReport, limit = 40): string {
   const lines: string[] = [];
@@ -239,6 +286,7 @@ export function verifyText(report: VerifyReport, limit = 40): string {
   lines.push(`  experiment ${report.experiment} · config ${report.config.now}${!report.config.same ? ` ≠ reference ${report.config.reference}` : report.config.now === report.config.reference ? ' (same as the reference)' : ` (reference ${report.config.reference}: the same runs, written as another grid)`}`);
   lines.push(`  backend ${report.backend.now} (reference ${report.backend.reference}) · normbench ${report.normbench.now} (reference ${report.normbench.reference})`);
   if (note) lines.push(note);
+  for (const n of report.notes) lines.push(`  note: ${n}`);
   if (!report.config.same) {
     const show = (v: unknown) => {
       const text = v === null || v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v);
@@ -270,7 +318,7 @@ export function verifyText(report: VerifyReport, limit = 40): string {
     const sub = verifyText(report.tuning, limit).split('\n').filter((l) => !/^ {2}(against|experiment|backend|\(different)/.test(l) && !l.startsWith('verify '));
     lines.push('', `tuning (${join(report.results, TUNING_DIR)} and the value each condition chose):`, ...sub.filter((l) => l !== '').map((l) => `  ${l}`));
   }
-  const tol = `rtol ${report.tolerance.rtol}, atol ${report.tolerance.atol}`;
+  const tol = toleranceText(report.tolerance);
   const runsDrifted = new Set(report.drift.map((d) => d.run_id)).size;
   lines.push('');
   const tuned = report.tuning ? ` and the tuning (${report.tuning.runs.compared} runs, ${report.tuning.values_compared} values, each condition's choice the same)` : '';
