@@ -204,7 +204,7 @@ test('typos in a command or a flag get the nearest name and the list, exit 2', a
   const dir = tempDir('normbench-typos-');
   const command = cli(['runn', 'quickstart'], dir);
   t.is(command.code, 2);
-  t.regex(command.stderr, /^error: "runn" is not a normbench command — did you mean "run"\? \(commands: backend, check, data fetch, list, merge, report, run, validate, verify; normbench --help\)$/m);
+  t.regex(command.stderr, /^error: "runn" is not a normbench command — did you mean "run"\? \(commands: backend, check, data fetch, init, list, merge, report, run, validate, verify; normbench --help\)$/m);
   const nested = cli(['data', 'fetchh', 'fashion-mnist'], dir);
   t.is(nested.code, 2);
   t.regex(nested.stderr, /"data fetchh" is not a normbench command — did you mean "data fetch"\?/);
