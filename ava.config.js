@@ -10,6 +10,7 @@ const SLOWEST_FIRST = [
   'workers',
   'results',
   'tuning',
+  'identity',
   'package',
   'cli',
   'hostile',
@@ -18,6 +19,7 @@ const SLOWEST_FIRST = [
   'examples',
   'terminal',
   'report',
+  'init',
   'data/fetch',
 ];
 
