@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../cli.js';
 import {UserError} from '../errors.js';
-import {readResults} from '../results/read.js';
 import {DEFAULT_ATOL, DEFAULT_RTOL, verifyDirs, verifyText} from '../results/verify.js';
 
 export default class Verify extends BaseCommand {

@@ -9,7 +9,7 @@ import {cpus, hostname} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {ExpandedExperiment, ExperimentConfig} from '../spec/experiment.js';
-import {hashOf} from '../util/canonical.js';
+import {hashOf, stableStringify} from '../util/canonical.js';
 import {PACKAGE_ROOT, VERSION} from '../version.js';
 import type {RunRecord, RunStatus} from '../spec/records.js';
 import {RESULTS_FORMAT} from './columns.js';
@@ -209,6 +209,14 @@ export function trainingPart(config: ExperimentConfig): Record<string, unknown> 
  */
 export function configHash(config: ExperimentConfig): string {
   return hashOf(trainingPart(config));
+}
+
+/**
+ * What every run of a config writes beside its curves: its probes and evaluation modes. Runs that
+ * write different things cannot share a directory's tables (a resume, a merge).
+ */
+export function writtenKinds(config: ExperimentConfig): string {
+  return stableStringify({probes: config.probes ?? null, eval_modes: config.eval_modes ?? null});
 }
 
 export function manifestRun(record: RunRecord, session: number, backend: string): ManifestRun {

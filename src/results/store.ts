@@ -29,7 +29,7 @@ import {stableStringify} from '../util/canonical.js';
 import {relaid, runCurves, tablesOf, type Table} from './layout.js';
 import type {RunRecord} from '../spec/records.js';
 import {toCsv, writeAtomic} from './files.js';
-import {manifestRun, NOT_TRAINING, type Manifest, type ResultsState} from './manifest.js';
+import {manifestRun, NOT_TRAINING, writtenKinds, type Manifest, type ResultsState} from './manifest.js';
 import {CSV_FILES, readResults, RESULT_FILES, type CsvName, type Results} from './read.js';
 
 /** Files normbench writes into a results directory (replaced by `--force`). */
@@ -155,7 +155,7 @@ function checkChange(dir: string, old: Manifest, next: Manifest, change: Experim
     throw new UserError(`${dir} holds results of another experiment: ${why}. What changed:\n${changedValues(change)}\n` +
       'Use --force to replace these results, or --out for a new directory.', undefined, 'conflict');
   };
-  const written = (m: Manifest) => stableStringify({probes: m.config.probes ?? null, eval_modes: m.config.eval_modes ?? null});
+  const written = (m: Manifest) => writtenKinds(m.config);
   if (written(old) !== written(next)) refuse('its runs recorded other probes or evaluation modes, so they cannot stand beside the new ones');
   const grid = new Set(next.grid.run_ids);
   const finished = old.runs.filter((r) => r.status !== 'failed');

@@ -20,7 +20,7 @@ import {nearest} from '../suggest.js';
 import {columnRole, resultsFactorKeys} from './columns.js';
 import {parseNumber} from './format.js';
 import {dataDifferences, experimentChange} from './store.js';
-import {configHash} from './manifest.js';
+import {configHash, writtenKinds} from './manifest.js';
 import {stableStringify} from '../util/canonical.js';
 import type {CsvTable, Results} from './read.js';
 
@@ -203,7 +203,7 @@ export function verifyResults(now: Results, ref: Results, options: VerifyOptions
   // Identity from the configs themselves: a reference written before a key stopped being identity recorded another hash.
   // Two configs that write the same grid of runs another way (blocks, or a merge's joined grid) are one experiment.
   const sameRuns = stableStringify([...m.grid.run_ids].sort()) === stableStringify([...r.grid.run_ids].sort()) &&
-    stableStringify([m.config.probes, m.config.eval_modes, m.config.tune]) === stableStringify([r.config.probes, r.config.eval_modes, r.config.tune]);
+    writtenKinds(m.config) === writtenKinds(r.config) && stableStringify(m.config.tune) === stableStringify(r.config.tune);
   const sameConfig = configHash(m.config) === configHash(r.config) || sameRuns;
   const change = experimentChange(r.config, m.config);
   const data = dataDifferences(r, m);
