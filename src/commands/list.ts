@@ -3,7 +3,9 @@ import {Args} from '@oclif/core';
 import {BaseCommand} from '../cli.js';
 import {BUNDLED_DIR, bundledExperiments} from '../config/find.js';
 import {loadExperiment} from '../config/load.js';
-import {ACTIVATIONS, DATASETS, NORMS} from '../spec/names.js';
+import type {z} from 'zod';
+import {modelSchema} from '../config/schema.js';
+import {ACTIVATIONS, DATASETS, MLP_LATER_DEFAULTS, NORMS} from '../spec/names.js';
 import {findFashionMnist} from '../data/fashion-mnist.js';
 import {verifyFashionMnist} from '../data/fashion-mnist-files.js';
 import {DATASET_INFO} from '../data/registry.js';
@@ -25,11 +27,29 @@ const ACTIVATION_INFO: Record<(typeof ACTIVATIONS)[number], string> = {
 /** Options whose default is not one value: it depends on where the norm sits. */
 const CONTEXT_DEFAULTS: Record<string, string> = {gamma_init: '1 (mlp) or 0.1 (lstm, rnn)', share_stats: 'false'};
 
+/** What a default alone does not say: of a norm option, and of a model's (`kind.option`). */
+const OPTION_NOTES: Record<string, string> = {
+  placement: ' (or post: after the activation; mlp only)',
+  'mlp.hidden': ' (widths; [] = logistic regression)',
+  'mlp.dropout': ' (inverted, on each hidden layer\'s output)',
+};
+
 function optionText(schema: {shape: Record<string, unknown>; parse(x: unknown): unknown}): string {
   const defaults = schema.parse({}) as Record<string, unknown>;
   const keys = Object.keys(schema.shape);
-  const text = (k: string) => (defaults[k] === undefined ? (CONTEXT_DEFAULTS[k] ?? '—') : String(defaults[k]));
+  const text = (k: string) => (defaults[k] === undefined ? (CONTEXT_DEFAULTS[k] ?? '—') : String(defaults[k])) + (OPTION_NOTES[k] ?? '');
   return keys.length ? keys.map((k) => `${k}=${text(k)}`).join(', ') : '—';
+}
+
+/** A model's options with their defaults (`required` for those without one). */
+function modelOptionText(kind: string): string {
+  const variant = modelSchema.options.find((o) => o.shape.kind.value === kind)!;
+  const later = MLP_LATER_DEFAULTS as Record<string, unknown>;
+  return Object.entries(variant.shape as Record<string, z.ZodType>).filter(([k]) => k !== 'kind').map(([k, field]) => {
+    const parsed = field.safeParse(undefined);
+    const value = !parsed.success ? 'required' : parsed.data === undefined ? (later[k] === undefined ? '—' : String(later[k])) : String(parsed.data);
+    return `${k}=${value}${OPTION_NOTES[`${kind}.${k}`] ?? ''}`;
+  }).join(', ');
 }
 
 /** A bundled file as a person would copy it: relative to here when it lies under here, else absolute. */
@@ -92,7 +112,7 @@ export default class List extends BaseCommand {
       case 'datasets':
         return DATASETS.map((d) => ({name: d, text: d === 'fashion-mnist' ? `${DATASET_INFO[d]} · ${fullSetStatus()}` : DATASET_INFO[d]}));
       case 'models':
-        return Object.entries(MODEL_CATALOG).map(([name, m]) => ({name, text: m.summary}));
+        return Object.entries(MODEL_CATALOG).map(([name, m]) => ({name, text: `${m.summary} · options: ${modelOptionText(name)}`}));
       case 'experiments':
         return bundledExperiments().map((name) => {
           const file = join(BUNDLED_DIR, `${name}.yaml`);

@@ -3,13 +3,13 @@
 
 import {throwIfAny, UserError, type SourceLocation} from '../errors.js';
 import {normLabel, normMisfit} from '../norms/catalog.js';
-import type {ExpandedExperiment, ExperimentConfig, NormSpec, RunSpec} from '../spec/experiment.js';
+import type {ExpandedExperiment, ExperimentConfig, ModelSpec, NormSpec, RunSpec} from '../spec/experiment.js';
 import {hashOf} from '../util/canonical.js';
 import {tunedKeys} from '../spec/tune.js';
 import {cellLabel} from '../spec/cells.js';
 import {gridBlocks, gridKeys, gridVaries} from '../spec/grid.js';
 import {resolveNormEntry, WHOLE_SECTIONS} from './grid.js';
-import {ACTIVATION_PROBES, DIRECT_GRID_KEYS, RECURRENT_MODELS, SEQUENCE_DATASETS} from '../spec/names.js';
+import {ACTIVATION_PROBES, DIRECT_GRID_KEYS, MLP_LATER_DEFAULTS, RECURRENT_MODELS, SEQUENCE_DATASETS} from '../spec/names.js';
 import {describeIssue, isPlainObject} from './issues.js';
 import {experimentSchema} from './schema.js';
 import {ConfigSources, type KeyPath} from './sources.js';
@@ -31,6 +31,23 @@ export function runId(spec: Omit<RunSpec, 'run_id' | 'index' | 'norm_label' | 'f
     activation: spec.activation,
     seed: spec.seed,
   });
+}
+
+/**
+ * The model as a run spec holds it: an MLP option added after results existed is left out while
+ * at its default (MLP_LATER_DEFAULTS), so `dropout: 0` keeps the run id of the network before it.
+ */
+export function canonicalModel(model: ModelSpec): ModelSpec {
+  if (model.kind !== 'mlp') return model;
+  const out: Record<string, unknown> = {...model};
+  for (const [key, value] of Object.entries(MLP_LATER_DEFAULTS)) if (out[key] === value) delete out[key];
+  return out as unknown as ModelSpec;
+}
+
+/** The value a parsed config leaves out because it is at its default: `model.dropout` → 0. */
+function laterDefault(cfg: ExperimentConfig, key: string): unknown {
+  const [section, field] = key.split('.');
+  return section === 'model' && cfg.model.kind === 'mlp' ? (MLP_LATER_DEFAULTS as Record<string, unknown>)[field!] : undefined;
 }
 
 /**
@@ -96,7 +113,7 @@ function applyCell(config: ExperimentConfig, block: number, keys: string[], cell
 /**
  * What does not fit together in one cell, located: a norm not built for the model, a recurrent
  * model on data that is not a sequence, accuracy targets on a regression task, a probe the
- * model cannot give.
+ * model cannot give, what logistic regression (an MLP without hidden layers) has no place for.
  */
 function cellMisfits(
   cfg: ExperimentConfig,
@@ -147,8 +164,40 @@ function cellMisfits(
   if (recurrent && cfg.eval_modes) {
     errors.push(new UserError(`eval_modes evaluates an MLP's batch-statistics norms with other statistics; model ${kind} is recurrent (its batch norm keeps statistics per time step): leave eval_modes out`, sources.locate(['eval_modes'])));
   }
+  if (kind === 'mlp') errors.push(...logisticMisfits(cfg, norm, normPath, at, sources));
   if (!recurrent && cfg.probes?.includes('gradient_flow')) {
     errors.push(new UserError('the gradient_flow probe measures ‖∂L/∂h_t‖ of a recurrent model (lstm, rnn); model mlp has no h_t', sources.locate(['probes'])));
+  }
+  return errors;
+}
+
+/**
+ * An MLP without hidden layers (`hidden: []`) is logistic regression, the dense output layer
+ * alone: there is no layer for a norm to sit on, no unit to drop, no nonlinearity for an
+ * activation or the activation probes. Each is an error rather than a setting that changes nothing.
+ */
+function logisticMisfits(
+  cfg: ExperimentConfig,
+  norm: NormSpec,
+  normPath: KeyPath,
+  at: (key: string, path: KeyPath) => SourceLocation,
+  sources: ConfigSources,
+): UserError[] {
+  if (cfg.model.kind !== 'mlp' || cfg.model.hidden.length > 0) return [];
+  const what = 'model.hidden [] is logistic regression (the dense output layer alone)';
+  const errors: UserError[] = [];
+  if (norm.name !== 'none') {
+    errors.push(new UserError(`${what}: there is no hidden layer for norm ${normLabel(norm)} to sit on; use norm none`, sources.locate(normPath)));
+  }
+  if ((cfg.model.dropout ?? 0) > 0) {
+    errors.push(new UserError(`${what}: it has no hidden units to drop; leave dropout out (or 0)`, at('model.dropout', ['model', 'dropout'])));
+  }
+  if (cfg.activation !== undefined && cfg.activation !== 'relu') {
+    errors.push(new UserError(`${what}: it has no hidden nonlinearity, so activation ${cfg.activation} does not apply; leave it out`, at('activation', ['activation'])));
+  }
+  const inputs = (cfg.probes ?? []).filter((p) => ACTIVATION_PROBES.includes(p));
+  if (inputs.length) {
+    errors.push(new UserError(`${what}: ${inputs.join(', ')} read the inputs to hidden nonlinearities, and it has none (its probes: grad_norms, param_norms)`, sources.locate(['probes'])));
   }
   return errors;
 }
@@ -200,12 +249,12 @@ export function expandExperiment(loaded: CheckedConfig): ExpandedExperiment {
       const recurrent = RECURRENT_MODELS.includes(cfg.model.kind);
       const probes = cfg.probes ?? (recurrent ? ['gradient_flow' as const] : []);
       const activation = cfg.activation ?? (recurrent ? 'tanh' : 'relu');
-      const spec = {norm, activation, seed: cfg.seed, dataset: cfg.dataset, model: cfg.model, train: cfg.train};
+      const spec = {norm, activation, seed: cfg.seed, dataset: cfg.dataset, model: canonicalModel(cfg.model), train: cfg.train};
       const id = runId(spec);
       // A factor a block leaves out takes the value its cell trains with.
       const values = Object.fromEntries(factorKeys.map((key) => {
         const k = gridKeys.indexOf(key);
-        return [key, k >= 0 ? block[key]![cell[k]!] : valueAt(cfg as unknown as Record<string, unknown>, key)];
+        return [key, k >= 0 ? block[key]![cell[k]!] : valueAt(cfg as unknown as Record<string, unknown>, key) ?? laterDefault(cfg, key)];
       }));
       const factors = Object.fromEntries(Object.entries(values).map(([key, v]) => [key, factorText(v)]));
       const label = cellLabel({norm_label: normLabel(norm), activation: spec.activation, seed: spec.seed, factors});

@@ -66,7 +66,7 @@ export function resolveNormEntry(entry: unknown, sources: ConfigSources, path: K
   const result = parseNorm(name, options);
   if (result.ok) return result.spec;
   if ('unknownName' in result) return [new UserError(result.unknownName, sources.locate([...path, 'name']))];
-  if ('message' in result) return [new UserError(result.message, sources.locate([...path, Object.keys(options)[0]!], true))];
+  if ('message' in result) return [new UserError(result.message, sources.locate([...path, result.key ?? Object.keys(options)[0]!], true))];
   return result.issues.map((issue) => {
     const d = describeIssue(issue, options);
     return new UserError(d.message, sources.locate([...path, ...d.path], d.preferKey));

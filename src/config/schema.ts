@@ -124,12 +124,27 @@ const recurrent = {
   h0_noise: z.number().nonnegative().default(0),
 };
 
+/** Options of model mlp that a recurrent model does not have, each with what it is for. */
+const MLP_ONLY = {
+  dropout: 'dropout applies to model mlp only (inverted dropout on each hidden layer\'s output); a recurrent model has no hidden layers to drop from: leave it out',
+};
+
 export const modelSchema = z.discriminatedUnion('kind', [
   strict({
     /** Multi-layer perceptron: [dense → norm → activation] × hidden, then a dense output. */
     kind: z.literal('mlp'),
-    /** Hidden layer widths; each hidden layer is dense → norm → activation. */
-    hidden: z.array(positiveInt).min(1),
+    /**
+     * Hidden layer widths; each hidden layer is dense → norm → activation (→ norm with the norm's
+     * `placement: post`). [] is logistic regression: the dense output layer alone (norm none).
+     */
+    hidden: z.array(positiveInt),
+    /**
+     * Inverted dropout (Srivastava et al. 2014) on each hidden layer's output, at training steps
+     * only: a unit is kept with probability 1 − p and scaled by 1/(1 − p). The masks are drawn
+     * from Rng(seed, 'dropout', step, layer), so runs that differ only in the norm drop the same
+     * units. Left out, or 0: no dropout, the network as it was before this option existed.
+     */
+    dropout: z.number().min(0).lt(1).optional(),
     ...kernelInit,
   }),
   strict({
@@ -138,12 +153,12 @@ export const modelSchema = z.discriminatedUnion('kind', [
     ...recurrent,
     /** Initial bias of the forget gate (Gers et al. 2000; Jozefowicz et al. 2015 recommend 1). */
     forget_bias: z.number().default(1),
-  }),
+  }, MLP_ONLY),
   strict({
     /** Elman RNN with tanh: h_t = tanh(W_x x_t + W_h h_{t−1} + b). */
     kind: z.literal('rnn'),
     ...recurrent,
-  }),
+  }, MLP_ONLY),
 ]);
 
 export const trainSchema = strict({

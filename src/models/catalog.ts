@@ -5,7 +5,7 @@ import type {ModelSpec} from '../spec/experiment.js';
 import type {ModelKind} from '../spec/names.js';
 
 export const MODEL_CATALOG: Record<ModelKind, {summary: string}> = {
-  mlp: {summary: 'multi-layer perceptron: [dense → norm → activation] × hidden, then dense logits'},
+  mlp: {summary: 'multi-layer perceptron: [dense → norm → activation (→ dropout)] × hidden, then dense logits; a norm with placement: post goes after the activation; hidden [] is logistic regression'},
   lstm: {summary: 'LSTM (gates i, f, g, o) × layers over a sequence, then a dense classifier or regressor on the last h'},
   rnn: {summary: 'tanh RNN × layers over a sequence, then a dense classifier or regressor on the last h'},
 };

@@ -1,17 +1,26 @@
 // Multi-layer perceptron: each hidden layer is  dense → norm → activation,  then a plain dense
 // output layer giving logits. The norm sits after the linear map and before the nonlinearity
 // (Ioffe & Szegedy 2015 §3.2); where it cancels or subsumes the dense bias, the bias is dropped.
+// A norm's `placement: post` moves it after the nonlinearity, dense → activation → norm (the
+// next layer sees normalized activations); the dense bias then stays, as φ stands between it
+// and the norm. `model.dropout: p` drops units of each hidden layer's output (what the next
+// layer sees) at training steps (src/nn/dropout.ts). `hidden: []` is logistic regression: the
+// output layer alone.
 //
 // Every kernel is drawn from an Rng keyed by (seed, 'init', layer, 'kernel'), so networks that
-// differ only in norm or activation start from identical weights for what they share.
+// differ only in norm or activation start from identical weights for what they share; dropout
+// masks from one keyed by (seed, 'dropout', step, layer), so such networks drop the same units.
 
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
 import {ACTIVATION_FNS} from '../nn/activations.js';
 import {dense} from '../nn/dense.js';
+import {dropout} from '../nn/dropout.js';
 import {drawKernel} from '../nn/init.js';
+import {normPlacement} from '../norms/catalog.js';
 import {createNorm} from '../norms/registry.js';
-import type {ModelSpec, NormSpec} from '../spec/experiment.js';
+import type {MlpSpec, NormSpec} from '../spec/experiment.js';
+import type {Placement} from '../spec/names.js';
 import type {ForwardContext, Norm} from '../norms/types.js';
 import {Rng} from '../rng.js';
 import type {BuildOptions, Model} from './types.js';
@@ -23,6 +32,13 @@ interface Layer {
   norm: Norm;
 }
 
+/** One hidden layer in a forward pass: z, the input of its nonlinearity, and h, its output (what the next layer sees). */
+export interface LayerTrace {
+  layer: string;
+  z: tf.Tensor2D;
+  h: tf.Tensor2D;
+}
+
 export class Mlp implements Model {
   readonly kind = 'mlp';
   readonly params = new Map<string, tf.Variable>();
@@ -30,11 +46,15 @@ export class Mlp implements Model {
   private readonly hidden: Layer[] = [];
   private readonly output: Layer;
   private readonly activation: (x: tf.Tensor2D) => tf.Tensor2D;
+  private readonly placement: Placement;
+  private readonly dropout: number;
 
   constructor(readonly options: BuildOptions) {
     const {norm, seed} = options;
-    const model = options.model as Extract<ModelSpec, {kind: 'mlp'}>;
+    const model = options.model as MlpSpec;
     this.activation = ACTIVATION_FNS[options.activation];
+    this.placement = normPlacement(norm);
+    this.dropout = model.dropout ?? 0;
     const init = {name: model.init, std: model.init_std};
     let fanIn = options.inputs;
     model.hidden.forEach((units, i) => {
@@ -59,7 +79,7 @@ export class Mlp implements Model {
     // A reparameterised kernel (weight norm's direction v) is stored under the norm's name for it.
     this.params.set(`${name}/${norm.storedKernel ?? 'kernel'}`, kernel);
     let bias: tf.Variable<tf.Rank.R1> | undefined;
-    if (!norm.dropsDenseBias) {
+    if (!norm.dropsDenseBias || this.placement === 'post') {
       bias = variableOf(() => tf.zeros([units]) as tf.Tensor1D);
       this.params.set(`${name}/bias`, bias);
     }
@@ -86,31 +106,45 @@ export class Mlp implements Model {
     let h = tf.keep(x.clone());
     for (const layer of this.hidden) {
       layer.norm.initFromData?.(h, {kernel: layer.kernel, bias: layer.bias, project: (input, kernel) => tf.matMul(input as tf.Tensor2D, kernel as tf.Tensor2D)});
-      const next = tf.tidy(() => this.activation(layer.norm.apply(dense(h, layer.norm.kernel(layer.kernel), layer.bias), ctx)));
+      const next = tf.tidy(() => this.layerForward(layer, h, ctx).h);
       h.dispose();
       h = next;
     }
     h.dispose();
   }
 
-  preActivations(x: tf.Tensor2D): Array<{layer: string; z: tf.Tensor2D}> {
-    const ctx = {training: false, updateStats: false};
-    const out: Array<{layer: string; z: tf.Tensor2D}> = [];
+  /**
+   * One hidden layer: a = x·W (+ b), then z = norm(a), h = φ(z) (placement pre) or z = a,
+   * h = norm(φ(a)) (post); at a training step with dropout, h ⊙ the step's mask.
+   */
+  private layerForward(layer: Layer, x: tf.Tensor2D, ctx: ForwardContext): {z: tf.Tensor2D; h: tf.Tensor2D} {
+    const a = dense(x, layer.norm.kernel(layer.kernel), layer.bias);
+    const z = this.placement === 'pre' ? layer.norm.apply(a, ctx) : a;
+    const h = this.placement === 'pre' ? this.activation(z) : layer.norm.apply(this.activation(a), ctx);
+    const drop = this.dropout > 0 && ctx.training && ctx.step !== undefined;
+    return {z, h: drop ? dropout(h, this.dropout, this.options.seed, ctx.step!, layer.name) : h};
+  }
+
+  /** Every hidden layer's z (the input of its nonlinearity) and output h, in the mode `ctx` says. */
+  trace(x: tf.Tensor2D, ctx: ForwardContext): LayerTrace[] {
+    const out: LayerTrace[] = [];
     let h = x;
     for (const layer of this.hidden) {
-      const z = layer.norm.apply(dense(h, layer.norm.kernel(layer.kernel), layer.bias), ctx);
-      out.push({layer: layer.name, z});
-      h = this.activation(z);
+      const next = this.layerForward(layer, h, ctx);
+      out.push({layer: layer.name, ...next});
+      h = next.h;
     }
     return out;
   }
 
+  /** The input of each hidden nonlinearity in evaluation mode: the norm's output (pre), the dense layer's (post). */
+  preActivations(x: tf.Tensor2D): Array<{layer: string; z: tf.Tensor2D}> {
+    return this.trace(x, {training: false, updateStats: false}).map(({layer, z}) => ({layer, z}));
+  }
+
   forward(x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
     let h = x;
-    for (const layer of this.hidden) {
-      const z = dense(h, layer.norm.kernel(layer.kernel), layer.bias);
-      h = this.activation(layer.norm.apply(z, ctx));
-    }
+    for (const layer of this.hidden) h = this.layerForward(layer, h, ctx).h;
     return dense(h, this.output.kernel, this.output.bias);
   }
 

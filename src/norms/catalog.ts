@@ -6,7 +6,7 @@
 import {z} from 'zod';
 import {UserError} from '../errors.js';
 import type {NormSpec} from '../spec/experiment.js';
-import {MODEL_CONTEXT, MODELS, NORMS, type LayerContext, type ModelKind, type NormName} from '../spec/names.js';
+import {MODEL_CONTEXT, MODELS, NORMS, PLACEMENTS, type LayerContext, type ModelKind, type NormName, type Placement} from '../spec/names.js';
 import {unknownName} from '../suggest.js';
 import {strict} from '../util/strict.js';
 
@@ -21,6 +21,19 @@ export type StackedNorm =
   | {statistics: 'example'; epsilon: number};
 
 // ─── Options of each norm ───────────────────────────────────────────────────────────────────
+
+// Shared by every norm that transforms a dense layer's output (not weight norm, which acts on the
+// kernel, nor none). A later option: left out of the resolved spec at its default (parseNorm).
+// The model places the norm; the norm's own code never reads it (its options type leaves it out).
+const placement = {
+  /**
+   * Where the norm sits in an MLP's hidden layer: `pre` dense → norm → φ, the norm normalising z,
+   * the input of the nonlinearity (Ioffe & Szegedy §3.2); `post` dense → φ → norm, so that the
+   * next layer sees normalized activations. With `post` the dense bias stays (φ stands between it
+   * and the norm, so no norm cancels it). MLP only.
+   */
+  placement: z.enum(PLACEMENTS).default('pre'),
+};
 
 // none (none.ts)
 export const noneOptions = strict({});
@@ -40,8 +53,9 @@ export const batchOptions = strict({
   gamma_init: z.number().optional(),
   /** Recurrent models only: one moving average for all time steps instead of one per step. */
   share_stats: z.boolean().optional(),
+  ...placement,
 });
-export type BatchOptions = z.infer<typeof batchOptions>;
+export type BatchOptions = Omit<z.infer<typeof batchOptions>, 'placement'>;
 
 // layer (layer.ts)
 export const layerOptions = strict({
@@ -51,8 +65,9 @@ export const layerOptions = strict({
   center: z.boolean().default(true),
   /** Learn a gain γ (initialised to 1). */
   scale: z.boolean().default(true),
+  ...placement,
 });
-export type LayerOptions = z.infer<typeof layerOptions>;
+export type LayerOptions = Omit<z.infer<typeof layerOptions>, 'placement'>;
 
 // weight (weight.ts)
 export const weightOptions = strict({
@@ -78,8 +93,9 @@ export const groupOptions = strict({
   center: z.boolean().default(true),
   /** Learn a gain γ per unit (initialised to 1). */
   scale: z.boolean().default(true),
+  ...placement,
 });
-export type GroupOptions = z.infer<typeof groupOptions>;
+export type GroupOptions = Omit<z.infer<typeof groupOptions>, 'placement'>;
 
 // rms (rms.ts)
 export const rmsOptions = strict({
@@ -89,8 +105,9 @@ export const rmsOptions = strict({
   center: z.boolean().default(false),
   /** Learn a gain g per unit (initialised to 1), named gamma like the other norms' gains. */
   scale: z.boolean().default(true),
+  ...placement,
 });
-export type RmsOptions = z.infer<typeof rmsOptions>;
+export type RmsOptions = Omit<z.infer<typeof rmsOptions>, 'placement'>;
 
 // renorm (renorm.ts)
 export const renormOptions = strict({
@@ -110,11 +127,12 @@ export const renormOptions = strict({
   warmup_start: z.number().int().nonnegative().default(100),
   /** Training step at which rmax and dmax reach their final values. */
   warmup_end: z.number().int().nonnegative().default(500),
+  ...placement,
 }).refine((o) => o.warmup_end >= o.warmup_start, {
   message: 'warmup_end must be at least warmup_start',
   path: ['warmup_end'],
 });
-export type RenormOptions = z.infer<typeof renormOptions>;
+export type RenormOptions = Omit<z.infer<typeof renormOptions>, 'placement'>;
 
 // mean-only (mean-only.ts)
 export const meanOnlyOptions = strict({
@@ -122,8 +140,9 @@ export const meanOnlyOptions = strict({
   momentum: z.number().min(0).max(1).default(0.9),
   /** Learn a shift β (initialised to 0) in place of the dropped dense bias. */
   center: z.boolean().default(true),
+  ...placement,
 });
-export type MeanOnlyOptions = z.infer<typeof meanOnlyOptions>;
+export type MeanOnlyOptions = Omit<z.infer<typeof meanOnlyOptions>, 'placement'>;
 
 // centered-stopgrad (centered-stopgrad.ts)
 export const centeredStopgradOptions = strict({
@@ -133,8 +152,9 @@ export const centeredStopgradOptions = strict({
   momentum: z.number().min(0).max(1).default(0.9),
   /** Added to the variance before the square root (with `scale_stopgrad` only). */
   epsilon: z.number().positive().default(1e-5),
+  ...placement,
 });
-export type CenteredStopgradOptions = z.infer<typeof centeredStopgradOptions>;
+export type CenteredStopgradOptions = Omit<z.infer<typeof centeredStopgradOptions>, 'placement'>;
 
 // bn-rnn (bn-rnn.ts)
 export const bnRnnOptions = strict({
@@ -172,8 +192,11 @@ interface NormDefinition<O extends z.ZodObject> {
   /**
    * Options added after results existed, dropped from the resolved spec while at their
    * defaults, so that the run ids (a hash of the spec) of runs made before them stay the same.
+   * `placement` is one for every norm that has it.
    */
   laterOptions?: readonly string[];
+  /** For a norm without the `placement` option: why it has none, in words. */
+  noPlacement?: string;
   /**
    * Time per training step relative to no norm (784-100-100-100-10 MLP, batch 60, wasm:
    * `node scripts/profile-step.mjs --norms …`, 2026-11-22); 1 when not given. Only orders the
@@ -192,6 +215,7 @@ export const NORM_CATALOG = {
     summary: 'no normalization (identity)',
     paper: '—',
     options: noneOptions,
+    noPlacement: 'it is the identity, so pre and post are the same network',
     stacked: () => ({statistics: 'none'}),
   }),
   batch: define({
@@ -217,6 +241,7 @@ export const NORM_CATALOG = {
     paper: 'Salimans & Kingma 2016',
     options: weightOptions,
     laterOptions: ['init', 'mean_only', 'momentum'],
+    noPlacement: 'it reparameterises the kernel (w = g·v/‖v‖) rather than normalising the layer\'s output, so there is nothing to move after φ',
     relativeCost: 1.4,
   }),
   group: define({
@@ -259,6 +284,7 @@ export const NORM_CATALOG = {
     summary: 'BN on the input-to-hidden term of a recurrent cell only; statistics per frame or pooled over the sequence',
     paper: 'Laurent et al. 2015',
     options: bnRnnOptions,
+    noPlacement: 'it sits inside a recurrent cell, on the input-to-hidden term',
     relativeCost: 1.12, // not measured on its own: taken as batch norm's
   }),
 } satisfies Record<NormName, NormDefinition<z.ZodObject>>;
@@ -294,9 +320,22 @@ export function normMisfit(spec: NormSpec, model: ModelKind): string | undefined
     const alternatives = NORMS.filter((n) => definition(n).contexts.includes(context));
     return `norm "${spec.name}" is not built for model ${model} (it supports: ${models.join(', ')}); for ${model} use: ${alternatives.join(', ')}`;
   }
+  if (normPlacement(spec) === 'post' && context === 'cell') {
+    return `placement post moves a norm after the activation of an MLP's hidden layer; in model ${model} the norms sit where their papers put them inside the cell: leave placement out`;
+  }
   return definition(spec.name).misfit?.(spec.options, context);
 }
 
+
+/** Whether a norm has the `placement` option (it transforms a dense layer's output). */
+export function hasPlacement(name: NormName): boolean {
+  return 'placement' in NORM_CATALOG[name].options.shape;
+}
+
+/** Where a resolved norm sits in an MLP's hidden layer (`pre` when its spec leaves it out). */
+export function normPlacement(spec: NormSpec): Placement {
+  return (spec.options.placement as Placement | undefined) ?? 'pre';
+}
 
 export function isNormName(name: string): name is NormName {
   return (NORMS as readonly string[]).includes(name);
@@ -306,11 +345,15 @@ export type NormParse =
   | {ok: true; spec: NormSpec}
   | {ok: false; unknownName: string}
   | {ok: false; issues: z.core.$ZodIssue[]}
-  | {ok: false; message: string};
+  | {ok: false; message: string; key?: string};
 
 /** Check a name and raw options; on success the options have their defaults filled in. */
 export function parseNorm(name: string, rawOptions: Record<string, unknown> = {}): NormParse {
   if (!isNormName(name)) return {ok: false, unknownName: unknownName('norm', name, NORMS)};
+  if ('placement' in rawOptions && !hasPlacement(name)) {
+    const why = (NORM_CATALOG[name] as NormDefinition<z.ZodObject>).noPlacement ?? 'it does not transform a dense layer\'s output';
+    return {ok: false, key: 'placement', message: `norm "${name}" has no placement: ${why} (the norms with one: ${NORMS.filter(hasPlacement).join(', ')}); leave placement out`};
+  }
   const given = Object.keys(rawOptions);
   if (given.length > 0 && Object.keys(NORM_CATALOG[name].options.shape).length === 0) {
     return {ok: false, message: `norm "${name}" takes no options (got ${given.map((k) => `"${k}"`).join(', ')})`};
@@ -319,9 +362,10 @@ export function parseNorm(name: string, rawOptions: Record<string, unknown> = {}
   const parsed = def.options.safeParse(rawOptions);
   if (!parsed.success) return {ok: false, issues: parsed.error.issues};
   const options = {...(parsed.data as Record<string, unknown>)};
-  if (def.laterOptions) {
+  const later = [...(def.laterOptions ?? []), ...(hasPlacement(name) ? ['placement'] : [])];
+  if (later.length) {
     const defaults = def.options.parse({}) as Record<string, unknown>;
-    for (const key of def.laterOptions) if (options[key] === defaults[key]) delete options[key];
+    for (const key of later) if (options[key] === defaults[key]) delete options[key];
   }
   return {ok: true, spec: {name, options}};
 }

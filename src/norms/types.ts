@@ -3,10 +3,16 @@ import type {EvalStatistics} from '../spec/names.js';
 
 /** How a forward pass runs: training (batch statistics) or evaluation. */
 export interface ForwardContext {
-  /** Batch statistics and dropout-like behaviour; false at evaluation. */
+  /** Batch statistics (and dropout, given a `step`); false at evaluation. */
   training: boolean;
   /** Update running statistics (BN moving averages); only meaningful when training. */
   updateStats: boolean;
+  /**
+   * The training step (1-based) this pass trains: a model with dropout draws its masks for it
+   * (src/nn/dropout.ts). Left out — evaluation, probes, statistics-gathering passes — nothing is
+   * dropped.
+   */
+  step?: number;
   /**
    * At evaluation, the statistics a norm with batch statistics (batch, mean-only, renorm,
    * centered-stopgrad) normalises with: its moving averages (`moving`, the default), the

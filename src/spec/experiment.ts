@@ -64,7 +64,16 @@ interface Recurrent extends KernelInit {
   recurrent_init: RecurrentInitializerName;
   h0_noise: number;
 }
-export type MlpSpec = {kind: 'mlp'; hidden: number[]} & KernelInit;
+export type MlpSpec = {
+  kind: 'mlp';
+  /** Hidden widths; [] is logistic regression (the dense output layer alone). */
+  hidden: number[];
+  /**
+   * Inverted dropout on each hidden layer's output, with this probability, at training steps only.
+   * Left out means 0, and 0 is left out of the run spec (so that run ids made before it stay).
+   */
+  dropout?: number;
+} & KernelInit;
 export type RecurrentModelSpec = ({kind: 'lstm'; forget_bias: number} & Recurrent) | ({kind: 'rnn'} & Recurrent);
 export type ModelSpec = MlpSpec | RecurrentModelSpec;
 

@@ -39,6 +39,14 @@ export type LayerContext = (typeof LAYER_CONTEXTS)[number];
 /** The layer context of each model's normalised layers. */
 export const MODEL_CONTEXT: Record<ModelKind, LayerContext> = {mlp: 'dense', lstm: 'cell', rnn: 'cell'};
 
+/**
+ * Where a norm sits in an MLP's hidden layer: `pre` dense → norm → φ (Ioffe & Szegedy §3.2: the
+ * norm sees z, the input of the nonlinearity), or `post` dense → φ → norm (the next layer sees
+ * normalized activations).
+ */
+export const PLACEMENTS = ['pre', 'post'] as const;
+export type Placement = (typeof PLACEMENTS)[number];
+
 export const NORMS = ['none', 'batch', 'layer', 'weight', 'group', 'rms', 'renorm', 'mean-only', 'centered-stopgrad', 'bn-rnn'] as const;
 export type NormName = (typeof NORMS)[number];
 
@@ -75,6 +83,13 @@ export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 export const BACKEND_CHOICES = ['auto', ...BACKENDS] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+/**
+ * Options of model mlp added after results existed, with their defaults. A run's spec leaves an
+ * option out while it is at its default, so the run ids (a hash of the spec) of runs made before
+ * the option existed stay the same (the norms' `laterOptions` do the same for norm options).
+ */
+export const MLP_LATER_DEFAULTS = {dropout: 0} as const;
 
 /** Defaults of the synthetic data set's options beyond the plain generator's (schema and generator share them). */
 export const SYNTHETIC_DEFAULTS = {clusters_per_class: 3, informative: 10, scale_range: 2, shift: 4} as const;

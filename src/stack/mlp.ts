@@ -1,9 +1,11 @@
 // S replicates of one MLP trained as one stacked model: every activation is [S, B, U], every
 // parameter and moving average is its S replicates' values stacked on a leading axis (kernels
 // [S, in, out], per-unit vectors [S, 1, U]). Each hidden layer is, per replicate,
-//   z_s = x_s·W_s (+ b_s),   h_s = act(norm(z_s))
+//   z_s = x_s·W_s (+ b_s),   h_s = act(norm(z_s))   (the norm's placement pre)
+//                          or h_s = norm(act(z_s))   (post),   then h_s ⊙ m_s with dropout,
 // with the products one 2-D matMul per replicate (src/stack/matmul.ts) and everything else one
-// op for the whole stack.
+// op for the whole stack. Replicate s's dropout mask m_s is its unstacked run's, drawn from its
+// own seed (src/nn/dropout.ts), the S masks stacked into one [S, B, U] tensor.
 //
 // The stack is built from S ordinary `Mlp`s (the replicas), one per seed: their constructors
 // draw the initial kernels (Rng(seed, 'init', layer, 'kernel')) and norm parameters, which are
@@ -14,10 +16,11 @@
 // standardisation over the batch or over each example's units), read from its options.
 
 import * as tf from '../tf.js';
-import type {ModelSpec} from '../spec/experiment.js';
+import type {MlpSpec} from '../spec/experiment.js';
 import {ACTIVATION_FNS} from '../nn/activations.js';
-import {type NormName, NORMS} from '../spec/names.js';
-import {stackedNorm, type StackedNorm} from '../norms/catalog.js';
+import {dropoutMask} from '../nn/dropout.js';
+import {type NormName, NORMS, type Placement} from '../spec/names.js';
+import {normPlacement, stackedNorm, type StackedNorm} from '../norms/catalog.js';
 import type {Mlp} from '../models/mlp.js';
 import {stackedMatMul} from './matmul.js';
 import {stackedStandardise} from './standardise.js';
@@ -40,6 +43,9 @@ export class StackedMlp {
   private readonly norm: NormName;
   private readonly form: StackedNorm;
   private readonly activation: (x: tf.Tensor) => tf.Tensor;
+  private readonly placement: Placement;
+  private readonly dropout: number;
+  private readonly seeds: number[];
 
   constructor(readonly replicas: Mlp[]) {
     const options = replicas[0]!.options;
@@ -49,18 +55,32 @@ export class StackedMlp {
     const form = stackedNorm(options.norm);
     if (!form) throw new Error(`norm ${this.norm} cannot be stacked`);
     this.form = form;
-    const model = options.model as Extract<ModelSpec, {kind: 'mlp'}>;
+    const model = options.model as MlpSpec;
     this.layers = model.hidden.map((_, i) => `hidden${i + 1}`);
+    this.placement = normPlacement(options.norm);
+    this.dropout = model.dropout ?? 0;
+    this.seeds = replicas.map((r) => r.options.seed);
     this.activation = ACTIVATION_FNS[options.activation] as unknown as (x: tf.Tensor) => tf.Tensor;
     for (const name of replicas[0]!.params.keys()) this.params.set(name, stackVariable(replicas.map((r) => r.params.get(name)!), true));
     for (const name of replicas[0]!.state.keys()) this.state.set(name, stackVariable(replicas.map((r) => r.state.get(name)!), false));
   }
 
-  /** Logits [S, B, classes] of inputs x [S, B, in], in training mode (moving averages updated). */
-  forward(x: tf.Tensor3D): tf.Tensor3D {
+  /** Logits [S, B, classes] of inputs x [S, B, in] at training step `step` (moving averages updated). */
+  forward(x: tf.Tensor3D, step: number): tf.Tensor3D {
     let h = x;
-    for (const layer of this.layers) h = this.activation(this.normalise(this.dense(h, layer), layer)) as tf.Tensor3D;
+    for (const layer of this.layers) {
+      const a = this.dense(h, layer);
+      h = (this.placement === 'pre' ? this.activation(this.normalise(a, layer)) : this.normalise(this.activation(a) as tf.Tensor3D, layer)) as tf.Tensor3D;
+      if (this.dropout > 0) h = tf.mul(h, this.masks(step, layer, h.shape[1], h.shape[2]));
+    }
     return this.dense(h, 'output');
+  }
+
+  /** Each replicate's dropout mask of a layer at a step, stacked [S, B, U]. */
+  private masks(step: number, layer: string, rows: number, units: number): tf.Tensor3D {
+    const all = new Float32Array(this.size * rows * units);
+    this.seeds.forEach((seed, s) => all.set(dropoutMask(seed, step, layer, rows, units, this.dropout), s * rows * units));
+    return tf.tensor3d(all, [this.size, rows, units]);
   }
 
   private dense(x: tf.Tensor3D, layer: string): tf.Tensor3D {

@@ -90,7 +90,7 @@ class StackedSgd {
 }
 
 /** One stacked step: per-replicate losses and correct counts. */
-function stackedStep(model: StackedMlp, sgd: StackedSgd, data: Dataset, batches: Int32Array[], batchSize: number): {loss: Float32Array; correct: Int32Array} {
+function stackedStep(model: StackedMlp, sgd: StackedSgd, data: Dataset, batches: Int32Array[], batchSize: number, step: number): {loss: Float32Array; correct: Int32Array} {
   // The replicates' batches one after another: rows [S·B] gathered at once are x [S, B, in].
   const indices = new Int32Array(batches.length * batchSize);
   batches.forEach((batch, s) => indices.set(batch, s * batchSize));
@@ -101,7 +101,7 @@ function stackedStep(model: StackedMlp, sgd: StackedSgd, data: Dataset, batches:
     let loss: tf.Tensor1D | undefined;
     let correct: tf.Tensor1D | undefined;
     const {grads} = tf.variableGrads(() => {
-      const out = stackedSoftmaxCrossEntropyWithAccuracy(model.forward(x), y);
+      const out = stackedSoftmaxCrossEntropyWithAccuracy(model.forward(x, step), y);
       loss = tf.keep(out.loss);
       correct = tf.keep(out.correct);
       return tf.sum(out.loss) as tf.Scalar;
@@ -142,7 +142,7 @@ export async function trainStacked(replicates: Replicate[], data: Dataset, signa
       const batches = batchers.map((b) => b.next());
       step++;
       journals.forEach((j, s) => j.active && replicates[s]!.hooks?.onBatch?.(step, batches[s]!));
-      const {loss, correct} = stackedStep(stack, sgd, data, batches, spec.batch_size);
+      const {loss, correct} = stackedStep(stack, sgd, data, batches, spec.batch_size, step);
       trainMs += performance.now() - t0;
       journals.forEach((j, s) => j.active && j.afterStep(step, loss[s]!, correct[s]!));
     }

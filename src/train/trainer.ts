@@ -1,11 +1,12 @@
 // The training loop. It knows models, data and optimizers, not CSV or norms: it reports
 // evaluation points through a callback and returns what happened.
 //
-// Per step: one batch (seeded order) → forward in training mode → the task's loss (softmax
-// cross-entropy for classes, mean squared error for regression) → gradients of every trainable
-// variable → optional global-norm clipping → optimizer step. Every `eval_every` steps (and at
-// step 0 and the last step) the model is evaluated on the whole test split in evaluation mode,
-// and the probes asked for are recorded. A non-finite training loss marks the run `diverged`.
+// Per step: one batch (seeded order) → forward in training mode, told the step (for which a model
+// with dropout draws its masks) → the task's loss (softmax cross-entropy for classes, mean
+// squared error for regression) → gradients of every trainable variable → optional global-norm
+// clipping → optimizer step. Every `eval_every` steps (and at step 0 and the last step) the
+// model is evaluated on the whole test split in evaluation mode, and the probes asked for are
+// recorded. A non-finite training loss marks the run `diverged`.
 // The loop gives the event loop a turn every few tens of milliseconds, so that signals (Ctrl-C)
 // are handled while it trains; an aborted signal stops it at the next step (Interrupted).
 // What a run records — points, probes, divergence, the result — is kept by a RunJournal, and the
@@ -46,7 +47,7 @@ export async function train(model: Model, data: Dataset, spec: TrainSpec, seed: 
       const t0 = performance.now();
       const indices = batcher.next();
       hooks.onBatch?.(step + 1, indices);
-      const {loss, correct} = trainStep(model, optimizer, vars, data, indices, spec);
+      const {loss, correct} = trainStep(model, optimizer, vars, data, indices, spec, step + 1);
       trainMs += performance.now() - t0;
       step++;
       journal.afterStep(step, loss, correct);
@@ -64,6 +65,7 @@ function trainStep(
   data: Dataset,
   indices: Int32Array,
   spec: TrainSpec,
+  step: number,
 ): {loss: number; correct: number} {
   const batch = gatherBatch(data.train, indices);
   const [lossT, correctT] = tf.tidy(() => {
@@ -71,7 +73,7 @@ function trainStep(
     const y = targetTensor(batch.y, data.task);
     let correct: tf.Scalar | undefined;
     const {value, grads} = tf.variableGrads(() => {
-      const output = model.forward(x, {training: true, updateStats: true});
+      const output = model.forward(x, {training: true, updateStats: true, step});
       if (data.task === 'regression') {
         correct = tf.keep(tf.scalar(0));
         return batchLoss(output, y, data.task, data.classes);

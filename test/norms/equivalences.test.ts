@@ -112,7 +112,7 @@ test('`none` is the identity', (t) => {
 test('the factory fails loudly on an unknown norm, suggesting the nearest', (t) => {
   const error = t.throws(() => resolveNorm('bacth'), {instanceOf: UserError});
   t.regex(error!.message, /Unknown norm "bacth" — did you mean "batch"\? \(known: none, batch, layer, weight, group, rms, renorm, mean-only, centered-stopgrad, bn-rnn\)/);
-  t.throws(() => resolveNorm("batch", {momentun: 0.9}), {message: /^norm "batch": unknown key "momentun" — did you mean "momentum"\? \(allowed: momentum, epsilon, center, scale, gamma_init, share_stats\)/});
+  t.throws(() => resolveNorm("batch", {momentun: 0.9}), {message: /^norm "batch": unknown key "momentun" — did you mean "momentum"\? \(allowed: momentum, epsilon, center, scale, gamma_init, share_stats, placement\)/});
 });
 
 test('labels name the options that differ from the defaults', (t) => {
@@ -120,6 +120,10 @@ test('labels name the options that differ from the defaults', (t) => {
   t.is(normLabel(resolveNorm('batch', {momentum: 0.9})), 'batch');
   t.is(normLabel(resolveNorm('batch', {center: false, scale: false})), 'batch(center=false,scale=false)');
   t.is(normLabel(resolveNorm('layer', {epsilon: 0.001})), 'layer(epsilon=0.001)');
+  // placement (issue 18): `pre`, the default, is left out of the spec, so the run id stays.
+  t.deepEqual(resolveNorm('batch', {placement: 'pre'}), resolveNorm('batch'));
+  t.is(normLabel(resolveNorm('batch', {placement: 'post'})), 'batch(placement=post)');
+  t.is(normLabel(resolveNorm('rms', {placement: 'post', center: true})), 'rms(center=true,placement=post)');
 });
 
 const TRAIN: ForwardContext = {training: true, updateStats: true};

@@ -3,7 +3,7 @@
 // are its final weights and moving averages.
 
 import test from '../ava.js';
-import type {ModelSpec, TrainSpec} from '../../src/spec/experiment.js';
+import type {ModelSpec, NormSpec, TrainSpec} from '../../src/spec/experiment.js';
 import {makeSynthetic} from '../../src/data/synthetic.js';
 import {Mlp} from '../../src/models/mlp.js';
 import type {ActivationName, NormName} from '../../src/spec/names.js';
@@ -27,8 +27,8 @@ const MODEL: ModelSpec = {kind: 'mlp', hidden: [24, 24], init: 'glorot_uniform',
 const SPEC: TrainSpec = {optimizer: 'sgd', lr: 0.1, batch_size: 20, steps: 120, eval_every: 40, momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0.9};
 const SEEDS = [1, 2, 3];
 
-function mlp(norm: NormName, activation: ActivationName, seed: number): Mlp {
-  return new Mlp({model: MODEL, norm: resolveNorm(norm), activation, seed, inputs: 30, classes: 4});
+function mlp(norm: NormName | NormSpec, activation: ActivationName, seed: number, model: ModelSpec = MODEL): Mlp {
+  return new Mlp({model, norm: typeof norm === 'string' ? resolveNorm(norm) : norm, activation, seed, inputs: 30, classes: 4});
 }
 
 const untimed = (r: TrainResult) => ({...r, wall_ms: 0, steps_per_s: 0, points: r.points.map((p) => ({...p, wall_ms: 0}))});
@@ -39,11 +39,11 @@ interface Outcome {
   weights: Array<Record<string, number[]>>;
 }
 
-async function unstacked(norm: NormName, activation: ActivationName, lrs: number[]): Promise<Outcome> {
+async function unstacked(norm: NormName | NormSpec, activation: ActivationName, lrs: number[], model: ModelSpec = MODEL): Promise<Outcome> {
   const results: TrainResult[] = [];
   const weights: Array<Record<string, number[]>> = [];
   for (const [i, seed] of SEEDS.entries()) {
-    const m = mlp(norm, activation, seed);
+    const m = mlp(norm, activation, seed, model);
     results.push(await train(m, DATA, {...SPEC, lr: lrs[i]!}, seed));
     weights.push(values(m));
     m.dispose();
@@ -51,8 +51,8 @@ async function unstacked(norm: NormName, activation: ActivationName, lrs: number
   return {results, weights};
 }
 
-async function stacked(norm: NormName, activation: ActivationName, lrs: number[]): Promise<Outcome> {
-  const replicates: Replicate[] = SEEDS.map((seed, i) => ({model: mlp(norm, activation, seed), seed, spec: {...SPEC, lr: lrs[i]!}}));
+async function stacked(norm: NormName | NormSpec, activation: ActivationName, lrs: number[], model: ModelSpec = MODEL): Promise<Outcome> {
+  const replicates: Replicate[] = SEEDS.map((seed, i) => ({model: mlp(norm, activation, seed, model), seed, spec: {...SPEC, lr: lrs[i]!}}));
   const results = await trainStacked(replicates, DATA);
   const weights = replicates.map((r) => values(r.model));
   for (const r of replicates) r.model.dispose();
@@ -77,6 +77,30 @@ stackTest(title('replicates with different learning rates share a stack and each
   t.deepEqual(b.results.map(untimed), a.results.map(untimed));
   t.deepEqual(b.weights, a.weights);
   t.notDeepEqual(b.results[0]!.points.at(-1), b.results[2]!.points.at(-1));
+});
+
+stackTest(title('dropout (issue 18), a norm after the activation and logistic regression stack bit for bit too, leaving no tensor behind'), async (t) => {
+  const cases: Array<{norm: NormName | NormSpec; activation: ActivationName; model: ModelSpec}> = [
+    {norm: 'none', activation: 'relu', model: {...MODEL, dropout: 0.3}},
+    {norm: 'batch', activation: 'tanh', model: {...MODEL, dropout: 0.5}},
+    {norm: resolveNorm('batch', {placement: 'post'}), activation: 'sigmoid', model: {...MODEL, dropout: 0.2}},
+    {norm: resolveNorm('layer', {placement: 'post'}), activation: 'relu', model: MODEL},
+    {norm: 'none', activation: 'relu', model: {...MODEL, hidden: []}},
+  ];
+  for (const {norm, activation, model} of cases) {
+    const what = `${typeof norm === 'string' ? norm : JSON.stringify(norm)} ${activation} ${JSON.stringify(model.kind === 'mlp' && [model.hidden, model.dropout])}`;
+    const lrs = [0.03, 0.1, 0.3];
+    const before = tf.memory().numTensors;
+    const [a, b] = [await unstacked(norm, activation, lrs, model), await stacked(norm, activation, lrs, model)];
+    t.is(tf.memory().numTensors, before, `${what}: nothing left behind`);
+    t.deepEqual(b.results.map(untimed), a.results.map(untimed), `${what}: results`);
+    t.deepEqual(b.weights, a.weights, `${what}: final weights and moving averages`);
+    t.true(b.results.every((r) => r.status === 'ok'), what);
+  }
+  // Dropout changed the training (the comparison above is not of two dropout-free runs).
+  const plain = await stacked('none', 'relu', [0.1, 0.1, 0.1]);
+  const dropped = await stacked('none', 'relu', [0.1, 0.1, 0.1], {...MODEL, dropout: 0.3});
+  t.notDeepEqual(dropped.weights[0], plain.weights[0]);
 });
 
 stackTest(title('a diverging replicate is recorded at its step while the others go on'), async (t) => {
