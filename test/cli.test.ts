@@ -127,6 +127,13 @@ test('validate prints the grid and exits 0; list shows the registries and bundle
   const bad = await nb(['list', 'norm'], dir);
   t.is(bad.code, 2);
   t.regex(bad.stderr, /Unknown topic "norm" — did you mean "norms"\?/);
+  // The options of issue 18: the MLP's dropout and hidden [], a norm's placement where it has one.
+  const models = await nb(['list', 'models'], dir);
+  t.regex(models.stdout, /^ {2}mlp .*options: hidden=required \(widths; \[\] = logistic regression\), dropout=0 \(inverted, on each hidden layer's output\), init=glorot_uniform, init_std=0\.01$/m);
+  t.regex(models.stdout, /^ {2}lstm .*options: hidden=required, layers=1, .*forget_bias=1$/m);
+  const norms = await nb(['list', 'norms'], dir);
+  t.regex(norms.stdout, /^ {2}batch .*placement=pre \(or post: after the activation; mlp only\)$/m);
+  t.notRegex(norms.stdout, /^ {2}weight .*placement/m);
 });
 
 test('list experiments shows where each bundled file lives: relative under the working directory, else absolute; --json has it absolute', async (t) => {

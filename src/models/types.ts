@@ -31,7 +31,7 @@ export interface Model {
    * in training mode without updating any statistics, for the loss the caller gives.
    */
   gradientFlow?(x: tf.Tensor2D, loss: (output: tf.Tensor2D) => tf.Scalar): number[];
-  /** Feed-forward models: the input to each hidden layer's nonlinearity (after the norm), in evaluation mode. */
+  /** Feed-forward models: the input to each hidden layer's nonlinearity (the norm's output, or with placement post the dense layer's), in evaluation mode. */
   preActivations?(x: tf.Tensor2D): Array<{layer: string; z: tf.Tensor2D}>;
   /** A norm asks for data-dependent initialisation before training (`initFromData`, on one batch). */
   readonly needsDataInit?: boolean;

@@ -3,16 +3,18 @@
 // mode without updating any statistic, on fixed batches, and draw no random number.
 //
 //   activation_percentiles  the 15th, 50th and 85th percentile of the input to each hidden
-//                           layer's nonlinearity (after the norm), pooled over the layer's units
-//                           and a fixed batch of test examples, in evaluation mode (Ioffe &
-//                           Szegedy 2015, Fig. 1b–c) → probes activation_p15, _p50, _p85
+//                           layer's nonlinearity — the norm's output (placement pre), the dense
+//                           layer's (post) — pooled over the layer's units and a fixed batch of
+//                           test examples, in evaluation mode (Ioffe & Szegedy 2015, Fig. 1b–c)
+//                           → probes activation_p15, _p50, _p85
 //   dead_units              ReLU only: the fraction of a layer's units whose input is ≤ 0 for
 //                           every example of that batch
 //   saturation              sigmoid and tanh only: the fraction of a layer's inputs beyond the
 //                           saturation threshold, |z| > 4 for sigmoid (σ'(4) < 0.018) and |z| > 2
 //                           for tanh (tanh'(2) < 0.071)
 //   grad_norms              ‖∂L/∂θ‖ of every parameter (kernels, biases, γ, β, g), on a fixed
-//                           training batch, in training mode without updating statistics
+//                           training batch, in training mode without updating statistics and
+//                           without dropout (a pass with no step drops nothing)
 //   param_norms             ‖θ‖ of every parameter (the dense biases among them: Ioffe &
 //                           Szegedy §2's bias that grows without bound)
 // gradient_flow (recurrent models) lives in the trainer and has its own file.

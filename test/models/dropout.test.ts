@@ -15,7 +15,8 @@ import {dropoutMask} from '../../src/nn/dropout.js';
 import {resolveNorm} from '../../src/norms/catalog.js';
 import type {ActivationName} from '../../src/spec/names.js';
 import * as tf from '../../src/tf.js';
-import {train} from '../../src/train/trainer.js';
+import {runProbes} from '../../src/train/probes.js';
+import {batchLoss, train} from '../../src/train/trainer.js';
 import {cliInProcess as nb, readCsv, REPO, setupBackend, tempDir, untimed} from '../helpers.js';
 
 let X: tf.Tensor2D;
@@ -121,6 +122,17 @@ test('evaluation, and training-mode passes without a step (probes, statistics), 
   const [ya, yb] = [a.forward(X, {training: true, updateStats: false, step: 5}), b.forward(X, {training: true, updateStats: false, step: 5})];
   t.notDeepEqual(Array.from(ya.dataSync()), Array.from(yb.dataSync()), 'a training step does drop');
   tf.dispose([ya, yb]);
+  a.dispose();
+  b.dispose();
+});
+
+test('the probes of a dropout network are those of its twin without dropout (they draw no random number)', (t) => {
+  const probes = ['activation_percentiles', 'dead_units', 'grad_norms', 'param_norms'] as const;
+  const [a, b] = [mlp('batch', 'relu', {...MODEL, dropout: 0.5}), mlp('batch', 'relu', {...MODEL, dropout: undefined})];
+  const values = (m: Mlp) => runProbes(m, DATA, probes, {activation: 'relu', batch: 20, loss: batchLoss});
+  const va = values(a);
+  t.true(va.length > 10);
+  t.deepEqual(va, values(b));
   a.dispose();
   b.dispose();
 });
