@@ -1,5 +1,6 @@
-// Grid expansion: the cartesian product of the grid's lists, each cell a RunSpec whose id is a
-// hash of its canonical form (same cell → same id, whatever the file or the order of keys).
+// Grid expansion: the cartesian product of the grid's lists (of each block's, joined, when the
+// grid is a list of blocks), each cell a RunSpec whose id is a hash of its canonical form (same
+// cell → same id, whatever the file, the order of keys or the way the grid is written).
 
 import {throwIfAny, UserError, type SourceLocation} from '../errors.js';
 import {normLabel, normMisfit} from '../norms/catalog.js';
@@ -202,10 +203,13 @@ export function expandExperiment(loaded: CheckedConfig): ExpandedExperiment {
       const activation = cfg.activation ?? (recurrent ? 'tanh' : 'relu');
       const spec = {norm, activation, seed: cfg.seed, dataset: cfg.dataset, model: cfg.model, train: cfg.train};
       const id = runId(spec);
-      // A factor a block leaves out takes the value its cell trains with.
+      // A factor a block leaves out takes the value its cell trains with. In blocks a whole section
+      // is always named as it trains (defaults filled in), so one data set has one label.
+      const blocked = Array.isArray(config.grid);
       const values = Object.fromEntries(factorKeys.map((key) => {
         const k = gridKeys.indexOf(key);
-        return [key, k >= 0 ? block[key]![cell[k]!] : valueAt(cfg as unknown as Record<string, unknown>, key)];
+        const whole = (WHOLE_SECTIONS as readonly string[]).includes(key);
+        return [key, k >= 0 && !(blocked && whole) ? block[key]![cell[k]!] : valueAt(cfg as unknown as Record<string, unknown>, key)];
       }));
       const factors = Object.fromEntries(Object.entries(values).map(([key, v]) => [key, factorText(v)]));
       const label = cellLabel({norm_label: normLabel(norm), activation: spec.activation, seed: spec.seed, factors});
@@ -229,7 +233,10 @@ export function expandExperiment(loaded: CheckedConfig): ExpandedExperiment {
         return;
       }
       seen.set(id, {block: b, position, cell, label});
-      runs.push({run_id: id, index: runs.length, norm_label: normLabel(norm), factors, factor_values: values, ...spec, probes, eval_modes: cfg.eval_modes ?? []});
+      runs.push({
+        run_id: id, index: runs.length, norm_label: normLabel(norm), factors, factor_values: values, ...spec, probes, eval_modes: cfg.eval_modes ?? [],
+        ...(Array.isArray(config.grid) && {block: b}),
+      });
     });
   });
   for (const {path, text, pairs} of repeats.values()) {

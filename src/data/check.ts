@@ -81,8 +81,7 @@ function keyPath(expanded: ExpandedExperiment, run: RunSpec, key: string): KeyPa
   const grid = expanded.config.grid;
   const blocks = gridBlocks(grid);
   const same = (v: unknown, k: string) => stableStringify(v) === stableStringify(run.factor_values[k]);
-  // The block that made the run: the first whose every factor lists the run's value.
-  const b = blocks.findIndex((block) => Object.entries(block).every(([k, values]) => !(k in run.factor_values) || values.some((v) => same(v, k))));
+  const b = run.block ?? 0;
   const block = blocks[b] ?? {};
   const at = Array.isArray(grid) ? ['grid', b] : ['grid'];
   const entry = (k: string) => block[k]!.findIndex((v) => same(v, k));

@@ -25,6 +25,7 @@ import {availableParallelism} from 'node:os';
 import {join, resolve} from 'node:path';
 import {useBackend, TFJS_VERSION} from '../backend.js';
 import type {LoadedExperiment} from '../config/load.js';
+import {expandResolved} from '../config/expand.js';
 import {checkData} from '../data/check.js';
 import {loadDataset} from '../data/registry.js';
 import {Interrupted, throwIfAny, UserError} from '../errors.js';
@@ -338,7 +339,9 @@ async function trainStage(
 ): Promise<{mode: OpenMode; records: RunRecord[]}> {
   // 2. The results directory.
   const {backend, dataDir, hooks, targets} = context;
-  const store = ResultsStore.open(dir, manifest, grid, open);
+  // A shard's directory holds its part of the grid (a tuning rung's holds its grid: earlier and later rungs' runs too).
+  const own = manifest.shard && manifest.stage !== 'tuning' ? new Set(planned.map((r) => r.run_id)) : undefined;
+  const store = ResultsStore.open(dir, manifest, grid, {...open, own, expand: expandResolved});
   for (const note of store.notes) hooks.onNote?.(note);
   const todo = planned.filter((r) => !store.done.has(r.run_id));
   const requested = Math.max(1, Math.min(context.workers ?? availableParallelism(), todo.length));

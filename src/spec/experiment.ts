@@ -211,6 +211,8 @@ export interface RunSpec {
   probes: ProbeName[];
   /** Evaluations after training with each kind of statistics (not part of the run id either). */
   eval_modes: EvalMode[];
+  /** The block of a grid written as blocks that made this cell (where its values are written). */
+  block?: number;
 }
 
 export interface ExpandedExperiment {
