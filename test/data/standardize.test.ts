@@ -175,8 +175,9 @@ function message(fn: () => unknown): string {
   throw new Error('expected a UserError');
 }
 
-test('a grid varies it for every data set: false is today\'s run, true its standardized twin', (t) => {
+test('every data set takes it (list says so) and a grid varies it: false is today\'s run, true its standardized twin', async (t) => {
   for (const name of DATASETS) t.true(gridableKeys(name, 'mlp').includes('dataset.standardize'), name);
+  t.regex((await nb(['list', 'datasets'], tempDir('normbench-std-'))).stdout, /^datasets \(each also takes train_limit, test_limit, validation, standardize; /);
   const {runs, factorKeys} = expand(`${HEAD}grid:\n  dataset.standardize: [false, true]\n`);
   t.deepEqual(factorKeys, ['dataset.standardize']);
   t.deepEqual(runs.map((r) => r.factors['dataset.standardize']), ['false', 'true']);
