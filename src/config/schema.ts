@@ -20,11 +20,19 @@ const limit = positiveInt.optional();
  */
 const validation = z.number().positive().refine((v) => v < 1 || Number.isInteger(v), 'a count of examples (an integer) or a fraction below 1').optional();
 
+/**
+ * Standardize each input feature by its mean and std over the training split trained on (after
+ * the validation hold-out and train_limit), never the validation or test split. `false` (the
+ * default) is dropped, so a run without standardization keeps the run id it had before the key.
+ */
+const standardize = z.boolean().optional().transform((v) => (v ? (true as const) : undefined));
+
 const limits = {
   /** Use only the first N training / test examples. */
   train_limit: limit,
   test_limit: limit,
   validation,
+  standardize,
 };
 /** The directory holding the four IDX files: when set, the only place used (no search). */
 const dataDir = {data_dir: z.string().optional()};

@@ -68,7 +68,7 @@ export function checkData(expanded: ExpandedExperiment, options: DataCheckOption
   const sizes = new Map<string, Sizes>();
   for (const run of runs) {
     const at = (key: string) => locate(keyPath(expanded, run, key));
-    const {train_limit: _t, test_limit: _e, validation: _v, ...identity} = run.dataset;
+    const {train_limit: _t, test_limit: _e, validation: _v, standardize: _s, ...identity} = run.dataset;
     const id = stableStringify(identity);
     if (!sizes.has(id)) sizes.set(id, sizesOf(run.dataset, dataDirUsable ? dataDir : undefined, dataDir !== undefined && !dataDirUsable, at, errors));
     errors.push(...fits(run, sizes.get(id)!, at));

@@ -27,7 +27,7 @@ import {useBackend, TFJS_VERSION} from '../backend.js';
 import type {LoadedExperiment} from '../config/load.js';
 import {expandResolved} from '../config/expand.js';
 import {checkData} from '../data/check.js';
-import {loadDataset} from '../data/registry.js';
+import {dataEntry, loadDataset} from '../data/registry.js';
 import {Interrupted, throwIfAny, UserError} from '../errors.js';
 import {writeAtomic} from '../results/files.js';
 import {configHash, draftManifest, type DataFile, type Manifest, type ManifestTuning} from '../results/manifest.js';
@@ -110,12 +110,13 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   // The files each data set is read from: part of its runs' identity (a changed file refuses a resume).
   const dataFiles: Record<string, DataFile[]> = {};
   for (const spec of tune ? expanded.runs : shardRuns(expanded.runs, options.shard)) {
-    if (data[spec.dataset.name]) continue;
+    const entry = dataEntry(spec.dataset);
+    if (data[entry]) continue;
     const loaded = loadDataset(spec.dataset, dataDir);
     const held = loaded.validation
       ? ` · validation: ${loaded.validation.n} examples held out of the training split, stratified by class, fixed by the data set (not the run seed); training on ${loaded.train.n}`
       : '';
-    data[spec.dataset.name] = `${loaded.source}${held}`;
+    data[entry] = `${loaded.source}${held}`;
     if (loaded.files) dataFiles[spec.dataset.name] = loaded.files;
   }
   const source = options.tuning === undefined ? undefined : checkInputDir(options.tuning, '--tuning');

@@ -17,6 +17,12 @@ interface Limits {
    * Stratified by class and fixed by the data set (not the run seed); train_limit applies after.
    */
   validation?: number;
+  /**
+   * Standardize each input feature by its mean and std over the training split trained on
+   * (src/data/standardize.ts). Only `true` is kept: parsing drops `false`, so a run without it has
+   * the run id it had before the key existed.
+   */
+  standardize?: true;
 }
 interface Permutation {
   /** Side of the average-pooled image: size² steps of one pixel each. */
