@@ -36,6 +36,7 @@ export {parameterCount, type Model, type BuildOptions} from './models/types.js';
 // Data.
 export {datasetFiles, loadDataset} from './data/registry.js';
 export {makeSynthetic, type SyntheticOptions} from './data/synthetic.js';
+export {applyStats, featureStats, standardized, type FeatureStats} from './data/standardize.js';
 export {loadFashionMnist, loadFashionMnistFrom, loadFashionMnistMini, fashionMnistSearchPath, FASHION_MNIST_CLASSES} from './data/fashion-mnist.js';
 export {parseIdx, readIdx, writeIdx, encodeIdx, type IdxArray} from './data/idx.js';
 export {Batcher, gatherBatch} from './data/batcher.js';

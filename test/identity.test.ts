@@ -130,7 +130,7 @@ test('merge joins directories of compatible experiments into one whose grid is t
   t.is(cli(['run', probed, '--out', 'probed', ...RUN], dir).code, 0);
   const refused = await nb(['merge', 'slow', 'probed', '--out', 'no'], dir);
   t.is(refused.code, 2);
-  t.regex(refused.stderr, /the directories' runs recorded other probes or evaluation modes, so they cannot share tables: \S*slow \(grid\): probes none, eval_modes none; \S*probed \(grid\): probes grad_norms, eval_modes none/);
+  t.regex(refused.stderr, /the directories' runs recorded other probes, evaluation modes or validation splits, so they cannot share tables: \S*slow \(grid\): probes none, eval_modes none, no validation split; \S*probed \(grid\): probes grad_norms, eval_modes none, no validation split/);
   const twice = await nb(['merge', 'slow', 'both', '--out', 'no'], dir);
   t.is(twice.code, 2);
   t.regex(twice.stderr, /runs appear in more than one directory:\n {2}- \w+ \(none · relu · seed 1\) in \S*slow and \S*both/);
@@ -198,4 +198,55 @@ train: {optimizer: sgd, lr: 0.1, batch_size: 24, steps: 20, eval_every: 10}
   const forced = await nb(['run', mini, '--out', 'o', '--force', ...RUN], dir);
   t.is(forced.code, 0, forced.stderr);
   t.is(manifestOf(join(dir, 'o')).data_files['fashion-mnist-mini'][1].sha256, 'c19f57cf47fcbe632dfdaa7503de15b59920f4badde8b1fd2e4844d08043dbd4');
+});
+
+test('changed grids and shards, left-grid merged back, norm options and targets: the edges of changing in place', async (t) => {
+  const dir = tempDir('normbench-identity-');
+  const base = experiment(dir, 'base.yaml', `${BASE}grid: {norm: [none, batch], seed: [1, 2]}\n`);
+  const more = experiment(dir, 'more.yaml', `${BASE}grid: {norm: [none, batch], seed: [1, 2, 3]}\n`);
+  // Two shards, then a seed more: a cell the change moved to the other shard leaves, and that shard trains it.
+  for (const file of [base, more]) {
+    for (const s of [1, 2]) {
+      const r = await nb(['run', file, '--out', `sh${s}`, '--shard', `${s}/2`, '--backend', 'cpu', '--workers', '1'], dir);
+      t.is(r.code, 0, r.stderr);
+    }
+  }
+  t.is((await nb(['merge', 'sh1', 'sh2', '--out', 'merged'], dir)).code, 0);
+  await equalsFresh(t, dir, 'merged', more);
+
+  // left-grid/1 is an experiment of its own: merged back with the directory, it is the union.
+  const one = experiment(dir, 'one.yaml', `${BASE}grid: {norm: [none, batch], seed: [1]}\n`);
+  t.is(cli(['run', base, '--out', 'o', ...RUN], dir).code, 0);
+  t.is((await nb(['run', one, '--out', 'o', ...RUN], dir)).code, 0);
+  t.deepEqual(manifestOf(join(dir, 'o', 'left-grid', '1')).config.grid.map((b: {seed: number[]}) => b.seed), [[2], [2]]);
+  t.is((await nb(['merge', 'o', join('o', 'left-grid', '1'), '--out', 'back'], dir)).code, 0);
+  const back = await nb(['verify', 'back', '--reference', `fresh-${more}`, '--metric', 'final_test_loss'], dir);
+  t.is(back.code, 1, 'seed 3 is not there');
+  t.regex(back.stdout, /^FAILED: .*\b2 runs missing\./m, 'all but seed 3: the union of what was trained');
+  t.regex(back.stdout, /^ {2}missing run \w+ \(none · relu · seed 3\)$/m);
+
+  // A validation split where the finished runs have none: refused, nothing touched.
+  const held = experiment(dir, 'held.yaml', `${BASE}grid:\n  - {norm: [none, batch], seed: [1]}\n  - {norm: batch, dataset.validation: 30}\n`);
+  const refused = await nb(['run', held, '--out', 'o', ...RUN], dir);
+  t.is(refused.code, 2);
+  t.regex(refused.stderr, /its runs recorded other things \(probes none, eval_modes none, no validation split; now probes none, eval_modes none, a validation split\)/);
+  t.false(existsSync(join(dir, 'o', '.normbench.lock')));
+
+  // Norms that differ in an option, and targets that differ, merge.
+  const m9 = experiment(dir, 'm9.yaml', `${BASE}norm: {name: batch, momentum: 0.9}\n`);
+  const m5 = experiment(dir, 'm5.yaml', `${BASE.replace('test_accuracy: 0.6', 'test_accuracy: 0.7')}norm: {name: batch, momentum: 0.5}\n`);
+  t.is(cli(['run', m9, '--out', 'm9', ...RUN], dir).code, 0);
+  t.is(cli(['run', m5, '--out', 'm5', ...RUN], dir).code, 0);
+  const joined = await nb(['merge', 'm9', 'm5', '--out', 'm95'], dir);
+  t.is(joined.code, 0, joined.stderr);
+  t.deepEqual(readCsv(join(dir, 'm95', 'summary.csv')).map((r) => `${r.norm} ${r['steps_to_test_accuracy_0.6']}`).length, 2);
+  t.deepEqual(manifestOf(join(dir, 'm95')).config.grid[1].norm, [{name: 'batch', momentum: 0.5}]);
+});
+
+test('a value a grid block gives is located in its block: validate points at the block that set a batch too large', async (t) => {
+  const dir = tempDir('normbench-identity-');
+  const file = experiment(dir, 'bs.yaml', `${BASE}grid:\n  - {norm: none}\n  - {norm: batch, train.batch_size: 500}\n`);
+  const r = await nb(['validate', file], dir);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /bs\.yaml:9:37 \(grid\[1\]\.train\.batch_size\[0\]\): batch_size 500 is larger than the training split: 120 examples of synthetic/);
 });

@@ -68,10 +68,11 @@ test('every example commented out in the starter is valid when uncommented, all 
   writeFileSync(join(dir, 'everything.yaml'), text);
   const r = await nb(['validate', 'everything.yaml', '--json'], dir);
   t.is(r.code, 0, r.stderr);
-  const json = JSON.parse(r.stdout) as {runs: number; tuning: {key: string}; config: {dataset: {validation: number}; train: {clip_norm: number}}};
+  const json = JSON.parse(r.stdout) as {runs: number; tuning: {key: string}; config: {dataset: {validation: number; standardize: boolean}; train: {clip_norm: number}}};
   t.is(json.runs, 36); // the grid's train.batch_size example doubles it
   t.is(json.tuning.key, 'train.lr');
   t.is(json.config.dataset.validation, 0.1);
+  t.is(json.config.dataset.standardize, true);
   t.is(json.config.train.clip_norm, 1);
 });
 

@@ -4,7 +4,7 @@ import {BaseCommand} from '../cli.js';
 import {BUNDLED_DIR, bundledExperiments} from '../config/find.js';
 import {loadExperiment} from '../config/load.js';
 import type {z} from 'zod';
-import {modelSchema} from '../config/schema.js';
+import {datasetSchema, modelSchema} from '../config/schema.js';
 import {ACTIVATIONS, DATASETS, MLP_LATER_DEFAULTS, NORMS} from '../spec/names.js';
 import {findFashionMnist} from '../data/fashion-mnist.js';
 import {verifyFashionMnist} from '../data/fashion-mnist-files.js';
@@ -22,6 +22,17 @@ const ACTIVATION_INFO: Record<(typeof ACTIVATIONS)[number], string> = {
   sigmoid: '1 / (1 + e^−x)',
   tanh: 'tanh(x)',
   identity: 'x (no nonlinearity)',
+};
+
+/** Keys that every data set takes (limits, validation split, standardize), said once above the list. */
+const commonDatasetKeys = (): string[] => {
+  const shapes = datasetSchema.options.map((o) => Object.keys(o.shape));
+  return shapes[0]!.filter((k) => k !== 'name' && shapes.every((keys) => keys.includes(k)));
+};
+
+const HEADINGS: Partial<Record<Topic, string>> = {
+  datasets: `datasets (each also takes ${commonDatasetKeys().join(', ')}; see the README, "Experiment YAML"):`,
+  experiments: 'experiments (run one by name: normbench run <name>; under each, its file, whose extends: paths are relative to it):',
 };
 
 /** Options whose default is not one value: it depends on where the norm sits. */
@@ -88,7 +99,7 @@ export default class List extends BaseCommand {
     for (const topic of topics) {
       const rows = this.rows(topic);
       out[topic] = rows;
-      this.log(topic === 'experiments' ? 'experiments (run one by name: normbench run <name>; under each, its file, whose extends: paths are relative to it):' : `${topic}:`);
+      this.log(HEADINGS[topic] ?? `${topic}:`);
       const width = Math.max(...rows.map((r) => r.name.length));
       for (const r of rows) {
         this.log(`  ${r.name.padEnd(width)}  ${r.text}`);

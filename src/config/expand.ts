@@ -1,9 +1,10 @@
-// Grid expansion: the cartesian product of the grid's lists, each cell a RunSpec whose id is a
-// hash of its canonical form (same cell → same id, whatever the file or the order of keys).
+// Grid expansion: the cartesian product of the grid's lists (of each block's, joined, when the
+// grid is a list of blocks), each cell a RunSpec whose id is a hash of its canonical form (same
+// cell → same id, whatever the file, the order of keys or the way the grid is written).
 
 import {throwIfAny, UserError, type SourceLocation} from '../errors.js';
 import {normLabel, normMisfit} from '../norms/catalog.js';
-import type {ExpandedExperiment, ExperimentConfig, ModelSpec, NormSpec, RunSpec} from '../spec/experiment.js';
+import type {ExpandedExperiment, ExperimentConfig, NormSpec, RunSpec} from '../spec/experiment.js';
 import {hashOf} from '../util/canonical.js';
 import {tunedKeys} from '../spec/tune.js';
 import {cellLabel} from '../spec/cells.js';
@@ -33,18 +34,7 @@ export function runId(spec: Omit<RunSpec, 'run_id' | 'index' | 'norm_label' | 'f
   });
 }
 
-/**
- * The model as a run spec holds it: an MLP option added after results existed is left out while
- * at its default (MLP_LATER_DEFAULTS), so `dropout: 0` keeps the run id of the network before it.
- */
-export function canonicalModel(model: ModelSpec): ModelSpec {
-  if (model.kind !== 'mlp') return model;
-  const out: Record<string, unknown> = {...model};
-  for (const [key, value] of Object.entries(MLP_LATER_DEFAULTS)) if (out[key] === value) delete out[key];
-  return out as unknown as ModelSpec;
-}
-
-/** The value a parsed config leaves out because it is at its default: `model.dropout` → 0. */
+/** The value a parsed config drops because it is at its default: `model.dropout` → 0 (for a factor column). */
 function laterDefault(cfg: ExperimentConfig, key: string): unknown {
   const [section, field] = key.split('.');
   return section === 'model' && cfg.model.kind === 'mlp' ? (MLP_LATER_DEFAULTS as Record<string, unknown>)[field!] : undefined;
@@ -249,12 +239,15 @@ export function expandExperiment(loaded: CheckedConfig): ExpandedExperiment {
       const recurrent = RECURRENT_MODELS.includes(cfg.model.kind);
       const probes = cfg.probes ?? (recurrent ? ['gradient_flow' as const] : []);
       const activation = cfg.activation ?? (recurrent ? 'tanh' : 'relu');
-      const spec = {norm, activation, seed: cfg.seed, dataset: cfg.dataset, model: canonicalModel(cfg.model), train: cfg.train};
+      const spec = {norm, activation, seed: cfg.seed, dataset: cfg.dataset, model: cfg.model, train: cfg.train};
       const id = runId(spec);
-      // A factor a block leaves out takes the value its cell trains with.
+      // A factor a block leaves out takes the value its cell trains with. In blocks a whole section
+      // is always named as it trains (defaults filled in), so one data set has one label.
+      const blocked = Array.isArray(config.grid);
       const values = Object.fromEntries(factorKeys.map((key) => {
         const k = gridKeys.indexOf(key);
-        return [key, k >= 0 ? block[key]![cell[k]!] : valueAt(cfg as unknown as Record<string, unknown>, key) ?? laterDefault(cfg, key)];
+        const whole = (WHOLE_SECTIONS as readonly string[]).includes(key);
+        return [key, k >= 0 && !(blocked && whole) ? block[key]![cell[k]!] : valueAt(cfg as unknown as Record<string, unknown>, key) ?? laterDefault(cfg, key)];
       }));
       const factors = Object.fromEntries(Object.entries(values).map(([key, v]) => [key, factorText(v)]));
       const label = cellLabel({norm_label: normLabel(norm), activation: spec.activation, seed: spec.seed, factors});
@@ -278,7 +271,10 @@ export function expandExperiment(loaded: CheckedConfig): ExpandedExperiment {
         return;
       }
       seen.set(id, {block: b, position, cell, label});
-      runs.push({run_id: id, index: runs.length, norm_label: normLabel(norm), factors, factor_values: values, ...spec, probes, eval_modes: cfg.eval_modes ?? []});
+      runs.push({
+        run_id: id, index: runs.length, norm_label: normLabel(norm), factors, factor_values: values, ...spec, probes, eval_modes: cfg.eval_modes ?? [],
+        ...(Array.isArray(config.grid) && {block: b}),
+      });
     });
   });
   for (const {path, text, pairs} of repeats.values()) {

@@ -202,13 +202,18 @@ function hasPath(data: unknown, path: readonly string[]): boolean {
   return true;
 }
 
+/** The maps of a grid as written (not yet checked): the grid itself, or each of its blocks. */
+function writtenBlocks(grid: unknown): Dict[] {
+  return isPlainObject(grid) ? [grid] : Array.isArray(grid) ? grid.filter(isPlainObject) : [];
+}
+
 /**
  * A `--set` of a key that the grid varies would be silently overridden by the grid: an error
  * that names the grid entry and says how to change the grid instead.
  */
 function setShadowedByGrid(set: SourceLayer, merged: Dict, sources: ConfigSources): UserError[] {
   const grid = merged.grid;
-  const blocks = isPlainObject(grid) ? [grid] : Array.isArray(grid) ? grid.filter(isPlainObject) : [];
+  const blocks = writtenBlocks(grid);
   const keys = [...new Set(blocks.flatMap((b) => Object.keys(b)))];
   return keys
     .filter((key) => hasPath(set.data, key.split('.')))
@@ -217,10 +222,26 @@ function setShadowedByGrid(set: SourceLayer, merged: Dict, sources: ConfigSource
       const at = sources.locate(isPlainObject(grid) ? ['grid', key] : ['grid', b, key], true);
       const where = at.file === '--set' ? 'by --set grid' : `at ${at.file}:${at.line}:${at.col}`;
       return new UserError(
-        `the grid varies ${key} (${where}), so this value would be ignored; change the grid instead: --set grid.${key}=[…]`,
+        `the grid varies ${key} (${where}), so this value would be ignored; change the grid instead: ` +
+          (isPlainObject(grid) ? `--set grid.${key}=[…]` : 'edit its blocks, or set the whole grid with --set \'grid=[{…}, {…}]\''),
         {file: '--set', path: key},
       );
     });
+}
+
+/**
+ * `--set grid.<key>=…` on a grid written as blocks would replace the blocks with a map of one key
+ * (a list and a map do not merge): an error that says so, instead of a silently smaller grid.
+ */
+function setIntoBlocks(set: SourceLayer, below: SourceLayer[]): UserError[] {
+  const grid = below.reduce<Dict>((acc, layer) => deepMerge(acc, layer.data), {}).grid;
+  if (!Array.isArray(grid) || !isPlainObject(set.data.grid)) return [];
+  const at = new ConfigSources(below).locate(['grid'], true);
+  return Object.keys(set.data.grid).map((key) => new UserError(
+    `the grid is a list of blocks (at ${at.file}:${at.line}:${at.col}), so --set grid.${key} would replace all of them with one map; ` +
+      'edit the blocks, or set the whole grid: --set \'grid=[{…}, {…}]\'',
+    {file: '--set', path: `grid.${key}`},
+  ));
 }
 
 /** Read, merge and check an experiment file. Throws UserError(s) — all of them — on any problem. */
@@ -238,7 +259,7 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
   const merged = layers.reduce<Dict>((acc, layer) => deepMerge(acc, layer.data), {});
   // A section the grid varies whole needs no value of its own: its first entry stands for it.
   for (const section of WHOLE_SECTIONS) {
-    const blocks = isPlainObject(merged.grid) ? [merged.grid] : Array.isArray(merged.grid) ? merged.grid.filter(isPlainObject) : [];
+    const blocks = writtenBlocks(merged.grid);
     const written = blocks.find((b) => b[section] !== undefined)?.[section];
     const first = Array.isArray(written) ? written[0] : written;
     if (merged[section] === undefined && isPlainObject(first)) merged[section] = structuredClone(first);
@@ -251,7 +272,7 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
     errors.push(...issuesToErrors(parsed.error.issues, merged, sources).filter((e) => !(own && e.location?.path === 'grid')));
   }
   errors.push(...gridErrors);
-  if (set) errors.push(...setShadowedByGrid(set.layer, merged, sources));
+  if (set) errors.push(...setShadowedByGrid(set.layer, merged, sources), ...setIntoBlocks(set.layer, layers.slice(0, -1)));
   let expanded: ExpandedExperiment | undefined;
   if (errors.length === 0) {
     // Cell-level problems (two cells that are the same run) belong to the same report.

@@ -20,11 +20,19 @@ const limit = positiveInt.optional();
  */
 const validation = z.number().positive().refine((v) => v < 1 || Number.isInteger(v), 'a count of examples (an integer) or a fraction below 1').optional();
 
+/**
+ * Standardize each input feature by its mean and std over the training split trained on (after
+ * the validation hold-out and train_limit), never the validation or test split. `false` (the
+ * default) is dropped, so a run without standardization keeps the run id it had before the key.
+ */
+const standardize = z.boolean().optional().transform((v) => (v ? (true as const) : undefined));
+
 const limits = {
   /** Use only the first N training / test examples. */
   train_limit: limit,
   test_limit: limit,
   validation,
+  standardize,
 };
 /** The directory holding the four IDX files: when set, the only place used (no search). */
 const dataDir = {data_dir: z.string().optional()};
@@ -142,9 +150,10 @@ export const modelSchema = z.discriminatedUnion('kind', [
      * Inverted dropout (Srivastava et al. 2014) on each hidden layer's output, at training steps
      * only: a unit is kept with probability 1 − p and scaled by 1/(1 − p). The masks are drawn
      * from Rng(seed, 'dropout', step, layer), so runs that differ only in the norm drop the same
-     * units. Left out, or 0: no dropout, the network as it was before this option existed.
+     * units. Left out, or 0: no dropout, the network as it was before this option existed; 0 is
+     * dropped, so such a run keeps the run id it had before the key (as dataset.standardize: false).
      */
-    dropout: z.number().min(0).lt(1).optional(),
+    dropout: z.number().min(0).lt(1).optional().transform((p) => (p ? p : undefined)),
     ...kernelInit,
   }),
   strict({

@@ -57,6 +57,7 @@ dataset:                           # the data (normbench list datasets)
   name: fashion-mnist-mini         # ${list(DATASETS.filter((d) => !SEQUENCE_DATASETS.includes(d)))}; sequences, for lstm and rnn: ${list(SEQUENCE_DATASETS)} (…-mini: bundled; the full set: normbench data fetch)
   # train_limit: 3000              # use only the first N training examples (test_limit: of the test split)
   # validation: 0.1                # hold out a validation split: a count, or a fraction (needed by tune and val_* targets)
+  # standardize: true              # standardize each input feature by the training split's mean and std
 
 model:                             # the network (normbench list models)
   kind: mlp                        # ${list(MODELS)}

@@ -68,7 +68,7 @@ export function checkData(expanded: ExpandedExperiment, options: DataCheckOption
   const sizes = new Map<string, Sizes>();
   for (const run of runs) {
     const at = (key: string) => locate(keyPath(expanded, run, key));
-    const {train_limit: _t, test_limit: _e, validation: _v, ...identity} = run.dataset;
+    const {train_limit: _t, test_limit: _e, validation: _v, standardize: _s, ...identity} = run.dataset;
     const id = stableStringify(identity);
     if (!sizes.has(id)) sizes.set(id, sizesOf(run.dataset, dataDirUsable ? dataDir : undefined, dataDir !== undefined && !dataDirUsable, at, errors));
     errors.push(...fits(run, sizes.get(id)!, at));
@@ -81,8 +81,7 @@ function keyPath(expanded: ExpandedExperiment, run: RunSpec, key: string): KeyPa
   const grid = expanded.config.grid;
   const blocks = gridBlocks(grid);
   const same = (v: unknown, k: string) => stableStringify(v) === stableStringify(run.factor_values[k]);
-  // The block that made the run: the first whose every factor lists the run's value.
-  const b = blocks.findIndex((block) => Object.entries(block).every(([k, values]) => !(k in run.factor_values) || values.some((v) => same(v, k))));
+  const b = run.block ?? 0;
   const block = blocks[b] ?? {};
   const at = Array.isArray(grid) ? ['grid', b] : ['grid'];
   const entry = (k: string) => block[k]!.findIndex((v) => same(v, k));

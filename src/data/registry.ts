@@ -8,6 +8,7 @@ import {fashionMnistNotFound, fashionMnistSearchPath, findFashionMnist, loadFash
 import {fashionMnistPaths} from './fashion-mnist-files.js';
 import {fingerprint, type DataFile} from './fingerprint.js';
 import {makeAdding, permutedOf, rowsOf} from './sequences.js';
+import {standardized} from './standardize.js';
 import {makeSynthetic} from './synthetic.js';
 import {limitSplit, type Dataset, type Split} from './types.js';
 import {holdOutValidation} from './validation.js';
@@ -53,14 +54,39 @@ function loadFull(spec: DatasetSpec, dataDir?: string): Dataset {
 const usesFullSet = (spec: DatasetSpec) => spec.name === 'fashion-mnist' || spec.name === 'fashion-mnist-rows' || spec.name === 'fashion-mnist-permuted';
 
 const held = new Map<string, {train: Split; validation: Split}>();
+const standardizedSets = new Map<string, Dataset>();
+
+/** Where a data set is read from, for a cache key: the pinned or searched directory of the full set. */
+const whereKey = (spec: DatasetSpec, dataDir?: string) => (usesFullSet(spec) ? ((spec as {data_dir?: string}).data_dir ?? dataDir) : null);
 
 /**
  * The dataset a run trains on: the validation split held out first (src/data/validation.ts),
- * then train_limit / test_limit applied.
+ * then train_limit / test_limit applied, then with `standardize` every split standardized by the
+ * statistics of the training split that is left (src/data/standardize.ts).
  */
 export function loadDataset(spec: DatasetSpec, dataDir?: string): Dataset {
+  // The raw data, their validation split and their cache entries are those of the spec without
+  // `standardize`: standardized or not, a run holds out the same examples.
+  const {standardize, ...raw} = spec;
+  if (!standardize) return loadSplits(raw, dataDir);
+  const key = JSON.stringify([spec, whereKey(spec, dataDir)]);
+  let data = standardizedSets.get(key);
+  if (!data) {
+    data = standardized(loadSplits(raw, dataDir));
+    standardizedSets.set(key, data);
+  }
+  return data;
+}
+
+/**
+ * A data set's entry in the manifest's `data`: its name, and `<name>, standardized` for its
+ * standardized inputs, so that a grid over `dataset.standardize` records both.
+ */
+export const dataEntry = (spec: DatasetSpec): string => (spec.standardize ? `${spec.name}, standardized` : spec.name);
+
+function loadSplits(spec: DatasetSpec, dataDir?: string): Dataset {
   const {train_limit, test_limit, validation, ...identity} = spec;
-  const key = JSON.stringify([identity, usesFullSet(spec) ? ((spec as {data_dir?: string}).data_dir ?? dataDir) : null]);
+  const key = JSON.stringify([identity, whereKey(spec, dataDir)]);
   let full = cache.get(key);
   if (!full) {
     full = loadFull(spec, dataDir);

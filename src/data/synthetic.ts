@@ -21,8 +21,8 @@ import type {DatasetSpec} from '../spec/experiment.js';
 import {SYNTHETIC_DEFAULTS} from '../spec/names.js';
 import type {Dataset, Split} from './types.js';
 
-/** The generator's options: the data set's spec without its name, limits and validation split (src/spec/experiment.ts). */
-export type SyntheticOptions = Omit<Extract<DatasetSpec, {name: 'synthetic'}>, 'name' | 'train_limit' | 'test_limit' | 'validation'>;
+/** The generator's options: the data set's spec without its name, limits, validation split and standardization (src/spec/experiment.ts). */
+export type SyntheticOptions = Omit<Extract<DatasetSpec, {name: 'synthetic'}>, 'name' | 'train_limit' | 'test_limit' | 'validation' | 'standardize'>;
 
 const DEFAULTS = SYNTHETIC_DEFAULTS;
 

@@ -10,6 +10,7 @@ import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {ExpandedExperiment, ExperimentConfig} from '../spec/experiment.js';
 import {hashOf, stableStringify} from '../util/canonical.js';
+import {gridBlocks} from '../spec/grid.js';
 import {PACKAGE_ROOT, VERSION} from '../version.js';
 import type {RunRecord, RunStatus} from '../spec/records.js';
 import {RESULTS_FORMAT} from './columns.js';
@@ -212,11 +213,20 @@ export function configHash(config: ExperimentConfig): string {
 }
 
 /**
- * What every run of a config writes beside its curves: its probes and evaluation modes. Runs that
- * write different things cannot share a directory's tables (a resume, a merge).
+ * What the runs of a config write beside their curves: probes, evaluation modes, and whether any
+ * holds out a validation split (its columns). Runs that write different things cannot share a
+ * directory's tables (a resume, a merge).
  */
 export function writtenKinds(config: ExperimentConfig): string {
-  return stableStringify({probes: config.probes ?? null, eval_modes: config.eval_modes ?? null});
+  const held = (d: unknown) => typeof d === 'object' && d !== null && (d as {validation?: unknown}).validation !== undefined;
+  const validation = held(config.dataset) || gridBlocks(config.grid).some((b) => b['dataset.validation'] !== undefined || (b.dataset ?? []).some(held));
+  return stableStringify({probes: config.probes ?? null, eval_modes: config.eval_modes ?? null, validation});
+}
+
+/** `writtenKinds` in words: `probes grad_norms, eval_modes none, a validation split`. */
+export function writtenKindsText(config: ExperimentConfig): string {
+  const held = (JSON.parse(writtenKinds(config)) as {validation: boolean}).validation;
+  return `probes ${config.probes?.join(', ') || 'none'}, eval_modes ${config.eval_modes?.join(', ') || 'none'}, ${held ? 'a validation split' : 'no validation split'}`;
 }
 
 export function manifestRun(record: RunRecord, session: number, backend: string): ManifestRun {

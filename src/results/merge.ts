@@ -11,18 +11,16 @@ import {join} from 'node:path';
 import {UserError} from '../errors.js';
 import {toCsv, writeAtomic} from './files.js';
 import type {ExpandedExperiment, ExperimentConfig} from '../spec/experiment.js';
-import {configHash, trainingPart, writtenKinds, type Manifest} from './manifest.js';
+import {configHash, trainingPart, writtenKinds, writtenKindsText, type Manifest} from './manifest.js';
 import {gridBlocks} from '../spec/grid.js';
 import {cellLabel} from '../spec/cells.js';
-import {dataDifferences, diffValues} from './store.js';
+import {dataDifferences, diffValues, type ExpandConfig} from './store.js';
 import {relaid, runCurves, tablesOf} from './layout.js';
 import {CSV_FILES, parseCsv, readResults, RESULT_FILES, type CsvName, type Results} from './read.js';
 import {factorKeysOf} from './columns.js';
 import {TUNING_CSV, TUNING_DIR, tuningCsv, tuningOutcome} from './tuning.js';
 import {tuneSpec} from '../spec/tune.js';
 
-/** A resolved config's grid, expanded (the config layer's expandExperiment, handed in). */
-export type ExpandConfig = (config: ExperimentConfig) => ExpandedExperiment;
 
 /** Readable labels of a grid's cells by run id: `#3 batch · relu · seed 1`. */
 function gridLabels(expanded: ExpandedExperiment): Map<string, string> {
@@ -53,7 +51,10 @@ export function planMerge(dirs: string[], command: string[], expand: ExpandConfi
   }
   const parts: Results[] = dirs.map((d) => readResults(d));
   if (new Set(parts.map((p) => configHash(p.manifest.config))).size > 1) return planUnion(parts, command, expand);
-  const plan = joinParts(parts, parts[0]!.manifest.grid.run_ids, command, expand);
+  // Shards whose targets differ (not identity) have other steps_to_* columns: laid out for the first's.
+  const sameColumns = parts.every((p) => p.curves.columns.join() === parts[0]!.curves.columns.join() && p.summary.columns.join() === parts[0]!.summary.columns.join());
+  const relay = sameColumns || parts[0]!.manifest.tuning ? undefined : expand(parts[0]!.manifest.config);
+  const plan = joinParts(parts, parts[0]!.manifest.grid.run_ids, command, expand, relay);
   // A tuned experiment's final shards: each holds the same tuning (--stage final --tuning DIR copied it).
   if (parts[0]!.manifest.tuning) {
     const texts = dirs.map((d) => {
@@ -111,8 +112,7 @@ function planUnion(parts: Results[], command: string[], expand: ExpandConfig): M
   if (tuned.length) throw new UserError(`tuned experiments merge only as shards of one experiment: ${tuned.map(name).join(', ')}`, undefined, 'results');
   const written = (m: Manifest) => writtenKinds(m.config);
   const odd = parts.filter((p) => written(p.manifest) !== written(first));
-  const recorded = (m: Manifest) => `probes ${m.config.probes?.join(', ') || 'none'}, eval_modes ${m.config.eval_modes?.join(', ') || 'none'}`;
-  if (odd.length) throw new UserError(`the directories' runs recorded other probes or evaluation modes, so they cannot share tables: ${[parts[0]!, ...odd].map((p) => `${name(p)}: ${recorded(p.manifest)}`).join('; ')}`, undefined, 'results');
+  if (odd.length) throw new UserError(`the directories' runs recorded other probes, evaluation modes or validation splits, so they cannot share tables: ${[parts[0]!, ...odd].map((p) => `${name(p)}: ${writtenKindsText(p.manifest.config)}`).join('; ')}`, undefined, 'results');
   const data = parts.flatMap((p) => dataDifferences(first, p.manifest).map((d) => `${p.dir}: ${d}`));
   if (data.length) throw new UserError(`the directories trained on different data:\n  - ${data.join('\n  - ')}`, undefined, 'results');
   const unfinished = parts.filter((p) => p.manifest.runs.length < p.manifest.grid.size || p.manifest.runs.some((r) => r.status === 'failed'));
@@ -133,6 +133,7 @@ function planUnion(parts: Results[], command: string[], expand: ExpandConfig): M
         if (whole) pins[section] = [config[section]];
         else pins[key] = [config[section]![field!]];
       } else if (section === 'train' && field !== undefined) pins[key] = [config.train![field]];
+      else if (section === 'norm') pins.norm = [(p.manifest.config as unknown as Record<string, unknown>).norm];
       else if (key === 'norm' || key === 'activation' || key === 'seed') pins[key] = [(p.manifest.config as unknown as Record<string, unknown>)[key]];
       else throw new UserError(`${p.dir} differs from ${parts[0]!.dir} in ${key}, which a grid cannot vary: they are not runs of one experiment`, undefined, 'results');
     }
@@ -149,7 +150,10 @@ function planUnion(parts: Results[], command: string[], expand: ExpandConfig): M
   }
   const held = new Set(parts.flatMap((p) => p.manifest.runs.map((r) => r.run_id)));
   const extra = expanded.runs.filter((r) => !held.has(r.run_id));
-  if (extra.length) throw new Error(`merge: the joined grid has ${extra.length} runs no directory holds (${extra.map((r) => r.run_id).join(', ')})`);
+  if (extra.length) {
+    throw new UserError(`the directories' grids join into one with ${extra.length} run${extra.length === 1 ? '' : 's'} that none of them holds (${extra.map((r) => `${r.run_id} (${cellLabel(r)})`).slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}): ` +
+      'is one of them a part of a grid (a shard, or an interrupted run)?', undefined, 'results');
+  }
   return joinParts(parts, expanded.runs.map((r) => r.run_id), command, expand, expanded);
 }
 

@@ -29,13 +29,13 @@ import {stableStringify} from '../util/canonical.js';
 import {relaid, runCurves, tablesOf, type Table} from './layout.js';
 import type {RunRecord} from '../spec/records.js';
 import {toCsv, writeAtomic} from './files.js';
-import {manifestRun, NOT_TRAINING, writtenKinds, type Manifest, type ResultsState} from './manifest.js';
+import {configHash, manifestRun, NOT_TRAINING, writtenKinds, writtenKindsText, type Manifest, type ResultsState} from './manifest.js';
 import {CSV_FILES, readResults, RESULT_FILES, type CsvName, type Results} from './read.js';
 
 /** Files normbench writes into a results directory (replaced by `--force`). */
-export const OWN_FILES = [RESULT_FILES.curves, RESULT_FILES.summary, RESULT_FILES.manifest, RESULT_FILES.gradient_flow, 'diagnostics.csv', 'report.md', 'plots', 'left-grid'];
 /** Where the runs that left a changed grid are kept, each change in a results directory of its own. */
 export const LEFT_GRID = 'left-grid';
+export const OWN_FILES = [RESULT_FILES.curves, RESULT_FILES.summary, RESULT_FILES.manifest, RESULT_FILES.gradient_flow, 'diagnostics.csv', 'report.md', 'plots', LEFT_GRID];
 const LOCK = '.normbench.lock';
 
 export interface OpenOptions {
@@ -52,20 +52,16 @@ export interface OpenOptions {
   keep?: (run: Manifest['runs'][number]) => boolean;
   /** Drop the finished runs that a changed grid no longer holds, instead of keeping them in left-grid/. */
   prune?: boolean;
+  /** The runs this directory is to hold, when not the whole grid: a shard's part of it (by run_id). */
+  own?: ReadonlySet<string>;
+  /** A resolved config's grid expanded (the config layer's, handed in): what left-grid/<n>/ is written for. */
+  expand?: ExpandConfig;
 }
+
+/** A resolved config's grid, expanded. */
+export type ExpandConfig = (config: ExperimentConfig) => ExpandedExperiment;
 
 export type OpenMode = 'fresh' | 'resume' | 'replace';
-
-/** Top-level keys (dotted) whose values differ between two configs. */
-export function diffKeys(a: unknown, b: unknown, prefix = ''): string[] {
-  const isObj = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
-  if (isObj(a) && isObj(b)) {
-    return [...new Set([...Object.keys(a), ...Object.keys(b)])]
-      .sort()
-      .flatMap((k) => diffKeys(a[k], b[k], prefix ? `${prefix}.${k}` : k));
-  }
-  return stableStringify(a) === stableStringify(b) ? [] : [prefix || '(root)'];
-}
 
 /** The values that differ between two configs, by dotted key: what each holds there. */
 export function diffValues(a: unknown, b: unknown, prefix = ''): Array<{key: string; a: unknown; b: unknown}> {
@@ -156,7 +152,7 @@ function checkChange(dir: string, old: Manifest, next: Manifest, change: Experim
       'Use --force to replace these results, or --out for a new directory.', undefined, 'conflict');
   };
   const written = (m: Manifest) => writtenKinds(m.config);
-  if (written(old) !== written(next)) refuse('its runs recorded other probes or evaluation modes, so they cannot stand beside the new ones');
+  if (written(old) !== written(next)) refuse(`its runs recorded other things (${writtenKindsText(old.config)}; now ${writtenKindsText(next.config)}), so they cannot stand beside the new ones`);
   const grid = new Set(next.grid.run_ids);
   const finished = old.runs.filter((r) => r.status !== 'failed');
   if (finished.length > 0 && !finished.some((r) => grid.has(r.run_id))) {
@@ -165,7 +161,7 @@ function checkChange(dir: string, old: Manifest, next: Manifest, change: Experim
 }
 
 /** A tuned experiment's tuning, beside its results: written by the tuning stage before the results are opened. */
-const TUNING_ENTRIES = new Set(['tuning', 'tuning.csv', LEFT_GRID]);
+const TUNING_ENTRIES = new Set(['tuning', 'tuning.csv']);
 
 function entries(dir: string): string[] {
   return readdirSync(dir).filter((name) => name !== LOCK && !/^\.\d+\.\d+\.tmp$/.test(name) && !TUNING_ENTRIES.has(name));
@@ -201,8 +197,29 @@ function takeLock(dir: string): void {
   closeSync(fd);
 }
 
+/**
+ * The experiment that trains exactly `runs` of `config`'s grid: its grid is one block per run,
+ * each pinning the run's norm (with every option), activation, seed and factors, so that it
+ * expands to those runs, in that order, and to nothing else (merge and verify read it so).
+ */
+function experimentOf(config: ExperimentConfig, runs: Manifest['runs'], expand: ExpandConfig): ExperimentConfig {
+  const before = expand(config);
+  const specs = new Map(before.runs.map((r) => [r.run_id, r]));
+  const blocks = runs.map((run) => {
+    const spec = specs.get(run.run_id)!;
+    return {
+      norm: [{name: spec.norm.name, ...spec.norm.options}], activation: [spec.activation], seed: [spec.seed],
+      ...Object.fromEntries(before.factorKeys.map((k) => [k, [spec.factor_values[k]]])),
+    };
+  });
+  const subset = {...config, grid: blocks};
+  const ids = expand(subset).runs.map((r) => r.run_id);
+  if (stableStringify(ids) !== stableStringify(runs.map((r) => r.run_id))) throw new Error(`left-grid: the pinned grid does not expand to the runs that left (${ids.join(', ')})`);
+  return subset;
+}
+
 /** Keep runs that left a changed grid in left-grid/<n>/, a results directory of their own; its path. */
-function keepLeaving(dir: string, old: Results, leaving: Manifest['runs']): string {
+function keepLeaving(dir: string, old: Results, leaving: Manifest['runs'], expand: ExpandConfig): string {
   const parent = join(dir, LEFT_GRID);
   mkdirSync(parent, {recursive: true});
   let n = 1;
@@ -218,11 +235,15 @@ function keepLeaving(dir: string, old: Results, leaving: Manifest['runs']): stri
     writeAtomic(join(out, RESULT_FILES[name]), text);
     files[name] = Buffer.byteLength(text);
   }
+  // A tuned experiment's runs are not its grid's cells as written (they train at chosen values): they keep its config.
+  const config = old.manifest.config.tune ? old.manifest.config : experimentOf(old.manifest.config, leaving, expand);
   const manifest: Manifest = {
     ...old.manifest,
+    config,
+    config_hash: configHash(config),
     grid: {size: leaving.length, run_ids: leaving.map((r) => r.run_id)},
     runs_total: leaving.length,
-    runs: leaving,
+    runs: leaving.map((r, index) => ({...r, index})),
     files: files as Manifest['files'],
     state: 'complete',
   };
@@ -322,7 +343,9 @@ export class ResultsStore {
   private static resume(dir: string, old: Results, next: Manifest, expanded: ExpandedExperiment, options: OpenOptions): ResultsStore {
     takeLock(dir);
     const change = experimentChange(old.manifest.config, next.config);
-    const grid = new Set(next.grid.run_ids);
+    // What this directory is to hold: the grid, or the shard's part of it (a changed grid moves
+    // cells between shards: a run now of another shard leaves this one).
+    const grid = options.own ?? new Set(next.grid.run_ids);
     const regrid = change.training.length > 0;
     const leaving = regrid ? old.manifest.runs.filter((r) => !grid.has(r.run_id)) : [];
     const index = new Map(next.grid.run_ids.map((id, i) => [id, i]));
@@ -346,9 +369,8 @@ export class ResultsStore {
       store.notes.push(`the experiment's ${change.wording.join(', ')} changed — not what it trains, so every finished run stays${recomputed}`);
     }
     if (regrid) {
-      const where = leaving.length === 0 ? '' : options.prune ? ` ${leaving.length} that left it dropped (--prune).` : ` ${leaving.length} that left it moved to ${keepLeaving(dir, old, leaving)} (a results directory of its own; --prune drops them instead).`;
-      // New cells: of this shard's part when sharded, else of the grid (a tuning rung's grid includes the later rungs' runs kept).
-      const toTrain = next.shard ? Math.max(0, next.runs_total - kept.length) : next.grid.run_ids.filter((id) => !keep.has(id)).length;
+      const where = leaving.length === 0 ? '' : options.prune ? ` ${leaving.length} that left it dropped (--prune).` : ` ${leaving.length} that left it moved to ${keepLeaving(dir, old, leaving, options.expand!)} (a results directory of its own; --prune drops them instead).`;
+      const toTrain = [...grid].filter((id) => !keep.has(id)).length;
       store.notes.push(`the experiment changed (${[...new Set(change.training.map((d) => d.key))].join(', ')}): kept ${kept.length} finished run${kept.length === 1 ? '' : 's'} it still trains, ` +
         `training ${toTrain} new.${where}`);
     }

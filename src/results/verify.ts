@@ -114,7 +114,7 @@ export function toleranceFor(metric: string | undefined, spec: VerifySpec, optio
 }
 
 const label = (row: Record<string, string>, factorKeys: string[]) =>
-  [row.norm, row.activation, `seed ${row.seed}`, ...factorKeys.map((k) => `${k}=${row[k]}`)].join(' · ');
+  [row.norm, row.activation, `seed ${row.seed}`, ...factorKeys.filter((k) => row[k] !== undefined).map((k) => `${k}=${row[k]}`)].join(' · ');
 
 /** The measured columns of a table: not identity, not grid factors, not timing. */
 function metricColumns(columns: string[], factorKeys: string[]): string[] {

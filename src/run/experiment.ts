@@ -25,8 +25,9 @@ import {availableParallelism} from 'node:os';
 import {join, resolve} from 'node:path';
 import {useBackend, TFJS_VERSION} from '../backend.js';
 import type {LoadedExperiment} from '../config/load.js';
+import {expandResolved} from '../config/expand.js';
 import {checkData} from '../data/check.js';
-import {loadDataset} from '../data/registry.js';
+import {dataEntry, loadDataset} from '../data/registry.js';
 import {Interrupted, throwIfAny, UserError} from '../errors.js';
 import {writeAtomic} from '../results/files.js';
 import {configHash, draftManifest, type DataFile, type Manifest, type ManifestTuning} from '../results/manifest.js';
@@ -109,12 +110,13 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   // The files each data set is read from: part of its runs' identity (a changed file refuses a resume).
   const dataFiles: Record<string, DataFile[]> = {};
   for (const spec of tune ? expanded.runs : shardRuns(expanded.runs, options.shard)) {
-    if (data[spec.dataset.name]) continue;
+    const entry = dataEntry(spec.dataset);
+    if (data[entry]) continue;
     const loaded = loadDataset(spec.dataset, dataDir);
     const held = loaded.validation
       ? ` · validation: ${loaded.validation.n} examples held out of the training split, stratified by class, fixed by the data set (not the run seed); training on ${loaded.train.n}`
       : '';
-    data[spec.dataset.name] = `${loaded.source}${held}`;
+    data[entry] = `${loaded.source}${held}`;
     if (loaded.files) dataFiles[spec.dataset.name] = loaded.files;
   }
   const source = options.tuning === undefined ? undefined : checkInputDir(options.tuning, '--tuning');
@@ -338,7 +340,9 @@ async function trainStage(
 ): Promise<{mode: OpenMode; records: RunRecord[]}> {
   // 2. The results directory.
   const {backend, dataDir, hooks, targets} = context;
-  const store = ResultsStore.open(dir, manifest, grid, open);
+  // A shard's directory holds its part of the grid (a tuning rung's holds its grid: earlier and later rungs' runs too).
+  const own = manifest.shard && manifest.stage !== 'tuning' ? new Set(planned.map((r) => r.run_id)) : undefined;
+  const store = ResultsStore.open(dir, manifest, grid, {...open, own, expand: expandResolved});
   for (const note of store.notes) hooks.onNote?.(note);
   const todo = planned.filter((r) => !store.done.has(r.run_id));
   const requested = Math.max(1, Math.min(context.workers ?? availableParallelism(), todo.length));

@@ -17,6 +17,12 @@ interface Limits {
    * Stratified by class and fixed by the data set (not the run seed); train_limit applies after.
    */
   validation?: number;
+  /**
+   * Standardize each input feature by its mean and std over the training split trained on
+   * (src/data/standardize.ts). Only `true` is kept: parsing drops `false`, so a run without it has
+   * the run id it had before the key existed.
+   */
+  standardize?: true;
 }
 interface Permutation {
   /** Side of the average-pooled image: size² steps of one pixel each. */
@@ -70,7 +76,7 @@ export type MlpSpec = {
   hidden: number[];
   /**
    * Inverted dropout on each hidden layer's output, with this probability, at training steps only.
-   * Left out means 0, and 0 is left out of the run spec (so that run ids made before it stay).
+   * Left out means 0, and parsing drops 0 (so that run ids made before the option stay).
    */
   dropout?: number;
 } & KernelInit;
@@ -220,6 +226,8 @@ export interface RunSpec {
   probes: ProbeName[];
   /** Evaluations after training with each kind of statistics (not part of the run id either). */
   eval_modes: EvalMode[];
+  /** The block of a grid written as blocks that made this cell (where its values are written). */
+  block?: number;
 }
 
 export interface ExpandedExperiment {

@@ -85,9 +85,9 @@ export const BACKEND_CHOICES = ['auto', ...BACKENDS] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 /**
- * Options of model mlp added after results existed, with their defaults. A run's spec leaves an
- * option out while it is at its default, so the run ids (a hash of the spec) of runs made before
- * the option existed stay the same (the norms' `laterOptions` do the same for norm options).
+ * Options of model mlp added after results existed, with their defaults. Parsing drops an option
+ * at its default, so the run ids (a hash of the spec) of runs made before the option existed stay
+ * the same (the norms' `laterOptions` do the same for norm options); this says what it was.
  */
 export const MLP_LATER_DEFAULTS = {dropout: 0} as const;
 

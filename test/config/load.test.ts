@@ -193,3 +193,12 @@ test('--set overrides any key, values read as YAML; grid keys keep their dots', 
   t.regex(errorOf(() => loadExperiment(p('x.yaml'), {set: ['train.lr=-3']})).message, /^--set \(train\.lr\): /);
   t.regex(errorOf(() => loadExperiment(p('x.yaml'), {set: ['train.lr']})).message, /--set takes key\.path=value/);
 });
+
+test('--set grid.<key> on a grid written as blocks is an error, not a silently smaller grid', (t) => {
+  const dir = tempDir('normbench-load-');
+  const file = join(dir, 'b.yaml');
+  writeFileSync(file, 'name: b\nquestion: q?\ndataset: {name: synthetic}\nmodel: {kind: mlp, hidden: [8]}\ntrain: {lr: 0.1, batch_size: 16, steps: 10, eval_every: 5}\ngrid:\n  - {norm: none, seed: [1, 2]}\n  - {norm: batch}\n');
+  const error = t.throws(() => loadExperiment(file, {set: ['grid.seed=[1,2,3]']}));
+  t.regex(error!.message, /--set \(grid\.seed\): the grid is a list of blocks \(at \S+b\.yaml:6:1\), so --set grid\.seed would replace all of them with one map; edit the blocks, or set the whole grid: --set 'grid=\[\{…\}, \{…\}\]'/);
+  t.is(loadExperiment(file, {set: ['grid=[{norm: none}]']}).expanded.runs.length, 1);
+});
