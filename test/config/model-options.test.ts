@@ -10,6 +10,7 @@ import test from '../ava.js';
 import {tempDir} from '../helpers.js';
 import {loadExperiment} from '../../src/config/load.js';
 import {UserError} from '../../src/errors.js';
+import {configHash} from '../../src/results/manifest.js';
 
 const HEAD = `name: g
 question: q?
@@ -43,6 +44,12 @@ test('dropout 0 and placement pre, written out, are the runs that leave them out
   t.deepEqual(explicit, plain);
   const {runs} = load('model: {kind: mlp, hidden: [8], dropout: 0}\nnorm: {name: batch, placement: pre}\n');
   t.is(JSON.stringify(runs[0]!.model), JSON.stringify({kind: 'mlp', hidden: [8], init: 'glorot_uniform', init_std: 0.01}), 'parsing drops dropout 0');
+  const config = (body: string) => {
+    const dir = tempDir('normbench-options-');
+    writeFileSync(join(dir, 'g.yaml'), `${HEAD}dataset: {name: synthetic}\n${body}`);
+    return loadExperiment(join(dir, 'g.yaml')).config;
+  };
+  t.is(configHash(config('model: {kind: mlp, hidden: [8], dropout: 0}\n')), configHash(config('model: {kind: mlp, hidden: [8]}\n')), 'and so the experiment\'s identity');
   t.deepEqual(runs[0]!.norm, {name: 'batch', options: {momentum: 0.9, epsilon: 1e-5, center: true, scale: true}}, 'and placement pre');
 });
 
