@@ -11,13 +11,17 @@ then logits = h·W_out + b_out and the mean softmax cross-entropy. Every case gi
 parameters under the names normbench's model gives them (hidden1/kernel, hidden1/batch/gamma, …),
 the logits, the loss and the loss's gradient with respect to every parameter. normbench's test
 (test/models/placement.test.ts) loads the parameters into its own MLP, recomputes in float32
-and requires agreement within 1e-5, checking every parameter of the model.
+and requires agreement within 1e-5, checking every parameter of the model. Each case is drawn
+again until every group it normalises has a variance of at least 1e-3 (printed to stderr): two
+saturated tanh units in a group of 2 can have a variance below ε, where float32 keeps too few
+digits of their difference for any float32 implementation to agree with float64.
 
 The norms are the papers' equations in float64 (biased batch variance, ε = 1e-5 inside the
 square root; LayerNorm is torch.nn.functional.layer_norm, BatchNorm F.batch_norm in training
 mode). New cases go after the old ones, so the random stream of the old cases does not change.
 """
 import json
+import sys
 
 import torch
 import torch.nn.functional as F
@@ -65,6 +69,15 @@ NORMS = {
 
 
 def make_case(norm, placement, activation, options=None):
+    """A case whose every normalised group has variance ≥ 1e-3 (drawn again until it does)."""
+    for _ in range(100):
+        case = draw_case(norm, placement, activation, options)
+        if case is not None:
+            return case
+    raise RuntimeError(f"no well-conditioned draw for {norm} {placement} {activation}")
+
+
+def draw_case(norm, placement, activation, options):
     fn, names, drops_bias = NORMS[norm]
     x = torch.randn(B, D) * 1.5 + 0.5
     y = torch.randint(0, C, (B,))
@@ -83,12 +96,20 @@ def make_case(norm, placement, activation, options=None):
         p.requires_grad_()
     act = ACT[activation]
     h = x
+    smallest = float("inf")
     for i in (1, 2):
         a = h @ params[f"hidden{i}/kernel"]
         if f"hidden{i}/bias" in params:
             a = a + params[f"hidden{i}/bias"]
         own = {n: params[f"hidden{i}/{norm}/{n}"] for n in names}
+        normed = a if placement == "pre" else act(a)
+        groups = (options or {}).get("groups", 1)
+        spread = normed.var(dim=0, unbiased=False) if norm in ("batch", "mean-only") else normed.reshape(B, groups, -1).var(dim=2, unbiased=False)
+        smallest = min(smallest, spread.min().item())
         h = act(fn(a, own)) if placement == "pre" else fn(act(a), own)
+    if smallest < 1e-3:
+        return None
+    print(f"{norm} {placement} {activation}: smallest variance normalised {smallest:.2e}", file=sys.stderr)
     logits = h @ params["output/kernel"] + params["output/bias"]
     loss = F.cross_entropy(logits, y)
     grads = torch.autograd.grad(loss, list(params.values()))
