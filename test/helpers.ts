@@ -8,6 +8,7 @@ import {isTimingColumn} from '../src/results/columns.js';
 import {useBackend} from '../src/backend.js';
 import * as tf from '../src/tf.js';
 import {PACKAGE_ROOT} from '../src/version.js';
+import {UserError} from '../src/errors.js';
 
 /** The backend the tests compute on: NORMBENCH_TEST_BACKEND (default wasm, the default backend here). */
 export const TEST_BACKEND = process.env.NORMBENCH_TEST_BACKEND ?? 'wasm';
@@ -233,3 +234,30 @@ export function runWhole(cwd: string, file: string): string {
 
 /** A YAML file with its commented-out examples (`# key: value` lines, at any indent) put back. */
 export const uncommentExamples = (text: string): string => text.replace(/^(\s*)# ( *[a-z_.]+:(\s|$))/gm, '$1$2');
+
+/** A tuned experiment small enough for end-to-end tests: two norms × two seeds, lr tuned by halving on a validation split. */
+export const TUNED = `name: tuned
+question: Does each norm get its own learning rate, and is the result the same however it is run?
+dataset: {name: synthetic, features: 8, classes: 3, train_size: 300, test_size: 90, separation: 3, seed: 5, validation: 0.2}
+model: {kind: mlp, hidden: [8]}
+train: {optimizer: sgd, lr: 0.1, batch_size: 16, steps: 90, eval_every: 30}
+grid:
+  norm: [none, batch]
+  seed: [1, 2]
+tune:
+  train.lr: {log_range: [0.01, 1], points: 5}
+  metric: val_loss_auc
+  seeds: [101]
+  schedule: halving
+`;
+
+/** The message of the UserError `fn` throws (anything else thrown is a failure). */
+export function userErrorMessage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof UserError) return error.message;
+    throw error;
+  }
+  throw new Error('expected a UserError');
+}

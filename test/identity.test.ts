@@ -8,7 +8,7 @@
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from './ava.js';
-import {cli, cliInProcess as nb, readCsv, tempDir, untimed} from './helpers.js';
+import {cli, cliInProcess as nb, readCsv, tempDir, TUNED, untimed} from './helpers.js';
 
 const BASE = `name: grid
 question: Does BN train faster here?
@@ -137,20 +137,6 @@ test('merge joins directories of compatible experiments into one whose grid is t
   t.false(existsSync(join(dir, 'no')), 'nothing written');
 });
 
-const TUNED = `name: tuned
-question: Does each norm get its own learning rate, and is the result the same however it is run?
-dataset: {name: synthetic, features: 8, classes: 3, train_size: 300, test_size: 90, separation: 3, seed: 5, validation: 0.2}
-model: {kind: mlp, hidden: [8]}
-train: {optimizer: sgd, lr: 0.1, batch_size: 16, steps: 90, eval_every: 30}
-grid:
-  norm: [none, batch]
-  seed: [1, 2]
-tune:
-  train.lr: {log_range: [0.01, 1], points: 5}
-  metric: val_loss_auc
-  seeds: [101]
-  schedule: halving
-`;
 
 test('a tuned experiment that gains a grid seed keeps every tuning run and its choices, and trains only the new seed\'s runs', async (t) => {
   const dir = tempDir('normbench-identity-');

@@ -8,7 +8,7 @@
 import {cpSync, existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from './ava.js';
-import {cli, cliInProcess as nb, committedRuns, killWhen, readCsv, runWhole, tempDir, untimed} from './helpers.js';
+import {cli, cliInProcess as nb, committedRuns, killWhen, readCsv, runWhole, tempDir, TUNED, untimed} from './helpers.js';
 import {rungSizes, rungSteps, scheduleCost, logRange, tuneSpec} from '../src/spec/tune.js';
 import {TUNE_METRIC_NAMES} from '../src/spec/names.js';
 import {edgeWarning, tuningOutcome} from '../src/results/tuning.js';
@@ -17,20 +17,6 @@ import {progressHooks} from '../src/run/progress.js';
 import {rungRuns, tuningGroups} from '../src/run/tuning.js';
 import {loadExperiment} from '../src/config/load.js';
 
-const TUNED = `name: tuned
-question: Does each norm get its own learning rate, and is the result the same however it is run?
-dataset: {name: synthetic, features: 8, classes: 3, train_size: 300, test_size: 90, separation: 3, seed: 5, validation: 0.2}
-model: {kind: mlp, hidden: [8]}
-train: {optimizer: sgd, lr: 0.1, batch_size: 16, steps: 90, eval_every: 30}
-grid:
-  norm: [none, batch]
-  seed: [1, 2]
-tune:
-  train.lr: {log_range: [0.01, 1], points: 5}
-  metric: val_loss_auc
-  seeds: [101]
-  schedule: halving
-`;
 
 function workdir(yaml = TUNED): string {
   const dir = tempDir('normbench-tuning-');

@@ -10,7 +10,7 @@ import {cpSync, existsSync, mkdirSync, readFileSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
 import {UserError} from '../errors.js';
 import {toCsv, writeAtomic} from './files.js';
-import type {ExpandedExperiment, ExperimentConfig} from '../spec/experiment.js';
+import type {ExpandedExperiment} from '../spec/experiment.js';
 import {configHash, trainingPart, writtenKinds, writtenKindsText, type Manifest} from './manifest.js';
 import {gridBlocks} from '../spec/grid.js';
 import {cellLabel} from '../spec/cells.js';
@@ -210,8 +210,9 @@ function joinParts(parts: Results[], gridIds: string[], command: string[], expan
   const files: Partial<Record<CsvName, string>> = {};
   if (joined) {
     const specs = new Map(joined.runs.map((r) => [r.run_id, r]));
+    const curves = parts.map((p) => runCurves(p));
     for (const table of tablesOf(joined)) {
-      const rows = parts.flatMap((p) => (p[table.name] ? relaid(p[table.name]!, p[table.name]!.rows, table.columns, joined, specs, runCurves(p)) : []));
+      const rows = parts.flatMap((p, i) => (p[table.name] ? relaid(p[table.name]!, p[table.name]!.rows, table.columns, joined, specs, curves[i]!) : []));
       files[table.name] = toCsv(table.columns, byGrid(rows));
     }
   } else {

@@ -3,10 +3,9 @@
 import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from '../ava.js';
-import {tempDir} from '../helpers.js';
+import {tempDir, userErrorMessage as message} from '../helpers.js';
 import {expandExperiment} from '../../src/config/expand.js';
 import {loadExperiment} from '../../src/config/load.js';
-import {UserError} from '../../src/errors.js';
 
 const HEAD = `name: g
 question: q?
@@ -22,15 +21,6 @@ function expand(grid: string) {
   return expandExperiment(loadExperiment(file));
 }
 
-function message(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof UserError) return error.message;
-    throw error;
-  }
-  throw new Error('expected a UserError');
-}
 
 test('the grid is the cartesian product, first key slowest, with dotted keys as factors', (t) => {
   const {runs, factorKeys} = expand('  norm: [none, batch]\n  train.lr: [0.1, 0.01]\n  model.hidden: [[8], [8, 8]]\n');

@@ -15,14 +15,13 @@ import {datasetSchema, experimentSchema} from '../../src/config/schema.js';
 import {loadDataset} from '../../src/data/registry.js';
 import {applyStats, featureStats, standardized} from '../../src/data/standardize.js';
 import type {Dataset, Split} from '../../src/data/types.js';
-import {UserError} from '../../src/errors.js';
 import {configHash, type Manifest} from '../../src/results/manifest.js';
 import {readTuningChoices} from '../../src/results/tuning.js';
 import {tunedExpanded} from '../../src/run/tuning.js';
 import {DATASETS} from '../../src/spec/names.js';
 import {stableStringify} from '../../src/util/canonical.js';
 import {tuneSpec} from '../../src/spec/tune.js';
-import {cliInProcess as nb, readCsv, REPO, tempDir, untimed} from '../helpers.js';
+import {cliInProcess as nb, readCsv, REPO, tempDir, untimed, userErrorMessage as message} from '../helpers.js';
 
 const split = (rows: number[][]): Split => ({x: Float32Array.from(rows.flat()), y: new Int32Array(rows.length), n: rows.length, width: rows[0]!.length});
 const rowsOf = (s: Split): number[][] => Array.from({length: s.n}, (_, i) => Array.from(s.x.subarray(i * s.width, (i + 1) * s.width)));
@@ -165,15 +164,6 @@ function expand(text: string) {
   return expandExperiment(loadExperiment(join(dir, 'g.yaml')));
 }
 
-function message(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof UserError) return error.message;
-    throw error;
-  }
-  throw new Error('expected a UserError');
-}
 
 test('every data set takes it (list says so) and a grid varies it: false is today\'s run, true its standardized twin', async (t) => {
   for (const name of DATASETS) t.true(gridableKeys(name, 'mlp').includes('dataset.standardize'), name);
