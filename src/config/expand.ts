@@ -22,7 +22,7 @@ export interface CheckedConfig {
 }
 
 /** The run id: what is trained, not how the experiment file names or orders it. */
-export function runId(spec: Omit<RunSpec, 'run_id' | 'index' | 'norm_label' | 'factors' | 'factor_values' | 'probes' | 'eval_modes'>): string {
+export function runId(spec: Omit<RunSpec, 'run_id' | 'index' | 'norm_label' | 'factors' | 'factor_values' | 'probes' | 'eval_modes' | 'eval_train'>): string {
   return hashOf({
     v: 1,
     dataset: spec.dataset,
@@ -272,7 +272,7 @@ export function expandExperiment(loaded: CheckedConfig): ExpandedExperiment {
       }
       seen.set(id, {block: b, position, cell, label});
       runs.push({
-        run_id: id, index: runs.length, norm_label: normLabel(norm), factors, factor_values: values, ...spec, probes, eval_modes: cfg.eval_modes ?? [],
+        run_id: id, index: runs.length, norm_label: normLabel(norm), factors, factor_values: values, ...spec, probes, eval_modes: cfg.eval_modes ?? [], ...(cfg.eval_train && {eval_train: true}),
         ...(Array.isArray(config.grid) && {block: b}),
       });
     });

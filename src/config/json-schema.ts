@@ -53,6 +53,7 @@ const DESCRIPTIONS: Record<keyof typeof experimentSchema.shape | 'extends', stri
   targets: 'Values to reach: steps_to_<target> summary columns. Accuracies are reached at or above, losses at or below.',
   probes: 'Diagnostics recorded at step 0 and each evaluation; they never change training.',
   eval_modes: 'MLP: evaluate the final weights with each kind of normalization statistics (ema, population, batch), as extra summary columns.',
+  eval_train: 'Evaluate the final weights on the training split too (evaluation mode, no dropout): summary columns final_train_eval_loss, final_train_eval_accuracy and the generalization gaps gap_loss, gap_accuracy.',
   verify: 'Tolerances for `normbench verify`: rtol, atol, and per results column under metrics.',
   claims: 'Sentences as comparisons that `normbench check` decides from the results. Not part of the config hash.',
   report: 'How `normbench report` presents the results: baseline, the condition every other is paired with, seed by seed.',

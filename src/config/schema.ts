@@ -3,7 +3,7 @@
 
 import {z} from 'zod';
 import {
-  ACTIVATIONS, CLAIM_EXPECTATIONS, EVAL_MODES, INITIALIZERS, OPTIMIZERS, PROBES, RECURRENT_INITIALIZERS, SYNTHETIC_DEFAULTS,
+  ACTIVATIONS, CLAIM_EXPECTATIONS, CLAIM_STATISTICS, EVAL_MODES, INITIALIZERS, OPTIMIZERS, PROBES, RECURRENT_INITIALIZERS, SYNTHETIC_DEFAULTS,
   TUNABLE_KEYS, TUNE_METRIC_NAMES, TUNE_SCHEDULES,
 } from '../spec/names.js';
 import type {Claim, DatasetSpec, ExperimentConfig, ModelSpec, Targets, TrainSpec, TuneConfig, VerifySpec} from '../spec/experiment.js';
@@ -242,8 +242,26 @@ export const claimSchema = strict({
   where: runFilterSchema.optional(),
   /** metric − than is greater than margin, less than −margin, or within ±margin. */
   expect: z.enum(CLAIM_EXPECTATIONS),
-  /** The smallest difference that counts (in the metric's units). */
+  /** The smallest difference that counts (in the metric's units; in decades with `over`). */
   margin: z.number().nonnegative().default(0),
+  /** A numeric grid factor (train.lr): compare, seed by seed, a statistic of the metric over its values. */
+  over: z.string().min(1).optional(),
+  /** With `over`: what of each seed's sweep is compared (in decades). */
+  statistic: z.enum(CLAIM_STATISTICS).optional(),
+  /** With `over`: which way the metric is better; by default higher for an accuracy, lower otherwise. */
+  better: z.enum(['higher', 'lower']).optional(),
+  /** With `over`: a value is good when its metric is at least (at most, lower is better) this, instead of within 5 % / 1 point of the best. */
+  threshold: z.number().optional(),
+}).superRefine((c, ctx) => {
+  if (c.over !== undefined && c.statistic === undefined) ctx.addIssue({code: 'custom', path: ['statistic'], message: `a claim over ${c.over} needs a statistic: ${CLAIM_STATISTICS.join(' or ')}`});
+  if (c.over === undefined && c.statistic !== undefined) ctx.addIssue({code: 'custom', path: ['over'], message: 'a statistic is taken over a grid factor: give `over` (e.g. over: train.lr)'});
+  if (c.over === undefined && c.threshold !== undefined) ctx.addIssue({code: 'custom', path: ['threshold'], message: '`threshold` says which values of a sweep are good: it needs `over`'});
+  if (c.over === undefined && c.better !== undefined) ctx.addIssue({code: 'custom', path: ['better'], message: '`better` says which way a metric is better over a sweep: it needs `over`'});
+  if (c.over !== undefined && typeof c.than === 'string') ctx.addIssue({code: 'custom', path: ['than'], message: `a claim over ${c.over} compares conditions: \`than\` must name one (e.g. {norm: none}), not a column`});
+  for (const key of ['than', 'where'] as const) {
+    const f = c[key];
+    if (c.over !== undefined && typeof f === 'object' && f && c.over in f) ctx.addIssue({code: 'custom', path: [key, c.over], message: `the claim takes its statistic over ${c.over}: it cannot also fix it`});
+  }
 });
 
 /** The values of a tuned key: `{log_range: [lo, hi], points: n}` (log-spaced) or `{values: [...]}`. */
@@ -323,6 +341,8 @@ export const experimentSchema = strict({
       Object.fromEntries(Object.entries(block).map(([k, v]) => [k, Array.isArray(v) ? v : [v]])))).min(1),
   ], {error: 'grid is a map of lists ({norm: [none, batch], seed: [1, 2]}) or a list of such maps, whose products are joined'}).default({}),
   targets: targetsSchema.default({}),
+  /** Also evaluate the final weights on the training split (evaluation mode): the generalization gap. */
+  eval_train: z.boolean().optional(),
   /**
    * Diagnostics recorded at each evaluation point (they never change training). Default: the
    * gradient flow for recurrent models, none for the MLP.

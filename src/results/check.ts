@@ -20,8 +20,9 @@ import {targetList} from '../spec/targets.js';
 import {tuneSpec} from '../spec/tune.js';
 import {nearest} from '../suggest.js';
 import {columnRole, factorKeysOf, namesOf, RUN_COLUMNS, summaryTable} from './columns.js';
-import {fmtValue} from './format.js';
-import {pairedDifferences, pairsToSettle, type PairedStat} from './paired.js';
+import {fmtValue, parseNumber} from './format.js';
+import {goodRange} from './good-range.js';
+import {pairedDifferences, pairsToSettle, type PairedStat, type Row} from './paired.js';
 import {rowObjects, type Results} from './read.js';
 
 export type Verdict = 'holds' | 'contradicted' | 'inconclusive';
@@ -105,6 +106,17 @@ export function claimProblems(
   claims.forEach((claim, i) => {
     const before = errors.length;
     column(i, 'metric', claim.metric);
+    if (claim.over !== undefined) {
+      if (!gridKeys.includes(claim.over) || ['norm', 'activation', 'seed'].includes(claim.over)) {
+        const numeric = factorKeys.filter((k) => values[k]?.every((v) => Number(v) > 0));
+        const guess = nearest(claim.over, numeric);
+        errors.push(claimError(i, ['over'], `"${claim.over}" is not a numeric grid factor of these results${guess ? ` — did you mean "${guess}"?` : ''} (numeric factors: ${numeric.join(', ') || 'none'})`));
+      } else {
+        const bad = values[claim.over]!.filter((v) => !(Number(v) > 0));
+        if (bad.length) errors.push(claimError(i, ['over'], `${claim.over} takes values that are not positive numbers (${bad.join(', ')}): a statistic in decades needs positive values`));
+        else if (values[claim.over]!.length < 2) errors.push(notApplicable(i, ['over'], `${claim.over} takes one value here (${values[claim.over]![0]}): there is no sweep to take a statistic over`));
+      }
+    }
     if (typeof claim.than === 'string') column(i, 'than', claim.than);
     else {
       filter(i, 'than', claim.than);
@@ -134,7 +146,7 @@ export function gridClaimProblems(expanded: ExpandedExperiment, locate: LocateCl
   if (!config.claims?.length) return [];
   const evalModes = EVAL_MODES.filter((mode) => runs.some((r) => r.eval_modes.includes(mode)));
   const validation = runs.some((r) => r.dataset.validation !== undefined);
-  const columns = namesOf(summaryTable(factorKeys, targetList(config.targets).map((t) => t.key), evalModes, validation, config.tune ? tuneSpec(config.tune).key : undefined));
+  const columns = namesOf(summaryTable(factorKeys, targetList(config.targets).map((t) => t.key), evalModes, validation, config.tune ? tuneSpec(config.tune).key : undefined, runs.some((r) => r.eval_train)));
   const values: Record<string, string[]> = {
     norm: [...new Set(runs.map((r) => r.norm_label))],
     activation: [...new Set(runs.map((r) => r.activation))],
@@ -154,12 +166,64 @@ export function checkClaims(results: Results, claims: readonly Claim[], locate?:
   const problems = claimProblems(claims, results.summary.columns, values, factorKeys, locate, rows);
   if (problems.length) throw problems.length === 1 ? problems[0]! : new UserErrors(problems);
   const out = claims.map((claim): ClaimResult => {
-    const stat = pairedDifferences(rows, {keys}, claim.metric, claim.than, claim.where);
+    const stat = claim.over === undefined
+      ? pairedDifferences(rows, {keys}, claim.metric, claim.than, claim.where)
+      : pairedDifferences(sweepRows(rows, keys, claim), {keys: keys.filter((k) => k !== claim.over)}, SWEEP_COLUMN, claim.than, claim.where);
     const verdict = verdictOf(claim.expect, claim.margin, stat.ci95);
     const settle = verdict === 'inconclusive' && stat.mean !== undefined ? pairsToSettle(stat, edgeOf(claim, stat.mean)) : undefined;
     return {claim, verdict, stat, settle};
   });
   return {dir: results.dir, experiment: results.manifest.experiment, claims: out, ok: out.every((c) => c.verdict === 'holds')};
+}
+
+/** The column of a sweep row that holds the claim's statistic. */
+const SWEEP_COLUMN = 'statistic';
+
+/** Whether lower is better for a claim's metric over a sweep: its `better`, else higher for an accuracy. */
+export const lowerIsBetterFor = (claim: Pick<Claim, 'metric' | 'better'>): boolean => (claim.better ? claim.better === 'lower' : !/accuracy/.test(claim.metric));
+
+/**
+ * A claim `over:` a factor: one row per seed's sweep (the runs that differ only in that factor),
+ * holding the statistic of the metric over its values. A run that diverged or failed, or has no
+ * number, scores worst: it is never the best, never good. A sweep with no scored value is not ok.
+ */
+export function sweepRows(rows: Row[], keys: string[], claim: Pick<Claim, 'metric' | 'over' | 'statistic' | 'better' | 'threshold'>): Row[] {
+  const over = claim.over!;
+  const rest = keys.filter((k) => k !== over);
+  const lower = lowerIsBetterFor(claim);
+  const sweeps = new Map<string, Row[]>();
+  for (const r of rows) {
+    const id = JSON.stringify(rest.map((k) => r[k]));
+    sweeps.set(id, [...(sweeps.get(id) ?? []), r]);
+  }
+  return [...sweeps.values()].map((runs) => {
+    const scores = runs.map((r) => {
+      const v = r.status === 'ok' ? parseNumber(r[claim.metric]) : undefined;
+      return {value: Number(r[over]), score: v !== undefined && Number.isFinite(v) ? v : lower ? Infinity : -Infinity};
+    });
+    const range = goodRange(scores, lower);
+    const thr = claim.threshold;
+    const good = thr === undefined
+      ? (range?.good ?? [])
+      : scores.filter((s) => Number.isFinite(s.score) && (lower ? s.score <= thr : s.score >= thr)).map((s) => s.value).sort((a, b) => a - b);
+    const value = claim.statistic === 'good_count' ? good.length
+      : claim.statistic === 'good_range_decades' ? (good.length ? Math.log10(good[good.length - 1]! / good[0]!) : undefined)
+      : range === undefined ? undefined : Math.log10(range.bestValue);
+    const best = range && runs.find((r) => Number(r[over]) === range.bestValue);
+    return {
+      ...Object.fromEntries(rest.map((k) => [k, runs[0]![k]!])),
+      run_id: `${best?.run_id ?? runs[0]!.run_id} (+${runs.length - 1} over ${over})`,
+      status: value === undefined ? (range === undefined ? `has no ${claim.metric} at any ${over}` : `has no good ${over}`) : 'ok',
+      [SWEEP_COLUMN]: value === undefined ? '' : String(value),
+    };
+  });
+}
+
+/** The claim's compared quantity in words: the metric, or its statistic over a factor. */
+export function claimQuantity(claim: Pick<Claim, 'metric' | 'over' | 'statistic' | 'better' | 'threshold'>): string {
+  if (claim.over === undefined) return claim.metric;
+  const good = claim.threshold === undefined ? '' : ` ${lowerIsBetterFor(claim) ? '≤' : '≥'} ${claim.threshold}`;
+  return `${claim.statistic}(${claim.metric}${good} over ${claim.over})`;
 }
 
 /** The other side of a claim in words: a column, or a condition. */
@@ -177,7 +241,7 @@ export function checkText(report: CheckReport): string {
     const ci = stat.ci95 ? `[${num(stat.ci95[0])}, ${num(stat.ci95[1])}]` : '(no interval)';
     const sign = claim.expect === 'greater' ? '>' : claim.expect === 'less' ? '<' : '≈';
     lines.push(`  ${verdict.toUpperCase().padEnd(12)} ${claim.id}: ${claim.says}`);
-    lines.push(`               ${claim.metric} − ${thanText(claim.than)}${where} ${sign} ${claim.expect === 'less' ? '−' : claim.expect === 'equal' ? '±' : ''}${claim.margin}: mean ${num(stat.mean)}, 95 % CI ${ci}, ${stat.agree} of ${stat.n} seeds agree in sign`);
+    lines.push(`               ${claimQuantity(claim)} − ${thanText(claim.than)}${where} ${sign} ${claim.expect === 'less' ? '−' : claim.expect === 'equal' ? '±' : ''}${claim.margin}: mean ${num(stat.mean)}, 95 % CI ${ci}, ${stat.agree} of ${stat.n} seeds agree in sign`);
     if (verdict === 'inconclusive') {
       lines.push(`               ${stat.n < 2 ? `${stat.n} pair${stat.n === 1 ? '' : 's'}: an interval needs at least 2` : settle ? `about ${settle} seeds would likely settle it (at this mean and spread)` : 'more seeds would not likely settle it at this mean and spread'}`);
     }

@@ -80,7 +80,7 @@ export function curveTable(factorKeys: string[], validation = false): Array<Colu
  * summary.csv: one row per run. With a validation split: its final and best accuracy, the step it
  * selects and the test metrics there (selection never reads the test split), and its loss AUC.
  */
-export function summaryTable(factorKeys: string[], targetKeys: string[], evalModes: readonly EvalMode[] = [], validation = false, tuned?: TunableKey): Array<Column<RunRecord>> {
+export function summaryTable(factorKeys: string[], targetKeys: string[], evalModes: readonly EvalMode[] = [], validation = false, tuned?: TunableKey, trainEval = false): Array<Column<RunRecord>> {
   const hit = (r: RunRecord, key: string) => r.metrics?.targets.find((t) => t.key === key);
   const val = (r: RunRecord) => r.metrics?.validation;
   const selected: Array<Column<RunRecord>> = validation
@@ -110,12 +110,28 @@ export function summaryTable(factorKeys: string[], targetKeys: string[], evalMod
       {name: `test_loss_${mode}`, role: 'measure', text: (r) => (r.evalModes?.[mode] ? fmtValue(r.evalModes[mode]!.loss) : '')},
       {name: `test_accuracy_${mode}`, role: 'measure', text: (r) => fmtFraction(r.evalModes?.[mode]?.accuracy)},
     ]),
+    // eval_train: the final weights on the training split, and the gaps to the validation split (the test split without one).
+    ...(trainEval ? trainEvalColumns(validation) : []),
     {name: 'train_loss_auc', role: 'measure', text: (r) => fmtValue(r.metrics?.train_loss_auc)},
     ...(validation ? [{name: 'val_loss_auc', role: 'measure', text: (r) => fmtValue(val(r)?.loss_auc)}] satisfies Array<Column<RunRecord>> : []),
     {name: 'steps_per_s', role: 'timing', text: (r) => fmtFixed(r.metrics?.steps_per_s, 2)},
     {name: 'wall_s', role: 'timing', text: (r) => fmtFixed(r.metrics?.wall_s, 3)},
     {name: 'params', role: 'measure', text: (r) => (r.params === undefined ? '' : String(r.params))},
     {name: 'message', role: 'outcome', text: (r) => r.message ?? ''},
+  ];
+}
+
+/** `eval_train`'s columns: the training split's loss and accuracy, and held-out − training loss, training − held-out accuracy. */
+function trainEvalColumns(validation: boolean): Array<Column<RunRecord>> {
+  const held = (r: RunRecord) => (validation
+    ? {loss: r.metrics?.validation?.final_loss, accuracy: r.metrics?.validation?.final_accuracy}
+    : {loss: r.metrics?.final_test_loss, accuracy: r.metrics?.final_test_accuracy});
+  const gap = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : a - b);
+  return [
+    {name: 'final_train_eval_loss', role: 'measure', text: (r) => fmtValue(r.trainEval?.loss)},
+    {name: 'final_train_eval_accuracy', role: 'measure', text: (r) => fmtFraction(r.trainEval?.accuracy)},
+    {name: 'gap_loss', role: 'measure', text: (r) => fmtValue(r.trainEval ? gap(held(r).loss, r.trainEval.loss) : undefined)},
+    {name: 'gap_accuracy', role: 'measure', text: (r) => fmtFraction(r.trainEval ? gap(r.trainEval.accuracy, held(r).accuracy) : undefined)},
   ];
 }
 
@@ -162,7 +178,7 @@ export const CURVE_MEASURES = namesOf(curveTable([])).slice(RUN_COLUMNS.length);
 
 /** Roles by column name, over every table (templated names matched by their pattern). */
 const ROLES = new Map<string, ColumnRole>(
-  [...curveTable([], true), ...summaryTable([], [], [], true), ...gradientFlowTable([]), ...diagnosticsTable([])].map((c) => [c.name, c.role]),
+  [...curveTable([], true), ...summaryTable([], [], [], true, undefined, true), ...gradientFlowTable([]), ...diagnosticsTable([])].map((c) => [c.name, c.role]),
 );
 
 /** The role of a column of any results CSV; a grid factor's name is a factor. */

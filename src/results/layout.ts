@@ -24,7 +24,7 @@ export function tablesOf(expanded: ExpandedExperiment): Table[] {
   const evalModes = EVAL_MODES.filter((mode) => expanded.runs.some((r) => r.eval_modes.includes(mode)));
   // A tune shard with no condition of its own has no runs: its columns still follow the experiment's data.
   const validation = expanded.runs.length ? expanded.runs.some((r) => r.dataset.validation !== undefined) : expanded.config.dataset.validation !== undefined;
-  const summary = summaryTable(factorKeys, targetKeys, evalModes, validation, expanded.tuned);
+  const summary = summaryTable(factorKeys, targetKeys, evalModes, validation, expanded.tuned, expanded.runs.some((r) => r.eval_train));
   const tables: Table[] = [
     {name: 'curves', columns: namesOf(curveTable(factorKeys, validation)), rows: (r) => curveRows(r, factorKeys, validation)},
     {name: 'summary', columns: namesOf(summary), rows: (r) => rowsOf(summary, [r])},

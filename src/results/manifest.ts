@@ -220,13 +220,13 @@ export function configHash(config: ExperimentConfig): string {
 export function writtenKinds(config: ExperimentConfig): string {
   const held = (d: unknown) => typeof d === 'object' && d !== null && (d as {validation?: unknown}).validation !== undefined;
   const validation = held(config.dataset) || gridBlocks(config.grid).some((b) => b['dataset.validation'] !== undefined || (b.dataset ?? []).some(held));
-  return stableStringify({probes: config.probes ?? null, eval_modes: config.eval_modes ?? null, validation});
+  return stableStringify({probes: config.probes ?? null, eval_modes: config.eval_modes ?? null, validation, ...(config.eval_train && {eval_train: true})});
 }
 
 /** `writtenKinds` in words: `probes grad_norms, eval_modes none, a validation split`. */
 export function writtenKindsText(config: ExperimentConfig): string {
   const held = (JSON.parse(writtenKinds(config)) as {validation: boolean}).validation;
-  return `probes ${config.probes?.join(', ') || 'none'}, eval_modes ${config.eval_modes?.join(', ') || 'none'}, ${held ? 'a validation split' : 'no validation split'}`;
+  return `probes ${config.probes?.join(', ') || 'none'}, eval_modes ${config.eval_modes?.join(', ') || 'none'}, ${held ? 'a validation split' : 'no validation split'}${config.eval_train ? ', eval_train' : ''}`;
 }
 
 export function manifestRun(record: RunRecord, session: number, backend: string): ManifestRun {

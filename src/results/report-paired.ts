@@ -74,7 +74,7 @@ export function within(stat: PairedStat, kind: Metric['kind'], last: number): Pa
 
 /** A difference in the metric's units: accuracy in percentage points. */
 function fmtDifference(kind: Metric['kind'], x: number): string {
-  const text = kind === 'fraction' ? (100 * x).toFixed(1) : kind === 'steps' ? x.toFixed(0) : fmtValue(x, 3);
+  const text = kind === 'fraction' || kind === 'points' ? (100 * x).toFixed(1) : kind === 'steps' ? x.toFixed(0) : fmtValue(x, 3);
   // A difference that rounds to zero is 0.0, whatever its sign (never "-0.0").
   if (/^-?[0.]+$/.test(text)) return text.replace(/^-/, '');
   return x > 0 ? `+${text}` : text;

@@ -9,8 +9,8 @@ import {rowObjects} from './read.js';
 import {conditionDataset, runKey, type Condition, type Source} from './report-data.js';
 import {describe, stepsToTarget, type Scale, type Stat, type StepsStat} from './report-stats.js';
 
-/** An accuracy in [0, 1], a loss (> 0), or steps to a target. */
-export type MetricKind = 'fraction' | 'value' | 'steps';
+/** An accuracy in [0, 1], a loss (> 0), steps to a target, or a difference (of accuracies: `points`; of losses: `difference`), which may be negative. */
+export type MetricKind = 'fraction' | 'value' | 'steps' | 'points' | 'difference';
 
 export interface Metric {
   /** summary.csv column. */
@@ -18,7 +18,7 @@ export interface Metric {
   label: string;
   kind: MetricKind;
   /** The split an accuracy is measured on (its size sets the logit's ε); default test. */
-  split?: 'test' | 'validation';
+  split?: 'test' | 'validation' | 'train';
 }
 
 export interface MetricStat extends Stat {
@@ -52,6 +52,13 @@ export const VALIDATION_METRICS: Metric[] = [
   {key: 'val_loss_auc', label: 'val loss AUC', kind: 'value'},
 ];
 
+/** With `eval_train`: the training split's accuracy at the end, and the generalization gaps. */
+export const TRAIN_EVAL_METRICS: Metric[] = [
+  {key: 'final_train_eval_accuracy', label: 'train-split acc %', kind: 'fraction', split: 'train'},
+  {key: 'gap_accuracy', label: 'acc gap (pts)', kind: 'points'},
+  {key: 'gap_loss', label: 'loss gap', kind: 'difference'},
+];
+
 /** Examples a logit keeps away from 0 and 1 when the split's size is unknown (a spec without sizes): as if 1000. */
 const DEFAULT_EXAMPLES = 1000;
 
@@ -60,7 +67,7 @@ function scaleOf(metric: Metric, dataset: DatasetSpec): Scale {
   if (metric.kind === 'value') return {kind: 'log'};
   if (metric.kind !== 'fraction') return {kind: 'linear'};
   const facts = datasetFacts(dataset);
-  const size = (metric.split === 'validation' ? facts.validation : facts.test) ?? DEFAULT_EXAMPLES;
+  const size = (metric.split === 'validation' ? facts.validation : metric.split === 'train' ? facts.train : facts.test) ?? DEFAULT_EXAMPLES;
   return {kind: 'logit', epsilon: 0.5 / size};
 }
 
@@ -84,6 +91,7 @@ export function metricsOf(sources: Source[]): Metric[] {
   return [
     ...BASE_METRICS,
     ...validation,
+    ...TRAIN_EVAL_METRICS.filter((m) => sources.some((s) => s.results.summary.columns.includes(m.key))),
     ...targets.map((key) => ({key, label: targetLabel(key), kind: 'steps' as const})),
     ...byKind('accuracy').map((key) => ({key, label: `${MODE_COLUMN.exec(key)![2]} acc %`, kind: 'fraction' as const})),
     ...byKind('loss').map((key) => ({key, label: `${MODE_COLUMN.exec(key)![2]} loss`, kind: 'value' as const})),

@@ -24,6 +24,7 @@ const DASH = '—';
 function fmt(kind: Metric['kind'], x: number, spread = false): string {
   if (kind === 'fraction') return (100 * x).toFixed(1);
   if (kind === 'steps') return x.toFixed(0);
+  if (kind === 'points') return (100 * x).toFixed(1);
   return fmtValue(x, spread ? 2 : 4);
 }
 

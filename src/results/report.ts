@@ -28,7 +28,7 @@ import {sweepChoices, sweepPlot, type SweepOptions} from './report-sweep.js';
 import {curvePlots, diagnosticPlots, gradientFlowPlots} from './report-plots.js';
 import {CHANCE_NOTE, CI_NOTE, ciGrid, markdownTable, MEAN_NOTE, meanGrid, pairedGrid, shownMetrics, textTable, type Grid, type TableColumns} from './report-table.js';
 import {pairedNote, pairedTable, type PairedTable} from './report-paired.js';
-import {checkClaims, checkJson, checkText, thanText, type CheckReport} from './check.js';
+import {checkClaims, checkJson, checkText, claimQuantity, thanText, type CheckReport} from './check.js';
 import {fmtValue} from './format.js';
 import {GOOD_TOLERANCE, rangeGrid, rangeNote, sensitivityPlot, toleranceText, tuningFacts, tuningReport, type TuningReport} from './report-tuning.js';
 import {tuningGrid, tuningTable} from './table.js';
@@ -352,7 +352,7 @@ function claimsGrid(report: CheckReport): Grid {
   return {
     header: ['claim', 'says', 'compares', 'mean', '95 % CI', 'seeds agree', 'verdict'],
     rows: report.claims.map(({claim, stat, verdict}) => [
-      claim.id, claim.says, `${claim.metric} − ${thanText(claim.than)}${claim.where ? ` (${thanText(claim.where)})` : ''}, ${claim.expect} ${claim.margin}`,
+      claim.id, claim.says, `${claimQuantity(claim)} − ${thanText(claim.than)}${claim.where ? ` (${thanText(claim.where)})` : ''}, ${claim.expect} ${claim.margin}`,
       num(stat.mean), stat.ci95 ? `[${num(stat.ci95[0])}, ${num(stat.ci95[1])}]` : '—', `${stat.agree}/${stat.n}`, `**${verdict}**`,
     ]),
     numeric: [false, false, false, true, true, true, false],

@@ -22,6 +22,7 @@ function runRecord(spec: RunSpec, result: TrainResult, params: number, targets: 
   return {
     spec, status: result.status, steps: result.steps, points: result.points, metrics: runMetrics(result, targets), params,
     message: result.message, gradientFlow: result.gradientFlow, diagnostics: result.diagnostics, evalModes: result.evalModes,
+    ...(result.trainEval && {trainEval: result.trainEval}),
   };
 }
 
@@ -33,6 +34,7 @@ function runHooks(spec: RunSpec, hooks: ExperimentHooks): Omit<TrainerHooks, 'si
     probes: spec.probes,
     activation: spec.activation,
     evalModes: spec.eval_modes,
+    evalTrain: spec.eval_train === true,
   };
 }
 

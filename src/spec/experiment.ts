@@ -3,7 +3,7 @@
 // Every layer reads these; none of them needs the schema library to do so.
 
 import type {
-  ActivationName, ClaimExpectation, EvalMode, InitializerName, NormName, OptimizerName, ProbeName, RecurrentInitializerName,
+  ActivationName, ClaimExpectation, ClaimStatistic, EvalMode, InitializerName, NormName, OptimizerName, ProbeName, RecurrentInitializerName,
   TunableKey, TuneMetric, TuneSchedule,
 } from './names.js';
 import type {GridSpec} from './grid.js';
@@ -146,6 +146,11 @@ export interface Claim {
   where?: RunFilter;
   expect: ClaimExpectation;
   margin: number;
+  /** A numeric grid factor: the claim compares a statistic of `metric` over its values, seed by seed. */
+  over?: string;
+  statistic?: ClaimStatistic;
+  better?: 'higher' | 'lower';
+  threshold?: number;
 }
 
 /** How `normbench report` presents the results. */
@@ -198,6 +203,8 @@ export interface ExperimentConfig {
   targets: Targets;
   probes?: ProbeName[];
   eval_modes?: EvalMode[];
+  /** Evaluate the final weights on the training split too (the generalization gap). */
+  eval_train?: boolean;
   verify: VerifySpec;
   claims?: Claim[];
   report?: ReportSpec;
@@ -226,6 +233,8 @@ export interface RunSpec {
   probes: ProbeName[];
   /** Evaluations after training with each kind of statistics (not part of the run id either). */
   eval_modes: EvalMode[];
+  /** Evaluate the final weights on the training split too (not part of the run id: it never changes training). */
+  eval_train?: boolean;
   /** The block of a grid written as blocks that made this cell (where its values are written). */
   block?: number;
 }

@@ -92,6 +92,8 @@ export interface RunRecord {
   diagnostics?: Array<ProbeValue & {step: number}>;
   /** The final weights evaluated with each kind of normalization statistics asked for. */
   evalModes?: Partial<Record<EvalMode, EvalResult>>;
+  /** The final weights evaluated on the training split (`eval_train`), in evaluation mode. */
+  trainEval?: EvalResult;
   /** Parameter count of the model. */
   params?: number;
   message?: string;

@@ -27,6 +27,8 @@ export interface TrainResult {
   train_loss_auc: number;
   /** The final weights evaluated with each kind of statistics asked for (runs that did not diverge). */
   evalModes: Partial<Record<EvalMode, EvalResult>>;
+  /** The final weights on the training split, in evaluation mode (`evalTrain`; runs that did not diverge). */
+  trainEval?: EvalResult;
   /** Steps per second of training, evaluation excluded. */
   steps_per_s: number;
   wall_ms: number;
@@ -47,6 +49,8 @@ export interface TrainerHooks {
   activation?: ActivationName;
   /** After training: evaluate the final weights with each of these kinds of statistics. */
   evalModes?: readonly EvalMode[];
+  /** After training: evaluate the final weights on the training split (the examples trained on), in evaluation mode. */
+  evalTrain?: boolean;
 }
 
 /** One evaluation point's splits. */
@@ -149,8 +153,10 @@ export class RunJournal {
     const evalModes = this.status === 'ok' && last && this.hooks.evalModes?.length
       ? evaluateModes(this.weights(), this.data, this.hooks.evalModes, this.spec.batch_size, {loss: last.test_loss, accuracy: last.test_accuracy})
       : {};
+    const trainEval = this.status === 'ok' && last && this.hooks.evalTrain ? evaluate(this.weights(), this.data.train, this.data.task, this.data.classes) : undefined;
     return {
       evalModes,
+      ...(trainEval && {trainEval}),
       status: this.status,
       steps: this.steps,
       points: this.points,
