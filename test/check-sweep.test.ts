@@ -46,6 +46,7 @@ test('a sweep reduced per seed: good values within 5 % of the best (or past a th
   const acc = {metric: 'best_val_accuracy', over: 'train.lr', threshold: 0.8} as const;
   t.deepEqual(statistic(ROWS, {...acc, statistic: 'good_count'}), {none1: '1', none2: '1', batch1: '4', batch2: '2'});
   t.deepEqual(statistic(ROWS, {...acc, statistic: 'good_range_decades'}), {none1: '0', none2: '0', batch1: '3', batch2: '1'});
+  t.deepEqual(statistic(ROWS, {...acc, statistic: 'log10_largest_good'}), {none1: '-1', none2: '-1', batch1: '1', batch2: '0'});
   // `better` overrides the name: as a loss, the lowest accuracy (0.69 at 0.01) is the best.
   t.deepEqual(statistic(ROWS, {metric: 'best_val_accuracy', over: 'train.lr', statistic: 'log10_best_value', better: 'lower'}).none2, '-2');
   // Within 5 % of the best (goodRange's rule, shared with the tuning report): diverged values are never good.
@@ -99,7 +100,7 @@ function problems(claim: string): string {
 test('sweep claims that cannot be decided are located errors before anything trains', (t) => {
   const claim = (extra: string) => `  - {id: c, says: s, metric: train_loss_auc, than: {norm: none}, where: {norm: batch}, expect: less, ${extra}}\n`;
   t.is(problems(claim('over: train.lr, statistic: good_count')), '');
-  t.regex(problems(claim('over: train.lr')), /needs a statistic: good_count or good_range_decades or log10_best_value/);
+  t.regex(problems(claim('over: train.lr')), /needs a statistic: good_count or good_range_decades or log10_largest_good or log10_best_value/);
   t.regex(problems(claim('statistic: good_count')), /give `over`/);
   t.regex(problems(claim('threshold: 1')), /`threshold` .* needs `over`/);
   t.regex(problems(claim('over: train.lrr, statistic: good_count')), /e\.yaml:11:\d+ \(claims\[0\]\.over\): "train\.lrr" is not a numeric grid factor of these results — did you mean "train\.lr"\?/);

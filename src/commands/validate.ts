@@ -71,10 +71,12 @@ export default class Validate extends BaseCommand {
     const whole = (section: 'dataset' | 'model', text: string) => (gridVaries(config.grid, section) ? `${section} (grid: ${gridValues(config.grid, section).length})` : text);
     this.log([
       whole('dataset', `dataset ${dataset.name}`),
-      whole('model', `model ${model.kind} ${setting(config, 'model.hidden', 'hidden', model.hidden)}`),
+      whole('model', `model ${model.kind} ${setting(config, 'model.hidden', 'hidden', model.hidden)}${
+        model.kind === 'mlp' && (model.dropout || gridVaries(config.grid, 'model.dropout')) ? ` ${setting(config, 'model.dropout', 'dropout', model.dropout ?? 0)}` : ''}`),
       `${setting(config, 'train.optimizer', 'optimizer', train.optimizer)} ${setting(config, 'train.lr', 'lr', train.lr)}`,
       setting(config, 'train.batch_size', 'batch', train.batch_size),
       setting(config, 'train.steps', 'steps', train.steps),
+      ...(config.eval_train ? ['eval_train: the final weights on the training split too (the generalization gap)'] : []),
     ].join(' · '));
     const product = (block: Record<string, unknown[]>) => Object.entries(block).map(([k, v]) => `${k} (${v.length})`).join(' × ') || '(single run)';
     const blocks = gridBlocks(config.grid);

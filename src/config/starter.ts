@@ -89,6 +89,7 @@ targets:                           # steps to reach each value: the steps_to_<ta
 
 # probes: [dead_units, saturation] # diagnostics at every evaluation: ${list(PROBES)}
 # eval_modes: [ema, population]    # evaluate the final weights with each kind of BN statistics: ${list(EVAL_MODES)}
+# eval_train: true                 # evaluate the final weights on the training split too: the generalization gap
 # report: {baseline: {norm: none}} # \`normbench report\` pairs every condition with this one, seed by seed
 
 verify:                            # tolerances of \`normbench verify <results> --reference <dir>\`

@@ -208,6 +208,7 @@ export function sweepRows(rows: Row[], keys: string[], claim: Pick<Claim, 'metri
       : scores.filter((s) => Number.isFinite(s.score) && (lower ? s.score <= thr : s.score >= thr)).map((s) => s.value).sort((a, b) => a - b);
     const value = claim.statistic === 'good_count' ? good.length
       : claim.statistic === 'good_range_decades' ? (good.length ? Math.log10(good[good.length - 1]! / good[0]!) : undefined)
+      : claim.statistic === 'log10_largest_good' ? (good.length ? Math.log10(good[good.length - 1]!) : undefined)
       : range === undefined ? undefined : Math.log10(range.bestValue);
     const best = range && runs.find((r) => Number(r[over]) === range.bestValue);
     return {

@@ -82,11 +82,12 @@ export type ClaimExpectation = (typeof CLAIM_EXPECTATIONS)[number];
 /**
  * What a claim `over:` a numeric grid factor takes of each seed's sweep: `good_count`, how many
  * values are good; `good_range_decades`, the width log10(hi/lo) of the range of good values;
- * `log10_best_value`, log10 of the value that scored best. A value is good when its metric is within
+ * `log10_largest_good`, log10 of the largest good value; `log10_best_value`, log10 of the value
+ * that scored best. A value is good when its metric is within
  * 5 % of the sweep's best (1 point for an accuracy), or, with the claim's `threshold`, when it is at
  * least (at most, for a lower-is-better metric) the threshold.
  */
-export const CLAIM_STATISTICS = ['good_count', 'good_range_decades', 'log10_best_value'] as const;
+export const CLAIM_STATISTICS = ['good_count', 'good_range_decades', 'log10_largest_good', 'log10_best_value'] as const;
 export type ClaimStatistic = (typeof CLAIM_STATISTICS)[number];
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
