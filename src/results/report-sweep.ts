@@ -76,6 +76,28 @@ function headline(metrics: Metric[], summaries: ConditionSummary[], x: string): 
   return [has('final_test_accuracy') ?? has('final_test_loss'), has('train_loss_auc')].filter((m): m is Metric => m !== undefined);
 }
 
+/**
+ * The factors that go with x: in every condition with a value of x, the factor's value is a
+ * function of x's (a grid written as blocks that sets train.steps with each train.batch_size).
+ * They take one value per value of x, so they neither split lines nor panels, and are named
+ * with x instead.
+ */
+export function tiedFactors(summaries: ConditionSummary[], x: string): string[] {
+  const mine = summaries.filter((s) => (s.condition.factors[x] ?? '') !== '');
+  const keys = [...new Set(mine.flatMap((s) => Object.keys(s.condition.factors)))].filter((k) => k !== x);
+  return keys.filter((k) => {
+    const seen = new Map<string, string>();
+    for (const s of mine) {
+      const at = s.condition.factors[x]!;
+      const v = s.condition.factors[k] ?? '';
+      if (v === '' || (seen.has(at) && seen.get(at) !== v)) return false;
+      seen.set(at, v);
+    }
+    // Tied, and not constant: a constant factor splits nothing anyway.
+    return new Set(seen.values()).size > 1;
+  });
+}
+
 export interface SweepChoice {
   x: string;
   /** The factor's values, ascending. */
@@ -101,7 +123,8 @@ export function sweepChoices(sources: Source[], metrics: Metric[], summaries: Co
     const guess = nearest(y, keys);
     throw new UserError(`--y ${y}: not a metric of the report${guess ? ` — did you mean "${guess}"?` : ''} (metrics: ${keys.join(', ')})`, undefined, 'usage');
   }
-  const xs = options.x?.length ? options.x : [...numeric.keys()];
+  // By default every numeric factor, but one of factors that move together (each tied to an earlier one) is enough.
+  const xs = options.x?.length ? options.x : [...numeric.keys()].filter((x, i, all) => !all.slice(0, i).some((earlier) => tiedFactors(summaries, earlier).includes(x)));
   return xs.flatMap((x) => {
     const ys = options.y?.length ? options.y.map((y) => metrics.find((m) => m.key === y)!) : headline(metrics, summaries, x);
     return ys.map((y) => ({x, values: numeric.get(x)!, y}));
@@ -131,11 +154,12 @@ export function sweepPlot(sources: Source[], summaries: ConditionSummary[], x: s
   const data: Array<Record<string, unknown>> = [];
   const lines: string[] = [];
   const panels: string[] = [];
+  const tied = tiedFactors(summaries, x);
   for (const summary of summaries) {
     const c = summary.condition;
     const at = parseNumber(c.factors[x]);
     if (at === undefined || !Number.isFinite(at)) continue;
-    const others = Object.keys(c.factors).filter((k) => k !== x && c.factors[k] !== '');
+    const others = Object.keys(c.factors).filter((k) => k !== x && !tied.includes(k) && c.factors[k] !== '');
     const line = [c.source, c.norm, c.activation, ...others.map((k) => `${k}=${c.factors[k]}`)].join(' · ');
     const panel = [c.activation, ...others.map((k) => `${k}=${c.factors[k]}`)].join(' · ');
     if (!lines.includes(line)) lines.push(line);
@@ -196,7 +220,8 @@ export function sweepPlot(sources: Source[], summaries: ConditionSummary[], x: s
     },
     ...(bad ? [{transform: only('bad'), mark: {type: 'point' as const, filled: true, opacity: 1, size: 60}, encoding: {x: xEnc, y: {value: higherIsBetter ? size.height : 0}, fill: quiet, shape}}] : []),
   ];
-  const title = plotTitle(`${metric.label} vs ${x}`, `${sourceLabels.join(' vs ')} · one line per condition · band: 95 % interval · dots: single runs`);
+  const moves = tied.length ? ` · ${tied.join(', ')} ${tied.length === 1 ? 'moves' : 'move'} with ${x}` : '';
+  const title = plotTitle(`${metric.label} vs ${x}`, `${sourceLabels.join(' vs ')} · one line per condition · band: 95 % interval · dots: single runs${moves}`);
   const top = panels.length <= 1
     ? {...size, layer}
     : {facet: {...nominal('panel'), sort: panels, header: PANEL_HEADER}, columns: Math.min(WRAP, panels.length), spec: {...size, layer}, resolve: {scale: {y: 'shared'}}};
@@ -204,16 +229,17 @@ export function sweepPlot(sources: Source[], summaries: ConditionSummary[], x: s
   return {
     file: `sweep-${safe(x)}-${safe(metric.key)}.svg`,
     title: `${metric.label} vs ${x}`,
-    caption: sweepCaption(x, metric, logX, bad, data.some((d) => d.mark === MARKS.chance), panels.length > 1, several),
+    caption: sweepCaption(x, metric, logX, bad, data.some((d) => d.mark === MARKS.chance), panels.length > 1, several, tied),
     logX, lines, spec,
   };
 }
 
-function sweepCaption(x: string, metric: Metric, logX: boolean, bad: boolean, chance: boolean, panels: boolean, several: boolean): string {
+function sweepCaption(x: string, metric: Metric, logX: boolean, bad: boolean, chance: boolean, panels: boolean, several: boolean, tied: string[] = []): string {
   const band = metric.kind === 'steps'
     ? 'line = the median steps over the ok runs (a run that never reached the target counts as past its last step; a median past it is not drawn), band = its order-statistic interval (up to the runs\' last step when its top is censored)'
     : `line = the ok runs' ${metric.kind === 'fraction' ? 'mean on the logit scale, mapped back' : 'geometric mean'}, band = its 95 % interval (Student's t on the ${metric.kind === 'fraction' ? 'logit' : 'log'} scale)`;
-  return `\`${metric.key}\` at each \`${x}\`${logX ? ' (log axis)' : ''}, one line per condition; ${band}; dots = single ok runs` +
+  const moving = tied.length ? ` (${tied.map((k) => `\`${k}\``).join(', ')} ${tied.length === 1 ? 'moves' : 'move'} with it)` : '';
+  return `\`${metric.key}\` at each \`${x}\`${moving}${logX ? ' (log axis)' : ''}, one line per condition; ${band}; dots = single ok runs` +
     `${chance ? ', a ring = a run that never left chance level' : ''}` +
     `${bad ? `; × at the ${metric.kind === 'fraction' ? 'bottom' : 'top'} edge = a diverged or failed run at that value (it has no value to place)` : ''}` +
     `; colour = norm${panels ? ', panels = activation and the other grid factors' : ''}${several ? ', dash = results directory' : ''}.`;
