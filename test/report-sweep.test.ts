@@ -17,7 +17,8 @@ import {readResults} from '../src/results/read.js';
 import {makeConditions, makeSources} from '../src/results/report-data.js';
 import {metricsOf, summarise} from '../src/results/report-summary.js';
 import {chanceReport, chanceRule} from '../src/results/report-chance.js';
-import {numericFactors, spansDecade, sweepChoices, sweepPlot} from '../src/results/report-sweep.js';
+import {numericFactors, spansDecade, sweepChoices, sweepPlot, tiedFactors} from '../src/results/report-sweep.js';
+import type {ConditionSummary} from '../src/results/report-summary.js';
 import {normColours} from '../src/results/plots.js';
 import {cliInProcess as nb, REPO, tempDir} from './helpers.js';
 
@@ -183,4 +184,33 @@ test('the rendered sweeps: in report.md, one drawn line per condition, the same 
     t.regex(bad.stderr, message);
   }
   t.false(readdirSync(base).includes('bad'), 'nothing written on bad input');
+});
+
+test('factors that move with x (grid blocks tying train.steps to the batch size) neither split lines nor panels, and get no sweep of their own', (t) => {
+  const cond = (factors: Record<string, string>) => ({condition: {factors}}) as unknown as ConditionSummary;
+  const fake = [
+    cond({'train.batch_size': '16', 'train.steps': '6250', 'model.dropout': '0', 'train.lr': '0.1'}),
+    cond({'train.batch_size': '16', 'train.steps': '6250', 'model.dropout': '0.2', 'train.lr': '0.1'}),
+    cond({'train.batch_size': '64', 'train.steps': '1563', 'model.dropout': '0', 'train.lr': '0.1'}),
+    cond({'train.batch_size': '64', 'train.steps': '1563', 'model.dropout': '0.2', 'train.lr': '0.1'}),
+  ];
+  // steps is a function of the batch size and varies; dropout varies independently; lr is constant.
+  t.deepEqual(tiedFactors(fake, 'train.batch_size'), ['train.steps']);
+  t.deepEqual(tiedFactors(fake, 'model.dropout'), []);
+  // The fixture's two numeric factors are crossed: neither moves with the other.
+  const {summaries} = load();
+  t.deepEqual(tiedFactors(summaries, 'train.lr'), []);
+  t.deepEqual(tiedFactors(summaries, 'train.batch_size'), []);
+  // The committed bn-regularization: batch size, steps and eval_every move together.
+  const sources = makeSources([readResults(join(REPO, 'results', 'reference', 'bn-regularization'))]);
+  const {conditions} = makeConditions(sources);
+  const metrics = metricsOf(sources);
+  const reg = summarise(sources, conditions, metrics);
+  t.deepEqual(tiedFactors(reg, 'train.batch_size'), ['train.steps', 'train.eval_every']);
+  const choices = sweepChoices(sources, metrics, reg, {});
+  t.deepEqual([...new Set(choices.map((c) => c.x))], ['train.batch_size', 'model.dropout'], 'no sweep over train.steps or train.eval_every');
+  const gap = sweepPlot(sources, reg, 'train.batch_size', [16, 64, 256], metrics.find((m) => m.key === 'gap_loss')!, normColours(['none', 'batch']));
+  t.is(gap.lines.length, 4, 'none and batch, with and without dropout');
+  t.false(gap.lines.some((l) => l.includes('train.steps')), gap.lines.join('; '));
+  t.regex(gap.caption, /`train\.steps`, `train\.eval_every` move with it/);
 });

@@ -194,7 +194,9 @@ export function sweepRows(rows: Row[], keys: string[], claim: Pick<Claim, 'metri
   const sweeps = new Map<string, Row[]>();
   for (const r of rows) {
     const id = JSON.stringify(rest.map((k) => r[k]));
-    sweeps.set(id, [...(sweeps.get(id) ?? []), r]);
+    const sweep = sweeps.get(id);
+    if (sweep) sweep.push(r);
+    else sweeps.set(id, [r]);
   }
   return [...sweeps.values()].map((runs) => {
     const scores = runs.map((r) => {
