@@ -45,7 +45,7 @@ test('every example parses, and every normbench command in it exists with the fl
   t.true(count >= 10, `${count} normbench commands found in examples/`);
 });
 
-test('the Slurm example runs end to end: shards of the array, then the merge job, give the unsharded results', async (t) => {
+test('the Slurm scripts run end to end without Slurm (its variables set by hand): shards, then the merge, give the unsharded results; a mis-sized array is refused', async (t) => {
   const project = tempDir('normbench-slurm-');
   cpSync(join(EXAMPLES, 'slurm'), project, {recursive: true});
   mkdirSync(join(project, 'experiments'));
@@ -65,9 +65,13 @@ test('the Slurm example runs end to end: shards of the array, then the merge job
   chmodSync(join(bin, 'npx'), 0o755);
   const env = {...process.env, PATH: `${bin}:${process.env.PATH}`, NORMBENCH_DATA: ''};
   for (const task of ['1', '2', '3']) {
-    const r = spawnSync('bash', ['shards.sbatch'], {cwd: project, encoding: 'utf8', env: {...env, SLURM_ARRAY_TASK_COUNT: '3', SLURM_ARRAY_TASK_ID: task}});
+    const r = spawnSync('bash', ['shards.sbatch'], {cwd: project, encoding: 'utf8', env: {...env, SHARDS: '3', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '3', SLURM_ARRAY_TASK_COUNT: '3', SLURM_ARRAY_TASK_ID: task}});
     t.is(r.status, 0, r.stderr);
   }
+  // An array of another size than SHARDS is refused before anything trains.
+  const odd = spawnSync('bash', ['shards.sbatch'], {cwd: project, encoding: 'utf8', env: {...env, SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '3', SLURM_ARRAY_TASK_COUNT: '3', SLURM_ARRAY_TASK_ID: '1'}});
+  t.is(odd.status, 2);
+  t.regex(odd.stderr, /this array has 3 tasks \(1-3\) but SHARDS is 8: keep them equal/);
   const merge = spawnSync('bash', ['merge.sbatch'], {cwd: project, encoding: 'utf8', env});
   t.is(merge.status, 0, merge.stderr);
   // The unsharded run and the check, in this process: the scripts above ran the real CLI.

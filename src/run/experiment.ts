@@ -358,6 +358,7 @@ async function trainStage(
     mode: store.mode,
     workers,
     ...(stage && {stage}),
+    ...(own && manifest.shard && {shard: {...manifest.shard, gridRuns: grid.runs.length}}),
     ...(plan && {stacks: units.filter((u) => u.length > 1).map((u) => u.length), unstacked: Object.fromEntries(plan.single)}),
   });
 

@@ -20,6 +20,8 @@ export interface GridStart {
   workers: number;
   /** A tuned experiment's stage: which rung of the tuning, or the final runs. */
   stage?: string;
+  /** With --shard: which part of the grid this directory holds, and the grid's size. */
+  shard?: {index: number; count: number; gridRuns: number};
   /** With --stack: the size of each stack to train (stacks of 2 or more runs), in plan order. */
   stacks?: number[];
   /** With --stack: why runs train alone, and how many. */

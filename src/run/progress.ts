@@ -54,7 +54,8 @@ function endLine(record: RunRecord): string {
 function gridHeader(info: GridStart): string {
   const resumed = info.done > 0 ? ` (resuming: ${info.done} already done)` : '';
   const workers = info.workers > 1 ? ` · ${info.workers} worker processes` : '';
-  const lines = [`${info.stage ? `normbench · ${info.stage}\n  ` : 'normbench: '}${info.total} runs on backend ${info.backend}${workers} → ${info.outDir}${resumed}`];
+  const part = info.shard ? `shard ${info.shard.index}/${info.shard.count}: ${info.total} of the grid's ${info.shard.gridRuns}` : `${info.total}`;
+  const lines = [`${info.stage ? `normbench · ${info.stage}\n  ` : 'normbench: '}${part} runs on backend ${info.backend}${workers} → ${info.outDir}${resumed}`];
   if (info.stacks) {
     const sizes = [...new Set(info.stacks)].sort((a, b) => b - a).join(' or ');
     const stacked = info.stacks.reduce((a, b) => a + b, 0);
