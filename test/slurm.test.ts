@@ -209,7 +209,7 @@ if (typeof cluster === 'string') {
       t.notRegex(log, /\u001b\[/, 'no terminal escapes in a log');
     }
     const mergeLog = readFileSync(join(dir, 'logs', `normbench-merge-${merge}.log`), 'utf8');
-    t.regex(mergeLog, /merged 8 directories: 8 runs → results\/my-study/, mergeLog);
+    t.regex(mergeLog, /merged 8 directories: 8 runs → \S*\/results\/my-study\n/, mergeLog);
     t.is(logs.length, 9);
   });
 
