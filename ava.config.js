@@ -8,6 +8,7 @@
 const SLOWEST_FIRST = [
   'stack/run-stack',
   'workers',
+  'slurm',
   'results',
   'tuning',
   'identity',
