@@ -47,6 +47,9 @@ test('a sweep reduced per seed: good values within 5 % of the best (or past a th
   t.deepEqual(statistic(ROWS, {...acc, statistic: 'good_count'}), {none1: '1', none2: '1', batch1: '4', batch2: '2'});
   t.deepEqual(statistic(ROWS, {...acc, statistic: 'good_range_decades'}), {none1: '0', none2: '0', batch1: '3', batch2: '1'});
   t.deepEqual(statistic(ROWS, {...acc, statistic: 'log10_largest_good'}), {none1: '-1', none2: '-1', batch1: '1', batch2: '0'});
+  // A gap is lower-is-better although its name says accuracy.
+  const gaps: Row[] = ROWS.map((r) => ({...r, gap_accuracy: r.best_val_accuracy!}));
+  t.deepEqual(statistic(gaps, {metric: 'gap_accuracy', over: 'train.lr', statistic: 'log10_best_value'}).none2, '-2');
   // `better` overrides the name: as a loss, the lowest accuracy (0.69 at 0.01) is the best.
   t.deepEqual(statistic(ROWS, {metric: 'best_val_accuracy', over: 'train.lr', statistic: 'log10_best_value', better: 'lower'}).none2, '-2');
   // Within 5 % of the best (goodRange's rule, shared with the tuning report): diverged values are never good.

@@ -179,8 +179,8 @@ export function checkClaims(results: Results, claims: readonly Claim[], locate?:
 /** The column of a sweep row that holds the claim's statistic. */
 const SWEEP_COLUMN = 'statistic';
 
-/** Whether lower is better for a claim's metric over a sweep: its `better`, else higher for an accuracy. */
-export const lowerIsBetterFor = (claim: Pick<Claim, 'metric' | 'better'>): boolean => (claim.better ? claim.better === 'lower' : !/accuracy/.test(claim.metric));
+/** Whether lower is better for a claim's metric over a sweep: its `better`, else higher for an accuracy (a gap, gap_accuracy, is lower-is-better). */
+export const lowerIsBetterFor = (claim: Pick<Claim, 'metric' | 'better'>): boolean => (claim.better ? claim.better === 'lower' : !/accuracy/.test(claim.metric) || claim.metric.startsWith('gap_'));
 
 /**
  * A claim `over:` a factor: one row per seed's sweep (the runs that differ only in that factor),
