@@ -9,6 +9,7 @@ import {readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from './ava.js';
 import {REPO, tempDir} from './helpers.js';
+import {elide} from '../src/run/progress.js';
 
 const BIN = join(REPO, 'bin', 'run.js');
 const hasScript = spawnSync('script', ['--version'], {encoding: 'utf8'}).status === 0;
@@ -125,4 +126,27 @@ ptyTest('SIGTERM stops cleanly too (exit 143); an error mid-grid also gives the 
   t.not(code, 0);
   t.regex(e.output(), /ENOENT/);
   t.deepEqual(restored(e.output()), {cursor: true, wrap: true});
+});
+
+test('a line wider than the terminal loses its middle to "…", keeping which run it is and its id and steps', (t) => {
+  const line = '[37/72] batch · relu · seed 101 · train.batch_size=64 · train.steps=1563 · train.eval_every=62 · model.dropout=0 · train.lr=0.01 · rung=1 (f3683f2a005d): 521 steps';
+  const fitted = elide(line, 120);
+  t.is([...fitted].length, 120);
+  t.true(fitted.startsWith('[37/72] batch · relu · seed 101 · train.batch_size=64'), fitted);
+  t.true(fitted.endsWith('rung=1 (f3683f2a005d): 521 steps'), fitted);
+  t.regex(fitted, /…/);
+  t.is(elide('short line', 120), 'short line');
+  t.is(elide(line, undefined), line, 'not a terminal: left whole');
+});
+
+ptyTest('in a narrow terminal, the lines above the bars are fitted to its width, not piled into its last column', async (t) => {
+  const dir = workdir();
+  writeFileSync(join(dir, 'wide.yaml'), GRID.replace('norm: [none, batch, layer]', 'norm: [none]\n  model.hidden: [[16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16]]').replace('steps: 2500', 'steps: 200'));
+  const s = inTerminal(['run', 'wide.yaml', '--out', 'o', '--backend', 'cpu'], dir);
+  const code = await s.done;
+  t.is(code, 0, s.output().slice(-1500));
+  const start = /\[1\/1\] [^\n]*\): 200 steps/.exec(s.output());
+  t.truthy(start, s.output().slice(0, 2000));
+  t.regex(start![0], /…/, 'elided');
+  t.true(start![0].length <= 120, `${start![0].length} columns: ${start![0]}`);
 });

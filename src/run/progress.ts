@@ -209,6 +209,18 @@ function lineHooks(stream: NodeJS.WritableStream, t: Tracker): Progress {
   };
 }
 
+/**
+ * A line for a terminal of `width` columns: one that does not fit loses its middle to "…", keeping
+ * its start (which run) and its end (the run id, the steps, a directory). With line wrapping off
+ * (the bars need it), the terminal would otherwise pile the rest into its last column.
+ */
+export function elide(line: string, width: number | undefined): string {
+  const chars = [...line];
+  if (!width || width < 20 || chars.length <= width) return line;
+  const tail = Math.min(40, Math.floor(width / 3));
+  return `${chars.slice(0, width - tail - 1).join('')}…${chars.slice(-tail).join('')}`;
+}
+
 /** Show the cursor and turn line wrapping back on (what cli-progress turned off). */
 const RESTORE = '\x1b[?25h\x1b[?7h';
 
@@ -223,6 +235,8 @@ function barHooks(stream: NodeJS.WriteStream, t: Tracker): Progress {
   const lines = new Map<string, {bar: cliProgress.SingleBar; numbers: cliProgress.SingleBar}>();
   let lastDraw = -Infinity;
   let stopped = false;
+  // What scrolls above the bars, each line fitted to the terminal's width (as it is now).
+  const log = (text: string) => multi.log(text.split('\n').map((l) => elide(l, stream.columns)).join('\n'));
   // Whatever ends the process — an error, a signal, process.exit — gets the terminal back.
   const restore = () => {
     if (!stopped) stream.write(RESTORE);
@@ -247,7 +261,7 @@ function barHooks(stream: NodeJS.WriteStream, t: Tracker): Progress {
   return {
     onGridStart: (info) => {
       t.startGrid(info);
-      multi.log(gridHeader(info));
+      log(gridHeader(info));
       // A tuned experiment starts a grid per stage: the last one's bar gives way.
       if (grid) multi.remove(grid);
       grid = multi.create(Math.max(1, info.total), info.done, {label: 'grid', text: ''});
@@ -258,7 +272,7 @@ function barHooks(stream: NodeJS.WriteStream, t: Tracker): Progress {
       const bar = multi.create(spec.train.steps, 0, {label: 'run ', text: ''});
       const numbers = multi.create(1, 0, {label: '    ', text: ''}, {format: ' {label} {text}'});
       lines.set(spec.run_id, {bar, numbers});
-      multi.log(`[${position}/${total}] ${cellLabel(spec)} (${spec.run_id}): ${spec.train.steps} steps\n`);
+      log(`[${position}/${total}] ${cellLabel(spec)} (${spec.run_id}): ${spec.train.steps} steps\n`);
       refresh(true);
     },
     onStep: (spec, step, loss) => {
@@ -274,11 +288,11 @@ function barHooks(stream: NodeJS.WriteStream, t: Tracker): Progress {
         multi.remove(line.numbers);
         lines.delete(record.spec.run_id);
       }
-      multi.log(`  ${t.sideBySide ? `[${position}/${total}] ` : ''}${endLine(record)}\n`);
+      log(`  ${t.sideBySide ? `[${position}/${total}] ` : ''}${endLine(record)}\n`);
       refresh(true);
     },
     onNote: (text) => {
-      multi.log(`${text}\n`);
+      log(`${text}\n`);
       refresh(true);
     },
     onInterrupt() {
