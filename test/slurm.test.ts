@@ -7,9 +7,10 @@
 //   1. ./submit.sh: the array of 8 shards, then the merge job (afterok): the merged results
 //      verify, curve point by curve point, against an unsharded run, the merge job's report
 //      exists, and every task's log holds normbench's lines for its shard;
-//   2. one task cancelled (scancel of one index): the merge never starts (Slurm holds it,
-//      DependencyNeverSatisfied); submitting that index again, then the merge, completes the
-//      study, and no other shard trained again.
+//   2. one task cancelled mid-shard (scancel of one index, after its first run of two): the
+//      merge never starts (Slurm holds it, DependencyNeverSatisfied); submitting that index
+//      again resumes its directory, then the merge completes the study, and nothing that had
+//      finished trained again.
 // Where the daemons cannot start (not root, Slurm or munge not installed, a daemon that does
 // not come up), the test is skipped and its title says why. .ci/run installs slurm-wlm and munge.
 //
@@ -142,11 +143,11 @@ const EXPERIMENT = [
 ].join('\n');
 
 /** A user's project: the example's three files unchanged, the experiment at its default path, normbench installed. */
-function project(): string {
+function project(experiment = EXPERIMENT): string {
   const dir = tempDir('normbench-slurm-');
   for (const f of readdirSync(EXAMPLE)) cpSync(join(EXAMPLE, f), join(dir, f));
   mkdirSync(join(dir, 'experiments'));
-  writeFileSync(join(dir, 'experiments', 'my-study.yaml'), EXPERIMENT);
+  writeFileSync(join(dir, 'experiments', 'my-study.yaml'), experiment);
   writeFileSync(join(dir, 'package.json'), '{"name": "my-study", "private": true}\n');
   mkdirSync(join(dir, 'node_modules', '.bin'), {recursive: true});
   symlinkSync(REPO, join(dir, 'node_modules', 'normbench'));
@@ -213,38 +214,47 @@ if (typeof cluster === 'string') {
     t.is(logs.length, 9);
   });
 
-  test('a cancelled task: the merge never starts; that index submitted again, then the merge, completes the study without retraining the others', (t) => {
-    const dir = project();
+  test('a task cancelled mid-shard: the merge never starts; that index submitted again resumes its shard, then the merge completes the study without retraining anything finished', (t) => {
+    // Four runs a shard (two at a time: each task has 2 CPUs, so 2 workers), long enough that
+    // task 1 can be cancelled after its first run ends and before its last.
+    const dir = project(EXPERIMENT.replace('seed: [1, 2]', 'seed: [1, 2, 3, 4, 5, 6, 7, 8]').replace('steps: 20, eval_every: 10', 'steps: 600, eval_every: 200'));
     const submit = spawnSync('bash', ['submit.sh'], {cwd: dir, env, encoding: 'utf8'});
     t.is(submit.status, 0, submit.stderr);
     const [, array, merge] = /shards: job (\d+); merge: job (\d+)/.exec(submit.stdout) ?? [];
-    // Tasks run one at a time here (2 CPUs, 2 a task): the fifth is still waiting.
-    const cancel = spawnSync('scancel', [`${array}_5`], {env, encoding: 'utf8'});
+    const log1 = join(dir, 'logs', `normbench-${array}_1.log`);
+    const firstDone = () => existsSync(log1) && /ok · test acc/.test(readFileSync(log1, 'utf8'));
+    for (let i = 0; i < 1200 && !firstDone(); i++) sleep(50);
+    t.true(firstDone(), `task 1 finished a run: ${existsSync(log1) ? readFileSync(log1, 'utf8') : 'no log yet'}`);
+    const cancel = spawnSync('scancel', [`${array}_1`], {env, encoding: 'utf8'});
     t.is(cancel.status, 0, cancel.stderr);
-    // The other 7 finish (a task cancelled while pending leaves no record without accounting);
-    // the merge stays pending: its dependency can never be satisfied.
-    const tasks = waitFor(env, [array!], (s) => s.length === 7 && s.every(finished));
-    t.deepEqual(tasks.map((s) => s.state), Array(7).fill('COMPLETED'));
-    const five = spawnSync('scontrol', ['show', 'job', `${array}_5`], {env, encoding: 'utf8'});
-    t.regex(five.stdout + five.stderr, /not found/, 'task 5 did not run');
+    // The other 7 finish; the merge stays pending: its dependency can never be satisfied.
+    const tasks = waitFor(env, [array!], (s) => s.length === 8 && s.every(finished));
+    t.deepEqual(tasks.map((s) => s.state).sort(), ['CANCELLED', ...Array(7).fill('COMPLETED')], JSON.stringify(tasks));
     const held = waitFor(env, [merge!], (s) => s[0]!.reason === 'DependencyNeverSatisfied', 30);
     t.is(held[0]!.state, 'PENDING');
     t.false(existsSync(join(dir, 'results', 'my-study')), 'the merge did not run');
-    t.false(existsSync(join(dir, 'results', 'my-study-shards', '5')), 'shard 5 never ran');
+    // Shard 1 stopped cleanly on Slurm's SIGTERM: its first run committed, the directory interrupted.
+    const shard1 = JSON.parse(readFileSync(join(dir, 'results', 'my-study-shards', '1', 'manifest.json'), 'utf8')) as {state: string; runs: Record<string, unknown>};
+    t.is(shard1.state, 'interrupted', readFileSync(log1, 'utf8'));
+    const kept = Object.keys(shard1.runs).length;
+    t.true(kept >= 1 && kept < 4, `${kept} of the shard's 4 runs finished`);
+    t.regex(readFileSync(log1, 'utf8'), /SIGTERM/);
     spawnSync('scancel', [merge!], {env});
-    const before = Object.fromEntries([1, 2, 3, 4, 6, 7, 8].map((i) => {
+    const before = Object.fromEntries([2, 3, 4, 5, 6, 7, 8].map((i) => {
       const m = join(dir, 'results', 'my-study-shards', String(i), 'manifest.json');
       return [i, {mtime: statSync(m).mtimeMs, text: readFileSync(m, 'utf8')}];
     }));
     // What the README says to type: the failed index alone, then the merge after it.
-    const again = spawnSync('sbatch', ['--parsable', '--array=5', 'shards.sbatch'], {cwd: dir, env, encoding: 'utf8'});
+    const again = spawnSync('sbatch', ['--parsable', '--array=1', 'shards.sbatch'], {cwd: dir, env, encoding: 'utf8'});
     t.is(again.status, 0, again.stderr);
     const retry = again.stdout.trim();
     const merge2 = spawnSync('sbatch', ['--parsable', `--dependency=afterok:${retry}`, 'merge.sbatch'], {cwd: dir, env, encoding: 'utf8'});
     t.is(merge2.status, 0, merge2.stderr);
     const states = waitFor(env, [retry, merge2.stdout.trim()], (s) => s.every(finished));
     t.deepEqual(states.map((s) => s.state), ['COMPLETED', 'COMPLETED'], JSON.stringify(states));
-    t.regex(readFileSync(join(dir, 'logs', `normbench-${retry}_5.log`), 'utf8'), /shard 5\/8/);
+    const retried = readFileSync(join(dir, 'logs', `normbench-${retry}_1.log`), 'utf8');
+    t.regex(retried, new RegExp(`shard 1/8: 4 of the grid's 32 runs .*\\(resuming: ${kept} already done\\)`), retried);
+    t.is(retried.match(/ok · test acc/g)?.length, 4 - kept, 'only the unfinished runs trained');
     for (const [i, was] of Object.entries(before)) {
       const m = join(dir, 'results', 'my-study-shards', i, 'manifest.json');
       t.is(statSync(m).mtimeMs, was.mtime, `shard ${i} untouched`);
