@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// Where the LSTM training step's time goes (issue 21), at the bench's shapes: one LSTM layer of
+// 100 units over T = 28 steps of 28 inputs, batch 64, SGD, per norm (none, BN-LSTM, LN-LSTM).
+// For each norm: the wall time of a step (median over the timed steps), then one step under
+// tf.profile, its kernels grouped by name — how many a step and a time step, the milliseconds
+// each kind takes in all (the backend's own timer around each kernel: dispatch included), its
+// share of the step, and the elements it writes.
+//
+//   node scripts/profile-lstm.mjs [--backend wasm] [--norms none,batch,layer] [--steps 20] [--batch 64] [--json]
+//
+// The products' floor (the matrix products alone, as scripts/profile-step.mjs --products does for
+// the MLP) is the MatMul and BatchMatMul rows: everything else is dispatch, copies and pointwise work.
+
+import {parseArgs} from 'node:util';
+import {buildModel, makeSynthetic, resolveNorm, tf, useBackend, Batcher, gatherBatch} from './lib.mjs';
+import {softmaxCrossEntropyWithAccuracy} from '../dist/src/nn/loss.js';
+
+const {values} = parseArgs({
+  options: {
+    backend: {type: 'string', default: 'wasm'},
+    norms: {type: 'string', default: 'none,batch,layer'},
+    steps: {type: 'string', default: '20'},
+    batch: {type: 'string', default: '64'},
+    json: {type: 'boolean', default: false},
+  },
+});
+const T = 28;
+const B = Number(values.batch);
+const STEPS = Number(values.steps);
+await useBackend(values.backend);
+
+const data = makeSynthetic({features: 784, classes: 10, train_size: B * 20, test_size: 8, separation: 1, seed: 1});
+
+function step(model, optimizer, vars, batcher) {
+  const batch = gatherBatch(data.train, batcher.next());
+  tf.tidy(() => {
+    const x = tf.tensor2d(batch.x, [B, 784]);
+    const y = tf.tensor1d(batch.y, 'int32');
+    const {grads} = tf.variableGrads(() => softmaxCrossEntropyWithAccuracy(model.forward(x, {training: true, updateStats: true, step: 1}), y).loss, vars);
+    optimizer.applyGradients(grads);
+  });
+}
+
+const out = [];
+for (const norm of values.norms.split(',')) {
+  const model = buildModel({
+    model: {kind: 'lstm', hidden: 100, layers: 1, init: 'glorot_uniform', init_std: 0.01, recurrent_init: 'orthogonal', h0_noise: 0, forget_bias: 1},
+    norm: resolveNorm(norm), activation: 'tanh', seed: 1, inputs: 784, classes: 10, sequence: {inputs: 28, steps: T},
+  });
+  const vars = [...model.params.values()];
+  const optimizer = tf.train.sgd(0.1);
+  const batcher = new Batcher(data.train.n, B, 1);
+  for (let i = 0; i < 5; i++) step(model, optimizer, vars, batcher);
+  const times = [];
+  for (let i = 0; i < STEPS; i++) {
+    const t0 = performance.now();
+    step(model, optimizer, vars, batcher); // wasm and cpu run every kernel synchronously: the step is done
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const stepMs = times[Math.floor(times.length / 2)];
+  const info = await tf.profile(() => step(model, optimizer, vars, batcher));
+  const byName = new Map();
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : Number(k.kernelTimeMs?.error ? 0 : k.kernelTimeMs ?? 0);
+    const elements = (k.outputShapes ?? []).reduce((n, s) => n + (s ?? []).reduce((a, b) => a * b, 1), 0);
+    const e = byName.get(k.name) ?? {kernel: k.name, count: 0, ms: 0, elements: 0};
+    e.count++;
+    e.ms += ms;
+    e.elements += elements;
+    byName.set(k.name, e);
+  }
+  // Gradient scopes and custom ops (customGrad's forward and backward) are profiled too, around the
+  // kernels they run: only names the backend registers are kernels; the others are listed apart.
+  const backendName = tf.getBackend();
+  const isKernel = (name) => tf.getKernel(name, backendName) !== undefined;
+  const kernels = [...byName.values()].filter((k) => isKernel(k.kernel)).sort((a, b) => b.ms - a.ms);
+  const scopes = [...byName.values()].filter((k) => !isKernel(k.kernel)).sort((a, b) => b.ms - a.ms);
+  const kernelMs = kernels.reduce((n, k) => n + k.ms, 0);
+  const count = kernels.reduce((n, k) => n + k.count, 0);
+  out.push({norm, step_ms: stepMs, kernels_per_step: count, kernel_ms: kernelMs, kernels, scopes});
+  optimizer.dispose();
+  model.dispose();
+}
+
+if (values.json) {
+  console.log(JSON.stringify({backend: values.backend, batch: B, T, runs: out}, null, 1));
+} else {
+  for (const r of out) {
+    console.log(`\n${r.norm}: ${r.step_ms.toFixed(1)} ms a step (median of ${STEPS}) · ${r.kernels_per_step} kernels a step (${(r.kernels_per_step / T).toFixed(0)} a time step) · ${r.kernel_ms.toFixed(1)} ms inside kernels under the profiler`);
+    console.log('  kernel                     a step  a time step      ms   share   elements written');
+    for (const k of r.kernels.slice(0, 16)) {
+      console.log(`  ${k.kernel.padEnd(24)} ${String(k.count).padStart(8)} ${(k.count / T).toFixed(1).padStart(12)} ${k.ms.toFixed(2).padStart(7)} ${(100 * k.ms / r.kernel_ms).toFixed(1).padStart(6)} % ${String(k.elements).padStart(16)}`);
+    }
+    const rest = r.kernels.slice(16);
+    if (rest.length) console.log(`  ${rest.length} other kinds: ${rest.reduce((n, k) => n + k.count, 0)} kernels, ${rest.reduce((n, k) => n + k.ms, 0).toFixed(2)} ms`);
+    console.log(`  around them (not kernels: custom ops and gradient scopes, their time includes the kernels they ran): ${r.scopes.map((k) => `${k.kernel} ×${k.count} ${k.ms.toFixed(1)} ms`).join(', ')}`);
+  }
+}
