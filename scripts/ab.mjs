@@ -4,9 +4,11 @@
 // Each build is a directory holding a built normbench (dist/).
 //
 //   node scripts/ab.mjs --builds /tmp/nb-base,. [--norms none,batch] [--rounds 9] [--steps 200]
-//        [--backend wasm] [--hidden 100,100,100] [--optimizer sgd] [--no-torch]
+//        [--backend wasm] [--hidden 100,100,100] [--optimizer sgd] [--workload mlp|lstm] [--no-torch]
 //
-// Workload as scripts/bench.mjs: sigmoid MLP, lr 0.1, batch 60, synthetic 784-feature data.
+// Workloads as scripts/bench.mjs: mlp, a sigmoid MLP, lr 0.1, batch 60, synthetic 784-feature
+// data; lstm, one LSTM layer of 100 units over 28 steps of 28 inputs, SGD lr 0.1, batch 64
+// (`batch` is BN-LSTM, `layer` LN-LSTM); give it fewer --steps (e.g. 20).
 // The machine's speed drifts by up to 2× between minutes, so bursts are short and interleaved,
 // and the ratios are medians of per-round ratios.
 
@@ -23,6 +25,7 @@ const {values} = parseArgs({
     backend: {type: 'string', default: 'wasm'},
     hidden: {type: 'string', default: '100,100,100'},
     optimizer: {type: 'string', default: 'sgd'},
+    workload: {type: 'string', default: 'mlp'},
     'no-torch': {type: 'boolean', default: false},
     worker: {type: 'string'},
     norm: {type: 'string'},
@@ -33,16 +36,25 @@ if (values.worker) {
   const {buildModel, makeSynthetic, resolveNorm, train, useBackend, tf} = await import(resolve(values.worker, 'dist/src/index.js'));
   await useBackend(values.backend);
   const hidden = values.hidden.split(',').map(Number);
-  const data = makeSynthetic({features: 784, classes: 10, train_size: 6000, test_size: 60, separation: 1, seed: 1});
-  const model = buildModel({model: {kind: 'mlp', hidden, init: 'glorot_uniform', init_std: 0.01},
-    norm: resolveNorm(values.norm), activation: 'sigmoid', seed: 1, inputs: 784, classes: 10});
+  const lstm = values.workload === 'lstm';
+  const batch = lstm ? 64 : 60;
+  const data = lstm
+    ? {...makeSynthetic({features: 784, classes: 10, train_size: batch * 20, test_size: 8, separation: 1, seed: 1}), inputs: 28}
+    : makeSynthetic({features: 784, classes: 10, train_size: 6000, test_size: 60, separation: 1, seed: 1});
+  const model = buildModel({
+    model: lstm
+      ? {kind: 'lstm', hidden: 100, layers: 1, init: 'glorot_uniform', init_std: 0.01, recurrent_init: 'orthogonal', h0_noise: 0, forget_bias: 1}
+      : {kind: 'mlp', hidden, init: 'glorot_uniform', init_std: 0.01},
+    norm: resolveNorm(values.norm), activation: lstm ? 'tanh' : 'sigmoid', seed: 1, inputs: 784, classes: 10,
+    sequence: lstm ? {inputs: 28, steps: 28} : undefined,
+  });
   const WARMUP = 10;
   let seed = 1;
   process.on('message', async (steps) => {
     let t0 = 0;
     let t1 = 0;
     const before = tf.memory().numTensors;
-    const r = await train(model, data, {optimizer: values.optimizer, lr: 0.1, batch_size: 60, steps: WARMUP + steps, eval_every: WARMUP + steps,
+    const r = await train(model, data, {optimizer: values.optimizer, lr: 0.1, batch_size: batch, steps: WARMUP + steps, eval_every: WARMUP + steps,
       momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0.9}, seed++, {
       onStep: (step) => {
         if (step === WARMUP) t0 = performance.now();
@@ -57,12 +69,13 @@ if (values.worker) {
   const torch = resolve(import.meta.dirname, '../../shared/reference/torch_bench.py');
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const steps = Number(values.steps);
-  console.log(`${new Date().toISOString()} backend ${values.backend} · hidden ${values.hidden} · ${values.optimizer} · bursts of ${steps} steps · ${values.rounds} interleaved rounds`);
+  const shape = values.workload === 'lstm' ? 'lstm 100 units × 28 steps, batch 64' : `hidden ${values.hidden}`;
+  console.log(`${new Date().toISOString()} backend ${values.backend} · ${shape} · ${values.optimizer} · bursts of ${steps} steps · ${values.rounds} interleaved rounds`);
   for (const norm of values.norms.split(',')) {
-    const workers = builds.map((b) => fork(import.meta.filename, ['--worker', b, '--norm', norm, '--backend', values.backend, '--hidden', values.hidden, '--optimizer', values.optimizer]));
+    const workers = builds.map((b) => fork(import.meta.filename, ['--worker', b, '--norm', norm, '--backend', values.backend, '--hidden', values.hidden, '--optimizer', values.optimizer, '--workload', values.workload]));
     const ask = (w, msg) => new Promise((res) => { w.once('message', res); if (msg !== undefined) w.send(msg); });
     await Promise.all(workers.map((w) => ask(w)));
-    for (const w of workers) await ask(w, 50); // warm-up burst
+    for (const w of workers) await ask(w, values.workload === 'lstm' ? 5 : 50); // warm-up burst
     const rates = builds.map(() => []);
     const peer = [];
     let leaked = 0;
@@ -74,7 +87,7 @@ if (values.worker) {
         leaked = Math.max(leaked, m.leaked);
       }
       if (!values['no-torch']) {
-        const p = spawnSync('/usr/bin/python3', [torch, '--workload', 'mlp', '--norm', norm, '--steps', String(steps), '--threads', '1'], {encoding: 'utf8'});
+        const p = spawnSync('/usr/bin/python3', [torch, '--workload', values.workload, '--norm', norm, '--steps', String(steps), '--threads', '1'], {encoding: 'utf8'});
         peer.push(JSON.parse(p.stdout.trim().split('\n').at(-1)).steps_per_s);
       }
     }

@@ -21,6 +21,16 @@
 
 import * as tf from '../tf.js';
 import type {ActivationName} from '../spec/names.js';
+import {ensureFusedKernel} from './fused.js';
+
+const COLUMNS = 'NormbenchColumns';
+
+/** Blocks of columns of x ([rows, …] seen as [rows, n]), each [rows, width]: one kernel for all of them (KernelCalls.columns). */
+function columns(x: tf.Tensor, starts: number[], width: number): tf.Tensor2D[] {
+  ensureFusedKernel(COLUMNS, (k, inputs, attrs) => k.done(k.columns(inputs.x!, attrs.starts as number[], attrs.width as number)));
+  const out = tf.engine().runKernel(COLUMNS, {x}, {starts, width} as unknown as tf.NamedAttrMap);
+  return (Array.isArray(out) ? out : [out]) as tf.Tensor2D[];
+}
 
 /** How one quantity (the recurrent projection, or the cell) is normalised at every step. */
 export interface StepNorm {
@@ -113,22 +123,23 @@ function activationDerivative(activation: ActivationName, h: tf.Tensor2D, z: tf.
 /**
  * Step t of x [B, T, W] as [B, W]. On the wasm backend tf.slice and tf.unstack copy their whole
  * input out of wasm memory on every call (readSync), which made taking T steps apart O(T²), and
- * tf.gather costs ~0.5 ms a call; a strided slice that is not contiguous in memory (a step of a
- * batch-major tensor) is one native kernel. Its gradient puts ∂L/∂step back in place with a pad.
+ * tf.gather costs ~0.5 ms a call; the step is columns [t·W, (t+1)·W) of x seen as [B, T·W], one
+ * copy per example through views of the heap (`columns`). Its gradient puts ∂L/∂step back in
+ * place with a pad.
  */
 export function stepOf(x: tf.Tensor3D, t: number): tf.Tensor2D {
-  const [b, steps, w] = x.shape;
+  const [, steps, w] = x.shape;
+  const b = x.shape[0];
   const op = tf.customGrad(((xs: tf.Tensor3D) => ({
-    value: tf.reshape(tf.stridedSlice(xs, [0, t, 0], [b, t + 1, w], [1, 1, 1]), [b, w]),
+    value: columns(xs, [t * w], w)[0]!,
     gradFunc: (dy: tf.Tensor2D) => tf.pad(tf.reshape(dy, [b, 1, w]), [[0, 0], [t, steps - 1 - t], [0, 0]]),
   })) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor3D) => tf.Tensor2D;
   return op(x);
 }
 
-/** The four gate blocks (i, f, g, o) of z [B, 4H], by strided slices for the same reason (used inside the fused op, not differentiated). */
+/** The four gate blocks (i, f, g, o) of z [B, 4H], in one kernel for the same reason (used inside the fused op, not differentiated). */
 export function gatesOf(z: tf.Tensor2D, units: number): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] {
-  const b = z.shape[0];
-  return [0, 1, 2, 3].map((k) => tf.stridedSlice(z, [0, k * units], [b, (k + 1) * units], [1, 1])) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  return columns(z, [0, units, 2 * units, 3 * units], units) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
 }
 
 const ACT: Record<ActivationName, (z: tf.Tensor2D) => tf.Tensor2D> = {

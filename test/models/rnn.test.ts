@@ -9,7 +9,7 @@ import {buildModel} from '../../src/models/registry.js';
 import {RecurrentModel, type RecurrentLayer} from '../../src/models/rnn.js';
 import {ACTIVATION_FNS} from '../../src/nn/activations.js';
 import type {ActivationName} from '../../src/spec/names.js';
-import {recurrence} from '../../src/nn/recurrence.js';
+import {gatesOf, recurrence, stepOf} from '../../src/nn/recurrence.js';
 import {BatchNorm} from '../../src/norms/batch.js';
 import {RecurrentBatchNorm} from '../../src/norms/batch-recurrent.js';
 import {normalise} from '../../src/norms/normalise.js';
@@ -227,4 +227,19 @@ test('the fused recurrence equals autodiff through runLayer: every norm, LSTM an
       }
     }
   }
+});
+
+test('a step of x and the gate blocks of z are exact copies (one kernel through views of the heap on wasm), and a step\'s gradient is put back in place', (t) => {
+  tf.tidy(() => {
+    const x = tf.randomNormal([5, 7, 3], 0, 1, 'float32', 11) as tf.Tensor3D;
+    const xs = x.arraySync();
+    for (const at of [0, 3, 6]) t.deepEqual(stepOf(x, at).arraySync(), xs.map((row) => row[at]), `step ${at}`);
+    const z = tf.randomNormal([4, 12], 0, 1, 'float32', 12) as tf.Tensor2D;
+    const zs = z.arraySync();
+    gatesOf(z, 3).forEach((gate, k) => t.deepEqual(gate.arraySync(), zs.map((row) => row.slice(3 * k, 3 * k + 3)), `gate ${k}`));
+    const w = tf.randomNormal([5, 3], 0, 1, 'float32', 13);
+    const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(stepOf(v as tf.Tensor3D, 4), w)))(x).arraySync() as number[][][];
+    const ws = w.arraySync() as number[][];
+    t.deepEqual(g, xs.map((row, b) => row.map((_, at) => (at === 4 ? ws[b]! : [0, 0, 0]))));
+  });
 });
