@@ -33,21 +33,12 @@ const {values} = parseArgs({
 });
 
 if (values.worker) {
-  const {buildModel, makeSynthetic, resolveNorm, train, useBackend, tf} = await import(resolve(values.worker, 'dist/src/index.js'));
+  const api = await import(resolve(values.worker, 'dist/src/index.js'));
+  const {train, useBackend, tf} = api;
+  const {benchWorkload} = await import('./workloads.mjs');
   await useBackend(values.backend);
-  const hidden = values.hidden.split(',').map(Number);
-  const lstm = values.workload === 'lstm';
-  const batch = lstm ? 64 : 60;
-  const data = lstm
-    ? {...makeSynthetic({features: 784, classes: 10, train_size: batch * 20, test_size: 8, separation: 1, seed: 1}), inputs: 28}
-    : makeSynthetic({features: 784, classes: 10, train_size: 6000, test_size: 60, separation: 1, seed: 1});
-  const model = buildModel({
-    model: lstm
-      ? {kind: 'lstm', hidden: 100, layers: 1, init: 'glorot_uniform', init_std: 0.01, recurrent_init: 'orthogonal', h0_noise: 0, forget_bias: 1}
-      : {kind: 'mlp', hidden, init: 'glorot_uniform', init_std: 0.01},
-    norm: resolveNorm(values.norm), activation: lstm ? 'tanh' : 'sigmoid', seed: 1, inputs: 784, classes: 10,
-    sequence: lstm ? {inputs: 28, steps: 28} : undefined,
-  });
+  const batch = values.workload === 'lstm' ? 64 : 60;
+  const {data, model} = benchWorkload(api, {workload: values.workload, norm: values.norm, batch, hidden: values.hidden.split(',').map(Number)});
   const WARMUP = 10;
   let seed = 1;
   process.on('message', async (steps) => {

@@ -65,7 +65,9 @@ const values = parseOptions({
   footer: 'Results also go to results/bench/bench.json. The README\'s "Speed" section has the measurements and what they mean.',
 });
 // After the options: --help and a mistake answer without loading tfjs.
-const {buildModel, makeSynthetic, resolveNorm, tf, train, useBackend} = await import('./lib.mjs');
+const lib = await import('./lib.mjs');
+const {tf, train, useBackend} = lib;
+const {benchWorkload} = await import('./workloads.mjs');
 const WARMUP = 20;
 const PYTHON = '/usr/bin/python3';
 const out = (obj) => console.log(JSON.stringify(obj));
@@ -85,17 +87,7 @@ function runPeer(args) {
 
 /** One timed measurement of normbench's training step. */
 async function ours(workload, norm, batch, steps) {
-  const lstm = workload === 'lstm';
-  const data = lstm
-    ? {...makeSynthetic({features: 784, classes: 10, train_size: batch * 20, test_size: 8, separation: 1, seed: 1}), inputs: 28}
-    : makeSynthetic({features: 784, classes: 10, train_size: 6000, test_size: 60, separation: 1, seed: 1});
-  const model = buildModel({
-    model: lstm
-      ? {kind: 'lstm', hidden: 100, layers: 1, init: 'glorot_uniform', init_std: 0.01, recurrent_init: 'orthogonal', h0_noise: 0, forget_bias: 1}
-      : {kind: 'mlp', hidden: Array(3).fill(Number(values.width)), init: 'glorot_uniform', init_std: 0.01},
-    norm: resolveNorm(norm), activation: lstm ? 'tanh' : values.activation, seed: 1, inputs: 784, classes: 10,
-    sequence: lstm ? {inputs: 28, steps: 28} : undefined,
-  });
+  const {data, model} = benchWorkload(lib, {workload, norm, batch, hidden: Array(3).fill(Number(values.width)), activation: values.activation});
   const spec = {optimizer: 'sgd', lr: 0.1, batch_size: batch, steps: WARMUP + steps, eval_every: WARMUP + steps,
     momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0.9};
   let t0 = 0;

@@ -12,7 +12,8 @@
 // the MLP) is the MatMul and BatchMatMul rows: everything else is dispatch, copies and pointwise work.
 
 import {parseArgs} from 'node:util';
-import {buildModel, makeSynthetic, resolveNorm, tf, useBackend, Batcher, gatherBatch} from './lib.mjs';
+import * as lib from './lib.mjs';
+import {benchWorkload} from './workloads.mjs';
 import {softmaxCrossEntropyWithAccuracy} from '../dist/src/nn/loss.js';
 
 const {values} = parseArgs({
@@ -27,11 +28,10 @@ const {values} = parseArgs({
 const T = 28;
 const B = Number(values.batch);
 const STEPS = Number(values.steps);
-await useBackend(values.backend);
+const {tf, Batcher, gatherBatch} = lib;
+await lib.useBackend(values.backend);
 
-const data = makeSynthetic({features: 784, classes: 10, train_size: B * 20, test_size: 8, separation: 1, seed: 1});
-
-function step(model, optimizer, vars, batcher) {
+function step(data, model, optimizer, vars, batcher) {
   const batch = gatherBatch(data.train, batcher.next());
   tf.tidy(() => {
     const x = tf.tensor2d(batch.x, [B, 784]);
@@ -43,23 +43,20 @@ function step(model, optimizer, vars, batcher) {
 
 const out = [];
 for (const norm of values.norms.split(',')) {
-  const model = buildModel({
-    model: {kind: 'lstm', hidden: 100, layers: 1, init: 'glorot_uniform', init_std: 0.01, recurrent_init: 'orthogonal', h0_noise: 0, forget_bias: 1},
-    norm: resolveNorm(norm), activation: 'tanh', seed: 1, inputs: 784, classes: 10, sequence: {inputs: 28, steps: T},
-  });
+  const {data, model} = benchWorkload(lib, {workload: 'lstm', norm, batch: B});
   const vars = [...model.params.values()];
   const optimizer = tf.train.sgd(0.1);
   const batcher = new Batcher(data.train.n, B, 1);
-  for (let i = 0; i < 5; i++) step(model, optimizer, vars, batcher);
+  for (let i = 0; i < 5; i++) step(data, model, optimizer, vars, batcher);
   const times = [];
   for (let i = 0; i < STEPS; i++) {
     const t0 = performance.now();
-    step(model, optimizer, vars, batcher); // wasm and cpu run every kernel synchronously: the step is done
+    step(data, model, optimizer, vars, batcher); // wasm and cpu run every kernel synchronously: the step is done
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
   const stepMs = times[Math.floor(times.length / 2)];
-  const info = await tf.profile(() => step(model, optimizer, vars, batcher));
+  const info = await tf.profile(() => step(data, model, optimizer, vars, batcher));
   const byName = new Map();
   for (const k of info.kernels) {
     const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : Number(k.kernelTimeMs?.error ? 0 : k.kernelTimeMs ?? 0);

@@ -128,8 +128,7 @@ function activationDerivative(activation: ActivationName, h: tf.Tensor2D, z: tf.
  * place with a pad.
  */
 export function stepOf(x: tf.Tensor3D, t: number): tf.Tensor2D {
-  const [, steps, w] = x.shape;
-  const b = x.shape[0];
+  const [b, steps, w] = x.shape;
   const op = tf.customGrad(((xs: tf.Tensor3D) => ({
     value: columns(xs, [t * w], w)[0]!,
     gradFunc: (dy: tf.Tensor2D) => tf.pad(tf.reshape(dy, [b, 1, w]), [[0, 0], [t, steps - 1 - t], [0, 0]]),
