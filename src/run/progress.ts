@@ -251,7 +251,7 @@ function barHooks(stream: NodeJS.WriteStream, t: Tracker): Progress {
     for (const [id, line] of lines) {
       const run = t.runs.get(id);
       if (!run) continue;
-      const label = t.sideBySide ? `run ${run.position}` : 'run ';
+      const label = t.sideBySide ? `run ${String(run.position).padStart(String(t.total).length)}` : 'run ';
       line.bar.update(run.step, {label, text: `${run.step}/${run.steps} steps · ${run.rate(at).toFixed(0)} steps/s · eta ${run.eta(at)}`});
       line.numbers.update(0, {label: ' '.repeat(label.length), text: run.numbers});
     }
