@@ -21,7 +21,7 @@
 
 import * as tf from '../tf.js';
 import type {ActivationName} from '../spec/names.js';
-import {ensureFusedKernel} from './fused.js';
+import {ensureFusedKernel, type KernelCalls} from './fused.js';
 
 const COLUMNS = 'NormbenchColumns';
 
@@ -62,63 +62,275 @@ export interface RecurrenceInputs {
   plan: RecurrencePlan;
 }
 
+type Info = tf.TensorInfo;
+
+/** What a step norm gives: y, and for the backward pass x̂ and r = 1/√(σ² + ε) (absent for `none`). */
 interface Normed {
-  y: tf.Tensor2D;
-  /** What the backward pass needs: x̂ and r = 1/√(σ² + ε) (undefined for `none`). */
-  xhat?: tf.Tensor2D;
-  r?: tf.Tensor;
+  y: Info;
+  xhat?: Info;
+  r?: Info;
+  /** Training batch statistics of this step, [units], for `onStats`. */
+  mean?: Info;
+  variance?: Info;
 }
 
-function normForward(n: StepNorm, x: tf.Tensor2D, t: number): Normed {
-  if (n.statistics === 'none') return {y: x};
-  let xhat: tf.Tensor2D;
-  let r: tf.Tensor;
-  if (n.fixed) {
-    const mean = tf.slice(n.fixed.mean, [t, 0], [1, -1]);
-    r = tf.rsqrt(tf.add(tf.slice(n.fixed.variance, [t, 0], [1, -1]), n.epsilon));
-    xhat = tf.mul(tf.sub(x, mean), r) as tf.Tensor2D;
-  } else {
-    const {mean, variance} = tf.moments(x, n.statistics === 'batch' ? 0 : 1, true);
-    if (n.onStats) n.onStats(t, tf.reshape(mean, [-1]) as tf.Tensor1D, tf.reshape(variance, [-1]) as tf.Tensor1D, x.shape[0]);
-    r = tf.rsqrt(tf.add(variance, n.epsilon));
-    xhat = tf.mul(tf.sub(x, mean), r) as tf.Tensor2D;
+/** The arithmetic of one step norm as the fused kernels see it: flags and ε, no tensors. */
+interface NormAttrs {
+  statistics: StepNorm['statistics'];
+  gamma: boolean;
+  beta: boolean;
+  fixed: boolean;
+  epsilon: number;
+}
+
+const normAttrs = (n: StepNorm): NormAttrs => ({statistics: n.statistics, gamma: !!n.gamma, beta: !!n.beta, fixed: !!n.fixed, epsilon: n.epsilon});
+
+/**
+ * The backend's kernels for the tf ops this recurrence used to call one by one (tf.add,
+ * tf.moments, …), with the same operands in the same order, so every value is the same bits.
+ * Inside one registered kernel they skip the engine's bookkeeping around each op.
+ */
+class Ops {
+  private readonly scalars = new Map<number, Info>();
+
+  constructor(readonly k: KernelCalls) {}
+
+  /** A float32 scalar (what tf.add(x, 1e-5) or tf.sub(1, x) make of the number). */
+  scalar(v: number): Info {
+    const known = this.scalars.get(v);
+    if (known) return known;
+    const s = this.k.constant([v], []);
+    this.scalars.set(v, s);
+    return s;
   }
-  let y: tf.Tensor2D = xhat;
-  if (n.gamma) y = tf.mul(y, n.gamma);
-  if (n.beta) y = tf.add(y, n.beta);
-  return {y, xhat, r};
-}
 
-/** ∂L/∂x of a step norm from ∂L/∂y, and the contributions to ∂L/∂γ, ∂L/∂β. */
-function normBackward(n: StepNorm, dy: tf.Tensor2D, saved: Normed): {dx: tf.Tensor2D; dgamma?: tf.Tensor1D; dbeta?: tf.Tensor1D} {
-  if (n.statistics === 'none') return {dx: dy};
-  const xhat = saved.xhat!;
-  const r = saved.r!;
-  const dgamma = n.gamma ? (tf.sum(tf.mul(dy, xhat), 0) as tf.Tensor1D) : undefined;
-  const dbeta = n.beta ? (tf.sum(dy, 0) as tf.Tensor1D) : undefined;
-  const dxhat = n.gamma ? (tf.mul(dy, n.gamma) as tf.Tensor2D) : dy;
-  if (n.fixed) return {dx: tf.mul(dxhat, r) as tf.Tensor2D, dgamma, dbeta};
-  const axis = n.statistics === 'batch' ? 0 : 1;
-  const count = dy.shape[axis];
-  const s1 = tf.sum(dxhat, axis, true);
-  const s2 = tf.sum(tf.mul(dxhat, xhat), axis, true);
-  const dx = tf.mul(tf.div(r, count), tf.sub(tf.sub(tf.mul(dxhat, count), s1), tf.mul(xhat, s2))) as tf.Tensor2D;
-  return {dx, dgamma, dbeta};
-}
+  add = (a: Info, b: Info) => this.k.run(tf.Add, {a, b});
+  sub = (a: Info, b: Info) => this.k.run(tf.Sub, {a, b});
+  mul = (a: Info, b: Info) => this.k.run(tf.Multiply, {a, b});
+  div = (a: Info, b: Info) => this.k.run(tf.RealDiv, {a, b});
+  square = (x: Info) => this.k.run(tf.Square, {x});
+  sigmoid = (x: Info) => this.k.run(tf.Sigmoid, {x});
+  tanh = (x: Info) => this.k.run(tf.Tanh, {x});
+  rsqrt = (x: Info) => this.k.run(tf.Rsqrt, {x});
+  matMul = (a: Info, b: Info) => this.k.run(tf.BatchMatMul, {a, b}, {transposeA: false, transposeB: false});
+  transpose = (x: Info) => this.k.run(tf.Transpose, {x}, {perm: [1, 0]});
+  mean = (x: Info, axis: number) => this.k.run(tf.Mean, {x}, {axis: [axis], keepDims: true});
+  sum = (x: Info, axis: number, keepDims: boolean) => this.k.run(tf.Sum, {x}, {axis, keepDims});
+  concat = (xs: Info[], axis: number) => this.k.run(tf.Concat, xs as unknown as Record<string, Info>, {axis});
+  pack = (xs: Info[], axis: number) => this.k.run(tf.Pack, xs as unknown as Record<string, Info>, {axis});
+  addN = (xs: Info[]) => this.k.run(tf.AddN, xs as unknown as Record<string, Info>);
+  zeros = (shape: number[]) => this.k.constant(new Array<number>(shape.reduce((a, b) => a * b, 1)).fill(0), shape);
+  /** 1 − x, as tf.sub(1, x). */
+  oneMinus = (x: Info) => this.sub(this.scalar(1), x);
 
-/** φ'(z) of an RNN, from h = φ(z) (and z for relu). */
-function activationDerivative(activation: ActivationName, h: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor2D {
-  switch (activation) {
-    case 'tanh':
-      return tf.sub(1, tf.square(h)) as tf.Tensor2D;
-    case 'sigmoid':
-      return tf.mul(h, tf.sub(1, h)) as tf.Tensor2D;
-    case 'relu':
-      return tf.cast(tf.greater(z, 0), 'float32') as tf.Tensor2D;
-    case 'identity':
-      return tf.onesLike(h);
+  /** A step norm's x̂ (tf.moments, then (x − μ)·r), or x itself for `none`. */
+  normForward(n: NormAttrs, x: Info, t: number, fixed?: {mean: Info; variance: Info}): Normed {
+    if (n.statistics === 'none') return {y: x};
+    let xhat: Info;
+    let r: Info;
+    let stats: {mean: Info; variance: Info} | undefined;
+    if (fixed) {
+      const units = x.shape[1]!;
+      const mean = this.k.run(tf.Slice, {x: fixed.mean}, {begin: [t, 0], size: [1, units]});
+      r = this.rsqrt(this.add(this.k.run(tf.Slice, {x: fixed.variance}, {begin: [t, 0], size: [1, units]}), this.scalar(n.epsilon)));
+      xhat = this.mul(this.sub(x, mean), r);
+    } else {
+      // tf.moments(x, axis, true): the mean, then the mean of the squared deviations (its cast
+      // of float32 to float32 is a copy, left out).
+      const axis = n.statistics === 'batch' ? 0 : 1;
+      const mean = this.mean(x, axis);
+      const variance = this.mean(this.square(this.sub(x, mean)), axis);
+      const flat = [x.shape[1 - axis]!];
+      stats = {mean: this.k.reshaped(mean, flat), variance: this.k.reshaped(variance, flat)};
+      r = this.rsqrt(this.add(variance, this.scalar(n.epsilon)));
+      xhat = this.mul(this.sub(x, mean), r);
+    }
+    return {y: xhat, xhat, r, ...stats};
+  }
+
+  /** γ·y + β of a normalised step (γ, β where the norm has them). */
+  affine(n: NormAttrs, normed: Normed, gamma: Info, beta: Info): Info {
+    let y = normed.y;
+    if (n.statistics === 'none') return y;
+    if (n.gamma) y = this.mul(y, gamma);
+    if (n.beta) y = this.add(y, beta);
+    return y;
+  }
+
+  /** ∂L/∂x of a step norm from ∂L/∂y, and the contributions to ∂L/∂γ, ∂L/∂β. */
+  normBackward(n: NormAttrs, dy: Info, xhat: Info | undefined, r: Info | undefined, gamma: Info): {dx: Info; dgamma?: Info; dbeta?: Info} {
+    if (n.statistics === 'none') return {dx: dy};
+    const dgamma = n.gamma ? this.sum(this.mul(dy, xhat!), 0, false) : undefined;
+    const dbeta = n.beta ? this.sum(dy, 0, false) : undefined;
+    const dxhat = n.gamma ? this.mul(dy, gamma) : dy;
+    if (n.fixed) return {dx: this.mul(dxhat, r!), dgamma, dbeta};
+    const axis = n.statistics === 'batch' ? 0 : 1;
+    const count = dy.shape[axis]!;
+    const s1 = this.sum(dxhat, axis, true);
+    const s2 = this.sum(this.mul(dxhat, xhat!), axis, true);
+    const dx = this.mul(this.div(r!, this.scalar(count)), this.sub(this.sub(this.mul(dxhat, this.scalar(count)), s1), this.mul(xhat!, s2)));
+    return {dx, dgamma, dbeta};
+  }
+
+  /** φ(z) of an RNN (a tensor of its own even for the identity, so that z and h are saved apart). */
+  activation(activation: ActivationName, z: Info): Info {
+    switch (activation) {
+      case 'tanh':
+        return this.tanh(z);
+      case 'sigmoid':
+        return this.sigmoid(z);
+      case 'relu':
+        return this.k.run(tf.Relu, {x: z});
+      case 'identity':
+        return this.k.reshaped(z, z.shape);
+    }
+  }
+
+  /** φ'(z) of an RNN, from h = φ(z) (and z for relu). */
+  activationDerivative(activation: ActivationName, h: Info, z: Info): Info {
+    switch (activation) {
+      case 'tanh':
+        return this.oneMinus(this.square(h));
+      case 'sigmoid':
+        return this.mul(h, this.oneMinus(h));
+      case 'relu':
+        return this.k.run(tf.Cast, {x: this.k.run(tf.Greater, {a: z, b: this.scalar(0)})}, {dtype: 'float32'});
+      case 'identity':
+        return this.k.run(tf.OnesLike, {x: h});
+    }
   }
 }
+
+/** What the fused kernels are told of a recurrence: its shape and arithmetic, no tensors. */
+interface RecurrenceAttrs {
+  kind: 'lstm' | 'rnn';
+  units: number;
+  activation: ActivationName;
+  h: NormAttrs;
+  c: NormAttrs;
+  /** Whether each step's batch statistics are returned (for moving averages). */
+  statsH: boolean;
+  statsC: boolean;
+}
+
+/**
+ * Tensors saved per step: h_{t−1} and the recurrent norm's x̂ and r, then the cell's (LSTM:
+ * c_{t−1}, i, f, g, o, k and the cell norm's x̂ and r; RNN: z, h).
+ */
+function savedPerStep(a: RecurrenceAttrs): {perH: number; perCell: number} {
+  const perH = a.h.statistics === 'none' ? 1 : 3;
+  const perCell = a.kind === 'lstm' ? 6 + (a.c.statistics === 'none' ? 0 : 2) : 2;
+  return {perH, perCell};
+}
+
+/**
+ * The forward pass over all T steps as one kernel. Outputs: every h_t as [B, T, H]; the saved
+ * tensors of every step; and, when asked, each step's batch statistics (mean and variance of the
+ * recurrent norm, then of the cell norm).
+ */
+function forwardKernel(k: KernelCalls, inputs: Record<string, Info>, attrs: RecurrenceAttrs): Info[] {
+  const o = new Ops(k);
+  const {zx, kernelH, bias, h0, gh, gc, bc} = inputs as Record<string, Info>;
+  const [b, steps, width] = zx!.shape as [number, number, number];
+  const units = attrs.units;
+  const lstm = attrs.kind === 'lstm';
+  const fixedH = attrs.h.fixed ? {mean: inputs.hMean!, variance: inputs.hVariance!} : undefined;
+  const fixedC = attrs.c.fixed ? {mean: inputs.cMean!, variance: inputs.cVariance!} : undefined;
+  // h₀ is an input: what is saved of it is a second reference of its own, not h₀'s tensor.
+  let h = k.reshaped(h0!, h0!.shape);
+  let c = o.zeros([b, units]);
+  const hs: Info[] = [];
+  const keep: Info[] = [];
+  const stats: Info[] = [];
+  for (let t = 0; t < steps; t++) {
+    const zxt = k.columns(zx!, [t * width], width)[0]!;
+    const an = o.normForward(attrs.h, o.matMul(h, kernelH!), t, fixedH);
+    const z = o.add(o.add(zxt, o.affine(attrs.h, an, gh!, gh!)), bias!);
+    keep.push(h, ...(an.xhat ? [an.xhat, an.r!] : []));
+    if (attrs.statsH) stats.push(an.mean!, an.variance!);
+    if (lstm) {
+      const [zi, zf, zg, zo] = k.columns(z, [0, units, 2 * units, 3 * units], units) as [Info, Info, Info, Info];
+      const i = o.sigmoid(zi);
+      const f = o.sigmoid(zf);
+      const g = o.tanh(zg);
+      const og = o.sigmoid(zo);
+      const cPrev = c;
+      c = o.add(o.mul(f, cPrev), o.mul(i, g));
+      const nc = o.normForward(attrs.c, c, t, fixedC);
+      const kk = o.tanh(o.affine(attrs.c, nc, gc!, bc!));
+      h = o.mul(og, kk);
+      keep.push(cPrev, i, f, g, og, kk, ...(nc.xhat ? [nc.xhat, nc.r!] : []));
+      if (attrs.statsC) stats.push(nc.mean!, nc.variance!);
+    } else {
+      h = o.activation(attrs.activation, z);
+      keep.push(z, h);
+    }
+    hs.push(h);
+  }
+  // An RNN's h_t is saved twice (its step's output, the next step's h_{t−1}): each output must be
+  // a reference of its own, or the engine would count one reference for two tensors.
+  const seen = new Set<Info>();
+  const outs = keep.map((x) => (seen.has(x) ? k.reshaped(x, x.shape) : (seen.add(x), x)));
+  return k.done([o.pack(hs, 1), ...outs, ...stats]);
+}
+
+/** The backward pass through time as one kernel: ∂L/∂ zx, W_h, b, h₀, γ_h, γ_c, β_c from dy and the saved tensors (inputs s0, s1, …). */
+function backwardKernel(k: KernelCalls, inputs: Record<string, Info>, attrs: RecurrenceAttrs): Info[] {
+  const o = new Ops(k);
+  const {dy, kernelH, gh, gc, bc} = inputs as Record<string, Info>;
+  const [b, steps] = dy!.shape as [number, number, number];
+  const units = attrs.units;
+  const lstm = attrs.kind === 'lstm';
+  const width = (lstm ? 4 : 1) * units;
+  const saved = (j: number) => inputs[`s${j}`]!;
+  const kernelHT = o.transpose(kernelH!);
+  let dhNext = o.zeros([b, units]);
+  let dcNext = o.zeros([b, units]);
+  const dzs: Info[] = new Array<Info>(steps);
+  const das: Info[] = new Array<Info>(steps);
+  const hPrevs: Info[] = new Array<Info>(steps);
+  const dgh: Info[] = [];
+  const dgc: Info[] = [];
+  const dbc: Info[] = [];
+  const {perH, perCell} = savedPerStep(attrs);
+  const stride = perH + perCell;
+  const normedC = attrs.c.statistics !== 'none';
+  const sig = (x: Info) => o.mul(x, o.oneMinus(x));
+  for (let t = steps - 1; t >= 0; t--) {
+    const at = t * stride;
+    const hPrev = saved(at);
+    const dh = o.add(k.columns(dy!, [t * units], units)[0]!, dhNext);
+    let dz: Info;
+    if (lstm) {
+      const [cPrev, i, f, g, og, kk] = [0, 1, 2, 3, 4, 5].map((j) => saved(at + perH + j)) as [Info, Info, Info, Info, Info, Info];
+      const dOut = o.mul(dh, kk);
+      const dnc = o.mul(o.mul(dh, og), o.oneMinus(o.square(kk)));
+      const cb = o.normBackward(attrs.c, dnc, normedC ? saved(at + perH + 6) : undefined, normedC ? saved(at + perH + 7) : undefined, gc!);
+      if (cb.dgamma) dgc.push(cb.dgamma);
+      if (cb.dbeta) dbc.push(cb.dbeta);
+      const dc = o.add(cb.dx, dcNext);
+      dcNext = o.mul(dc, f);
+      dz = o.concat([o.mul(o.mul(dc, g), sig(i)), o.mul(o.mul(dc, cPrev), sig(f)), o.mul(o.mul(dc, i), o.oneMinus(o.square(g))), o.mul(dOut, sig(og))], 1);
+    } else {
+      dz = o.mul(dh, o.activationDerivative(attrs.activation, saved(at + perH + 1), saved(at + perH)));
+    }
+    const hb = o.normBackward(attrs.h, dz, perH === 3 ? saved(at + 1) : undefined, perH === 3 ? saved(at + 2) : undefined, gh!);
+    if (hb.dgamma) dgh.push(hb.dgamma);
+    dzs[t] = dz;
+    das[t] = hb.dx;
+    hPrevs[t] = hPrev;
+    dhNext = o.matMul(hb.dx, kernelHT);
+  }
+  const dzx = o.pack(dzs, 1);
+  const dKernelH = o.matMul(o.transpose(o.concat(hPrevs, 0)), o.concat(das, 0));
+  const dBias = o.sum(k.reshaped(dzx, [b * steps, width]), 0, false);
+  // The stand-ins for absent γ / β get zeros of their shape.
+  const total = (list: Info[], like: Info) => (list.length ? o.addN(list) : o.zeros(like.shape));
+  return k.done([dzx, dKernelH, dBias, dhNext, total(dgh, gh!), total(dgc, gc!), total(dbc, bc!)]);
+}
+
+const FORWARD = 'NormbenchRecurrence';
+const BACKWARD = 'NormbenchRecurrenceGrad';
 
 /**
  * Step t of x [B, T, W] as [B, W]. On the wasm backend tf.slice and tf.unstack copy their whole
@@ -141,108 +353,47 @@ export function gatesOf(z: tf.Tensor2D, units: number): [tf.Tensor2D, tf.Tensor2
   return columns(z, [0, units, 2 * units, 3 * units], units) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
 }
 
-const ACT: Record<ActivationName, (z: tf.Tensor2D) => tf.Tensor2D> = {
-  tanh: (z) => tf.tanh(z),
-  sigmoid: (z) => tf.sigmoid(z),
-  relu: (z) => tf.relu(z),
-  identity: (z) => z,
-};
-
 /** Every h_t of the layer, [B, T, H], differentiable with respect to zx, W_h, b, h₀ and the plan's γ and β. */
 export function recurrence(inp: RecurrenceInputs): tf.Tensor3D {
   const {kind, units, plan} = inp;
-  const [b, steps, width] = inp.zx.shape;
-  const lstm = kind === 'lstm';
+  const [, steps] = inp.zx.shape;
+  if (plan.h.beta) throw new Error('the recurrent projection\'s step norm takes no β (the layer\'s bias is its shift)');
+  const attrs: RecurrenceAttrs = {
+    kind,
+    units,
+    activation: inp.activation,
+    h: normAttrs(plan.h),
+    c: normAttrs(plan.c),
+    statsH: !!plan.h.onStats && plan.h.statistics !== 'none' && !plan.h.fixed,
+    statsC: !!plan.c.onStats && plan.c.statistics !== 'none' && !plan.c.fixed,
+  };
+  ensureFusedKernel(FORWARD, (k, inputs, a) => forwardKernel(k, inputs, a as unknown as RecurrenceAttrs));
+  ensureFusedKernel(BACKWARD, (k, inputs, a) => backwardKernel(k, inputs, a as unknown as RecurrenceAttrs));
+  const {perH, perCell} = savedPerStep(attrs);
+  const nSaved = steps * (perH + perCell);
+  const fixed: tf.NamedTensorMap = {
+    ...(plan.h.fixed ? {hMean: plan.h.fixed.mean, hVariance: plan.h.fixed.variance} : {}),
+    ...(plan.c.fixed ? {cMean: plan.c.fixed.mean, cVariance: plan.c.fixed.variance} : {}),
+  };
   // customGrad takes tensors only: absent γ / β are stood in for, and their gradients dropped.
   const stand = (x?: tf.Tensor1D, n = 1) => x ?? tf.zeros([n]);
   const op = tf.customGrad(((zx: tf.Tensor3D, kernelH: tf.Tensor2D, bias: tf.Tensor1D, h0: tf.Tensor2D, gh: tf.Tensor1D, gc: tf.Tensor1D, bc: tf.Tensor1D, save: tf.GradSaveFunc) => {
-    const planH: StepNorm = {...plan.h, gamma: plan.h.gamma ? gh : undefined};
-    const planC: StepNorm = {...plan.c, gamma: plan.c.gamma ? gc : undefined, beta: plan.c.beta ? bc : undefined};
-    let h = h0;
-    let c: tf.Tensor2D = tf.zeros([b, units]);
-    const hs: tf.Tensor2D[] = [];
-    const keep: tf.Tensor[] = [];
+    const outs = tf.engine().runKernel(FORWARD, {zx, kernelH, bias, h0, gh, gc, bc, ...fixed}, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const stats = outs.slice(1 + nSaved);
+    let at = 0;
     for (let t = 0; t < steps; t++) {
-      const a = normForward(planH, tf.matMul(h, kernelH), t);
-      const z = tf.add(tf.add(stepOf(zx, t), a.y), bias) as tf.Tensor2D;
-      keep.push(h, ...(a.xhat ? [a.xhat, a.r!] : []));
-      if (lstm) {
-        const [zi, zf, zg, zo] = gatesOf(z, units);
-        const i = tf.sigmoid(zi!);
-        const f = tf.sigmoid(zf!);
-        const g = tf.tanh(zg!);
-        const o = tf.sigmoid(zo!);
-        const cPrev = c;
-        c = tf.add(tf.mul(f, cPrev), tf.mul(i, g)) as tf.Tensor2D;
-        const nc = normForward(planC, c, t);
-        const k = tf.tanh(nc.y);
-        h = tf.mul(o, k) as tf.Tensor2D;
-        keep.push(cPrev, i, f, g, o, k, ...(nc.xhat ? [nc.xhat, nc.r!] : []));
-      } else {
-        h = ACT[inp.activation](z);
-        keep.push(z, h);
-      }
-      hs.push(h);
+      if (attrs.statsH) plan.h.onStats!(t, stats[at++] as tf.Tensor1D, stats[at++] as tf.Tensor1D, zx.shape[0]);
+      if (attrs.statsC) plan.c.onStats!(t, stats[at++] as tf.Tensor1D, stats[at++] as tf.Tensor1D, zx.shape[0]);
     }
-    save(keep);
+    save(outs.slice(1, 1 + nSaved));
     return {
-      value: tf.stack(hs, 1) as tf.Tensor3D,
+      value: outs[0] as tf.Tensor3D,
       gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) => {
-        const kernelHT = tf.transpose(kernelH);
-        let dhNext: tf.Tensor2D = tf.zeros([b, units]);
-        let dcNext: tf.Tensor2D = tf.zeros([b, units]);
-        const dzs: tf.Tensor2D[] = new Array(steps);
-        const das: tf.Tensor2D[] = new Array(steps);
-        const hPrevs: tf.Tensor2D[] = new Array(steps);
-        const dgh: tf.Tensor1D[] = [];
-        const dgc: tf.Tensor1D[] = [];
-        const dbc: tf.Tensor1D[] = [];
-        // The saved tensors of each step, in the order they were pushed.
-        const perH = planH.statistics === 'none' ? 1 : 3;
-        const perCell = lstm ? 6 + (planC.statistics === 'none' ? 0 : 2) : 2;
-        const stride = perH + perCell;
-        for (let t = steps - 1; t >= 0; t--) {
-          const at = t * stride;
-          const hPrev = saved[at] as tf.Tensor2D;
-          const savedH: Normed = {y: hPrev, xhat: saved[at + 1] as tf.Tensor2D, r: saved[at + 2]};
-          const dh = tf.add(stepOf(dy, t), dhNext) as tf.Tensor2D;
-          let dz: tf.Tensor2D;
-          if (lstm) {
-            const [cPrev, i, f, g, o, k] = saved.slice(at + perH, at + perH + 6) as tf.Tensor2D[];
-            const savedC: Normed = {y: cPrev!, xhat: saved[at + perH + 6] as tf.Tensor2D, r: saved[at + perH + 7]};
-            const dOut = tf.mul(dh, k!);
-            const dnc = tf.mul(tf.mul(dh, o!), tf.sub(1, tf.square(k!))) as tf.Tensor2D;
-            const cb = normBackward(planC, dnc, savedC);
-            if (cb.dgamma) dgc.push(cb.dgamma);
-            if (cb.dbeta) dbc.push(cb.dbeta);
-            const dc = tf.add(cb.dx, dcNext);
-            dcNext = tf.mul(dc, f!) as tf.Tensor2D;
-            const sig = (x: tf.Tensor2D) => tf.mul(x, tf.sub(1, x));
-            dz = tf.concat([
-              tf.mul(tf.mul(dc, g!), sig(i!)),
-              tf.mul(tf.mul(dc, cPrev!), sig(f!)),
-              tf.mul(tf.mul(dc, i!), tf.sub(1, tf.square(g!))),
-              tf.mul(dOut, sig(o!)),
-            ], 1) as tf.Tensor2D;
-          } else {
-            const [z, h] = saved.slice(at + perH, at + perH + 2) as tf.Tensor2D[];
-            dz = tf.mul(dh, activationDerivative(inp.activation, h!, z!)) as tf.Tensor2D;
-          }
-          const hb = normBackward(planH, dz, savedH);
-          if (hb.dgamma) dgh.push(hb.dgamma);
-          dzs[t] = dz;
-          das[t] = hb.dx;
-          hPrevs[t] = hPrev;
-          dhNext = tf.matMul(hb.dx, kernelHT) as tf.Tensor2D;
-        }
-        const dzx = tf.stack(dzs, 1) as tf.Tensor3D;
-        const dKernelH = tf.matMul(tf.transpose(tf.concat(hPrevs, 0)), tf.concat(das, 0));
-        const dBias = tf.sum(tf.reshape(dzx, [b * steps, width]), 0);
-        // The stand-ins for absent γ / β may be gone by now: zeros of their shape, not zerosLike.
-        const total = (list: tf.Tensor1D[], like: tf.Tensor1D) => (list.length ? tf.addN(list) : tf.zeros(like.shape));
-        return [dzx, dKernelH, dBias, dhNext, total(dgh, gh), total(dgc, gc), total(dbc, bc)];
+        const inputs: tf.NamedTensorMap = {dy, kernelH, gh, gc, bc};
+        saved.forEach((s, j) => (inputs[`s${j}`] = s));
+        return tf.engine().runKernel(BACKWARD, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as (...x: tf.Tensor[]) => tf.Tensor3D;
-  return op(inp.zx, inp.kernelH, inp.bias, inp.h0, stand(plan.h.gamma, width), stand(plan.c.gamma, units), stand(plan.c.beta, units));
+  return op(inp.zx, inp.kernelH, inp.bias, inp.h0, stand(plan.h.gamma, inp.zx.shape[2]), stand(plan.c.gamma, units), stand(plan.c.beta, units));
 }
