@@ -15,6 +15,7 @@ import {parseArgs} from 'node:util';
 import * as lib from './lib.mjs';
 import {benchWorkload} from './workloads.mjs';
 import {softmaxCrossEntropyWithAccuracy} from '../dist/src/nn/loss.js';
+import {profileInnerKernels} from '../dist/src/nn/fused.js';
 
 const {values} = parseArgs({
   options: {
@@ -75,7 +76,16 @@ for (const norm of values.norms.split(',')) {
   const scopes = [...byName.values()].filter((k) => !isKernel(k.kernel)).sort((a, b) => b.ms - a.ms);
   const kernelMs = kernels.reduce((n, k) => n + k.ms, 0);
   const count = kernels.reduce((n, k) => n + k.count, 0);
-  out.push({norm, step_ms: stepMs, kernels_per_step: count, kernel_ms: kernelMs, kernels, scopes});
+  // Inside the fused ops (the recurrence, the norms, the loss): each backend kernel they run, timed
+  // around the call, over INNER steps, per step.
+  const INNER = 5;
+  const timer = profileInnerKernels(true);
+  const t0 = performance.now();
+  for (let i = 0; i < INNER; i++) step(data, model, optimizer, vars, batcher);
+  const innerStepMs = (performance.now() - t0) / INNER;
+  profileInnerKernels(false);
+  const inner = [...timer.entries()].map(([kernel, e]) => ({kernel, count: e.calls / INNER, ms: e.ms / INNER, elements: e.elements / INNER})).sort((a, b) => b.ms - a.ms);
+  out.push({norm, step_ms: stepMs, kernels_per_step: count, kernel_ms: kernelMs, kernels, scopes, inner, inner_step_ms: innerStepMs});
   optimizer.dispose();
   model.dispose();
 }
@@ -92,5 +102,14 @@ if (values.json) {
     const rest = r.kernels.slice(16);
     if (rest.length) console.log(`  ${rest.length} other kinds: ${rest.reduce((n, k) => n + k.count, 0)} kernels, ${rest.reduce((n, k) => n + k.ms, 0).toFixed(2)} ms`);
     console.log(`  around them (not kernels: custom ops and gradient scopes, their time includes the kernels they ran): ${r.scopes.map((k) => `${k.kernel} ×${k.count} ${k.ms.toFixed(1)} ms`).join(', ')}`);
+    const innerMs = r.inner.reduce((n, k) => n + k.ms, 0);
+    const innerCount = r.inner.reduce((n, k) => n + k.count, 0);
+    console.log(`  inside the fused ops (mean of 5 steps of ${r.inner_step_ms.toFixed(1)} ms, timed around each call): ${innerCount} kernels a step, ${innerMs.toFixed(1)} ms`);
+    console.log('  kernel                     a step  a time step      ms  of step   elements written');
+    for (const k of r.inner.slice(0, 14)) {
+      console.log(`  ${k.kernel.padEnd(24)} ${String(k.count).padStart(8)} ${(k.count / T).toFixed(1).padStart(12)} ${k.ms.toFixed(2).padStart(7)} ${(100 * k.ms / r.inner_step_ms).toFixed(1).padStart(6)} % ${String(Math.round(k.elements)).padStart(16)}`);
+    }
+    const innerRest = r.inner.slice(14);
+    if (innerRest.length) console.log(`  ${innerRest.length} other kinds: ${innerRest.reduce((n, k) => n + k.count, 0)} kernels, ${innerRest.reduce((n, k) => n + k.ms, 0).toFixed(2)} ms`);
   }
 }

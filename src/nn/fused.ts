@@ -18,6 +18,34 @@ interface WasmHeap {
   typedArrayFromHeap(info: Info): Float32Array | Int32Array;
 }
 
+/** What the kernels run inside fused ops cost, by kernel name (scripts/profile-lstm.mjs). */
+export interface InnerKernelStats {
+  calls: number;
+  /** Wall milliseconds around the kernel (wasm and cpu run synchronously). */
+  ms: number;
+  /** Values written. */
+  elements: number;
+}
+
+let inner: Map<string, InnerKernelStats> | undefined;
+
+/**
+ * Start timing every kernel that fused ops run (a fresh map, filled as they run), or stop
+ * (`false`, returns undefined). tf.profile sees a fused op as one kernel; this sees inside it.
+ */
+export function profileInnerKernels(on: boolean): Map<string, InnerKernelStats> | undefined {
+  inner = on ? new Map() : undefined;
+  return inner;
+}
+
+function record(name: string, t0: number, outputs: Info[]): void {
+  const e = inner!.get(name) ?? {calls: 0, ms: 0, elements: 0};
+  e.calls++;
+  e.ms += performance.now() - t0;
+  for (const o of outputs) e.elements += o.shape.reduce((a, b) => a * b, 1);
+  inner!.set(name, e);
+}
+
 /** Runs backend kernels directly; intermediates are freed by `done` unless kept. */
 export class KernelCalls {
   private readonly temps: Info[] = [];
@@ -30,8 +58,10 @@ export class KernelCalls {
   run(kernelName: string, inputs: Record<string, Info>, attrs: Attrs = {}): Info {
     const kernel = tf.getKernel(kernelName, this.backendName);
     if (!kernel) throw new Error(`backend ${this.backendName} has no ${kernelName} kernel`);
+    const t0 = inner ? performance.now() : 0;
     const out = kernel.kernelFunc({inputs: inputs as tf.NamedTensorInfoMap, backend: this.backend, attrs: attrs as tf.NamedAttrMap});
     if (Array.isArray(out)) throw new Error(`${kernelName} returned several tensors`);
+    if (inner) record(kernelName, t0, [out]);
     this.temps.push(out);
     return out;
   }
@@ -87,6 +117,7 @@ export class KernelCalls {
       return starts.map((s) => this.run(tf.StridedSlice, {x: flat}, {begin: [0, s], end: [rows, s + width], strides: [1, 1], beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0}));
     }
     const heap = this.backend as unknown as WasmHeap;
+    const t0 = inner ? performance.now() : 0;
     // The outputs first: allocating may grow the heap, which detaches earlier views.
     const outs = starts.map(() => heap.makeOutput([rows, width], x.dtype));
     this.temps.push(...outs);
@@ -96,6 +127,7 @@ export class KernelCalls {
       const s = starts[k]!;
       for (let r = 0; r < rows; r++) to.set(from.subarray(r * n + s, r * n + s + width), r * width);
     });
+    if (inner) record('columns (copies through the heap)', t0, outs);
     return outs;
   }
 
