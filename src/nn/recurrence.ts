@@ -139,11 +139,13 @@ class Ops {
       // of float32 to float32 is a copy, left out).
       const axis = n.statistics === 'batch' ? 0 : 1;
       const mean = this.mean(x, axis);
-      const variance = this.mean(this.square(this.sub(x, mean)), axis);
+      // x − μ: the moments' kernel on the same operands, reused for x̂.
+      const centred = this.sub(x, mean);
+      const variance = this.mean(this.square(centred), axis);
       const flat = [x.shape[1 - axis]!];
       stats = {mean: this.k.reshaped(mean, flat), variance: this.k.reshaped(variance, flat)};
       r = this.rsqrt(this.add(variance, this.scalar(n.epsilon)));
-      xhat = this.mul(this.sub(x, mean), r);
+      xhat = this.mul(centred, r);
     }
     return {y: xhat, xhat, r, ...stats};
   }
@@ -160,11 +162,23 @@ class Ops {
   /** ∂L/∂x of a step norm from ∂L/∂y, and the contributions to ∂L/∂γ, ∂L/∂β. */
   normBackward(n: NormAttrs, dy: Info, xhat: Info | undefined, r: Info | undefined, gamma: Info): {dx: Info; dgamma?: Info; dbeta?: Info} {
     if (n.statistics === 'none') return {dx: dy};
+    if (n.statistics === 'batch' && !n.fixed) {
+      // Statistics over the batch: Σ_B dx̂ = γ·Σ_B dy and Σ_B dx̂·x̂ = γ·Σ_B dy·x̂, the sums that
+      // ∂L/∂β and ∂L/∂γ take anyway (as the feed-forward batch norm's gradient does,
+      // src/norms/normalise.ts): two sums over the batch instead of four.
+      const count = this.scalar(dy.shape[0]!);
+      const sumDy = this.sum(dy, 0, false);
+      const sumDyXhat = this.sum(this.mul(dy, xhat!), 0, false);
+      const rn = this.div(r!, count);
+      const scale = n.gamma ? this.mul(gamma, rn) : rn;
+      const inner = this.sub(this.sub(this.mul(dy, count), sumDy), this.mul(xhat!, sumDyXhat));
+      return {dx: this.mul(scale, inner), dgamma: n.gamma ? sumDyXhat : undefined, dbeta: n.beta ? sumDy : undefined};
+    }
     const dgamma = n.gamma ? this.sum(this.mul(dy, xhat!), 0, false) : undefined;
     const dbeta = n.beta ? this.sum(dy, 0, false) : undefined;
     const dxhat = n.gamma ? this.mul(dy, gamma) : dy;
     if (n.fixed) return {dx: this.mul(dxhat, r!), dgamma, dbeta};
-    const axis = n.statistics === 'batch' ? 0 : 1;
+    const axis = 1;
     const count = dy.shape[axis]!;
     const s1 = this.sum(dxhat, axis, true);
     const s2 = this.sum(this.mul(dxhat, xhat!), axis, true);
