@@ -12,8 +12,8 @@
 //         softmax cross-entropy, plain SGD lr 0.1, batch 60, random data;
 //   lstm  one LSTM layer of 100 units over 28 steps of 28 inputs, classifier on the last h,
 //         SGD lr 0.1, batch 64; `batch` is recurrent BN (BN-LSTM, γ 0.1), `layer` LN-LSTM.
-// --width sets the MLP's hidden width (784-W-W-W-10, for the backend comparison at a larger
-// size); the peer runs only at its own width, 100.
+// --width sets the MLP's hidden width (784-W-W-W-10) or the LSTM's units, for the backend
+// comparison at a larger size; the peer runs only at its own width, 100.
 // Each measurement trains `steps` steps after 20 warm-up steps (steps/s counts training only),
 // alternating with the peer on one thread (wasm is single-threaded), `repeats` times; the table
 // gives medians, and the ratio is the median of the paired ratios, since the machine's speed
@@ -49,12 +49,12 @@ const values = parseOptions({
     reference: {type: 'string', value: 'dir', default: process.env.NORMBENCH_REFERENCE ?? resolve(ROOT, '../shared/reference'),
       defaultHelp: '$NORMBENCH_REFERENCE, else ../shared/reference beside the package', description: 'Where the peer\'s torch_bench.py and torch_grid.py are'},
     workload: {type: 'string', value: 'mlp|lstm', default: 'mlp', choices: ['mlp', 'lstm'], group: PER_STEP,
-      description: 'What to train: mlp, a 784-W-W-W-10 MLP, SGD lr 0.1; lstm, one LSTM layer of 100 units over 28 steps × 28 inputs'},
+      description: 'What to train: mlp, a 784-W-W-W-10 MLP, SGD lr 0.1; lstm, one LSTM layer of 100 (--width) units over 28 steps × 28 inputs'},
     norm: {type: 'string', value: 'list', defaultHelp: 'none,batch,layer,weight (mlp); none,layer,batch (lstm)', group: PER_STEP,
       description: 'Norms, comma-separated (lstm: batch is BN-LSTM, layer LN-LSTM)'},
     activation: {type: 'string', value: 'name', default: 'sigmoid', group: PER_STEP, description: 'The MLP\'s activation'},
     batch: {type: 'string', value: 'n', number: 'integer', defaultHelp: '60 (mlp), 64 (lstm)', group: PER_STEP, description: 'Batch size'},
-    width: {type: 'string', value: 'n', number: 'integer', default: '100', group: PER_STEP, description: 'The MLP\'s hidden width W (the peer runs 100 only)'},
+    width: {type: 'string', value: 'n', number: 'integer', default: '100', group: PER_STEP, description: 'The MLP\'s hidden width W, or the LSTM\'s units (the peer runs 100 only)'},
     steps: {type: 'string', value: 'n', number: 'integer', defaultHelp: '300 (mlp), 50 (lstm)', group: PER_STEP, description: 'Timed steps per measurement, after 20 warm-up steps'},
     repeats: {type: 'string', value: 'n', number: 'integer', default: '3', group: PER_STEP, description: 'Measurements, alternating with the peer\'s; the table gives medians'},
     grid: {type: 'boolean', default: false, group: GRID, description: 'Time the quickstart grid with normbench run against torch_grid.py'},
@@ -87,7 +87,7 @@ function runPeer(args) {
 
 /** One timed measurement of normbench's training step. */
 async function ours(workload, norm, batch, steps) {
-  const {data, model} = benchWorkload(lib, {workload, norm, batch, hidden: Array(3).fill(Number(values.width)), activation: values.activation});
+  const {data, model} = benchWorkload(lib, {workload, norm, batch, hidden: Array(3).fill(Number(values.width)), activation: values.activation, units: Number(values.width)});
   const spec = {optimizer: 'sgd', lr: 0.1, batch_size: batch, steps: WARMUP + steps, eval_every: WARMUP + steps,
     momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0.9};
   let t0 = 0;
@@ -112,7 +112,7 @@ async function perStep() {
   const batch = Number(values.batch ?? (lstm ? 64 : 60));
   const steps = Number(values.steps ?? (lstm ? 50 : 300));
   const width = Number(values.width);
-  const havePeer = peerAvailable('torch_bench.py') && (lstm || width === 100);
+  const havePeer = peerAvailable('torch_bench.py') && width === 100;
   const rows = [];
   for (const backend of values.backend.split(',')) {
     const used = await useBackend(backend);
@@ -123,12 +123,12 @@ async function perStep() {
         const peer = havePeer
           ? runPeer([join(values.reference, 'torch_bench.py'), '--workload', workload, '--norm', norm, '--activation', lstm ? 'tanh' : values.activation,
             '--batch', String(batch), '--steps', String(steps), '--warmup', String(WARMUP), '--threads', '1'])
-          : {error: !lstm && width !== 100 ? 'torch_bench.py runs width 100 only' : `peer not found (${values.reference}/torch_bench.py, ${PYTHON})`};
+          : {error: width !== 100 ? 'torch_bench.py runs width 100 only' : `peer not found (${values.reference}/torch_bench.py, ${PYTHON})`};
         samples.push({ours: mine, peer});
       }
       const peerRates = samples.map((s) => s.peer.steps_per_s).filter((x) => typeof x === 'number');
       const row = {
-        workload, norm, activation: lstm ? 'tanh' : values.activation, backend: used, batch, steps, ...(lstm ? {} : {width}),
+        workload, norm, activation: lstm ? 'tanh' : values.activation, backend: used, batch, steps, width,
         steps_per_s: median(samples.map((s) => s.ours.steps_per_s)),
         peer_steps_per_s: peerRates.length ? median(peerRates) : null,
         ratio: peerRates.length ? median(samples.map((s) => s.ours.steps_per_s / s.peer.steps_per_s)) : null,
@@ -142,7 +142,7 @@ async function perStep() {
     }
   }
   const fmt = (x, d = 1) => (typeof x === 'number' ? x.toFixed(d) : '—');
-  say(`${workload} · ${lstm ? 'LSTM 100 units, 28 steps × 28 inputs' : `MLP 784-${width}-${width}-${width}-10, ` + values.activation} · SGD · batch ${batch} · ${steps} timed steps · median of ${values.repeats}`);
+  say(`${workload} · ${lstm ? `LSTM ${width} units, 28 steps × 28 inputs` : `MLP 784-${width}-${width}-${width}-10, ` + values.activation} · SGD · batch ${batch} · ${steps} timed steps · median of ${values.repeats}`);
   say(['backend', 'norm', 'steps/s', 'torch steps/s (1 thread)', 'normbench / torch', 'tensors leaked', 'peak RSS MiB'].join(' | '));
   for (const r of rows) say([r.backend, r.norm, fmt(r.steps_per_s), r.peer_error ?? fmt(r.peer_steps_per_s), fmt(r.ratio, 2), String(r.tensors_leaked), String(r.peak_rss_mb)].join(' | '));
   return rows;
