@@ -9,6 +9,7 @@ import {buildModel} from '../../src/models/registry.js';
 import {RecurrentModel, type RecurrentLayer} from '../../src/models/rnn.js';
 import {ACTIVATION_FNS} from '../../src/nn/activations.js';
 import type {ActivationName} from '../../src/spec/names.js';
+import {profileInnerKernels} from '../../src/nn/fused.js';
 import {gatesOf, recurrence, stepOf} from '../../src/nn/recurrence.js';
 import {BatchNorm} from '../../src/norms/batch.js';
 import {RecurrentBatchNorm} from '../../src/norms/batch-recurrent.js';
@@ -242,4 +243,34 @@ test('a step of x and the gate blocks of z are exact copies (one kernel through 
     const ws = w.arraySync() as number[][];
     t.deepEqual(g, xs.map((row, b) => row.map((_, at) => (at === 4 ? ws[b]! : [0, 0, 0]))));
   });
+});
+
+test('the recurrence is one engine op forward and one backward, running the backend\'s kernels directly: T products forward, T + 1 backward (∂L/∂W_h as one product over the stacked steps)', async (t) => {
+  const steps = 5;
+  const units = 4;
+  for (const [kind, norm] of [['lstm', resolveNorm('none')], ['lstm', resolveNorm('batch')], ['rnn', resolveNorm('layer')]] as const) {
+    const gates = kind === 'lstm' ? 4 : 1;
+    const n = createRecurrentNorm(norm, {units, gates, steps, cell: kind === 'lstm'});
+    const zx = tf.variable(rand([3, steps, units * gates], 51) as tf.Tensor3D);
+    const kernelH = tf.variable(rand([units, units * gates], 52, 0, 0.5) as tf.Tensor2D);
+    const bias = tf.variable(rand([units * gates], 53) as tf.Tensor1D);
+    const h0 = tf.variable(tf.zeros([3, units]) as tf.Tensor2D);
+    const vars = [zx, kernelH, bias, h0, ...Object.values(n.params)];
+    const loss = () => tf.sum(recurrence({kind, units, activation: 'tanh', zx, kernelH, bias, h0, plan: n.plan({training: true, updateStats: false}, steps)})) as tf.Scalar;
+    const timer = profileInnerKernels(true)!;
+    const profile = await tf.profile(() => {
+      const {value, grads} = tf.variableGrads(loss, vars);
+      value.dispose();
+      tf.dispose(grads);
+    });
+    profileInnerKernels(false);
+    const label = `${kind}/${norm.name}`;
+    const engineOps = profile.kernels.map((k) => k.name).filter((name) => name.startsWith('NormbenchRecurrence'));
+    t.deepEqual(engineOps, ['NormbenchRecurrence', 'NormbenchRecurrenceGrad'], `${label}: one op each way`);
+    t.is(timer.get('BatchMatMul')?.calls, 2 * steps + 1, `${label}: products`);
+    t.true([...timer.values()].every((e) => e.calls > 0 && e.ms >= 0 && e.elements > 0), `${label}: every inner kernel counted`);
+    n.dispose();
+    tf.dispose(vars.slice(0, 4));
+  }
+  t.is(profileInnerKernels(false), undefined);
 });
