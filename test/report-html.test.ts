@@ -220,6 +220,9 @@ inBrowser('the metric selector changes the plotted field; each seed\'s line show
   await page.select('figure.chart:first-of-type select[name=metric]', 'test_loss');
   await page.waitForFunction(() => [...document.querySelectorAll('figure.chart:first-of-type .role-title-text')].some((e) => e.textContent === 'Test loss vs training step'));
   t.is((await charts(page))[0]!.y, 'test loss (log scale)');
+  // The heading above and the caption below follow the metric.
+  t.is(await page.$eval('figure.chart', (f) => f.previousElementSibling!.textContent), 'Test loss vs training step');
+  t.regex(await page.$eval('figure.chart', (f) => f.nextElementSibling!.textContent!), /^Figure 1\. Test loss vs step; line = mean over the seeds that finished ok/);
   // none · sigmoid at step 200: test loss (0.60 + 0.56 + 0.52)/3 = 0.56, from curves.csv.
   const curves = readCsv(join(CLASSIFY, 'curves.csv')).filter((r) => r.norm === 'none' && r.activation === 'sigmoid' && r.step === '200');
   const expected = curves.reduce((s, r) => s + Number(r.test_loss), 0) / curves.length;

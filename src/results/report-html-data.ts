@@ -29,6 +29,8 @@ export interface PageMetric {
   label: string;
   title: string;
   subtitle: string;
+  /** report.md's caption of its plot (HTML): the page shows it under the chart while the metric is shown. */
+  caption: string;
   /** Facet rows (layers, steps); [''] when none. */
   rows: string[];
   /** The line and its band over seeds: [condition, row, x, y, lo, hi, n]. */

@@ -168,6 +168,7 @@ function controls(index: number, state: ChartState): void {
     box.append(select('metric', 'metric', chart.metrics.map((id) => [id, data.metrics[id]!.label]), state.metric!, (id) => {
       state.metric = id;
       state.row = firstRow(data.metrics[id]!);
+      describe(state);
       void redraw();
     }));
   }
@@ -187,6 +188,16 @@ function controls(index: number, state: ChartState): void {
   box.append(element('span', {className: 'hint'}, 'hover for values · click a legend entry to hide or show it · wheel: zoom steps, drag: pan, double click: reset'));
 }
 
+/** The heading above a chart and the caption under it say what it shows. */
+function describe(state: ChartState): void {
+  const metric = data.metrics[state.metric!]!;
+  const heading = state.figure.previousElementSibling;
+  if (heading?.tagName === 'H3') heading.textContent = metric.title;
+  const caption = state.figure.nextElementSibling;
+  const figure = caption?.querySelector('em');
+  if (caption?.tagName === 'P' && figure) caption.innerHTML = `<em>${figure.textContent}</em> ${metric.caption}`;
+}
+
 const report = (state: ChartState) => (error: unknown) => {
   console.error(error);
   state.figure.querySelector('.view')!.replaceChildren(element('p', {className: 'error'}, `This chart could not be drawn: ${String(error)}`));
@@ -203,6 +214,8 @@ function cellNumber(text: string): number | undefined {
 
 function sortable(table: HTMLTableElement): void {
   const headers = [...table.tHead?.rows[0]?.cells ?? []];
+  // A table of facts (the provenance: its first header is empty) keeps its order.
+  if (!headers[0]?.textContent) return table.classList.remove('sortable');
   headers.forEach((th, column) => {
     th.title = 'sort by this column';
     th.addEventListener('click', () => {

@@ -26,7 +26,7 @@ import {VERSION} from '../version.js';
 import {DASHES, PANEL_HEADER, PANEL_HEIGHT, PANEL_WIDTH, PLOT_CONFIG, plotTitle, useLogY, WRAP, X_SHAPE, type PlotContext} from './plots.js';
 import {runKey, type Condition, type RunIndex, type Source} from './report-data.js';
 import type {PageChart, PageData, PageMetric} from './report-html-data.js';
-import {choose, diagnosticFile, diagnosticRows, GRADIENT_FLOW_FILE, gradientFlowValues, MEAN_BAND, middleOf, percentileSeries, probeGroups, probeValues, type ProbeGroup} from './report-plots.js';
+import {CAPTION_BAND, choose, curvePlots, diagnosticFile, diagnosticPlots, encodingNote, gradientFlowPlots, diagnosticRows, GRADIENT_FLOW_FILE, gradientFlowValues, MEAN_BAND, middleOf, percentileSeries, probeGroups, probeValues, type ProbeGroup} from './report-plots.js';
 import {aggregate, curveValues, type RunValue, type SeriesPoint} from './report-series.js';
 
 export const HTML_FILE = 'report.html';
@@ -80,6 +80,8 @@ interface Indexes {
 
 interface MetricInput {
   id: string;
+  /** report.md's caption for it (Markdown). */
+  caption: string;
   label: string;
   title: string;
   subtitle: string;
@@ -103,7 +105,7 @@ function pageMetric(input: MetricInput, runs: RunIndex, indexes: Indexes, contex
   const marks = [...last.entries()].filter(([, v]) => !logY || v.value > 0);
   const spec = curveSpec(input, {logY, rows, marks: marks.length > 0}, context, input.series);
   return {
-    id: input.id, label: input.label, title: input.title, subtitle: input.subtitle, rows,
+    id: input.id, label: input.label, title: input.title, subtitle: input.subtitle, caption: inlineHtml(input.caption), rows,
     series: input.series.map((p) => [indexes.conditions.get(p.condition)!, row(p.row), p.x, round(p.y), round(p.lo), round(p.hi), p.n]),
     runs: kept.map((v) => [indexes.runs.get(runKey(v.source, v.run_id))!, row(v.row), v.x, round(v.value)]),
     diverged: marks.map(([key, v]) => [indexes.runs.get(key)!, row(v.row), runs.get(key)!.steps, round(v.value)]),
@@ -118,32 +120,44 @@ function pageMetrics(sources: Source[], runs: RunIndex, indexes: Indexes, contex
   const add = (input: MetricInput) => {
     if (input.series.length > 0) out[input.id] = pageMetric(input, runs, indexes, context);
   };
+  // report.md's captions, where it has a plot of the metric; the others in the same words.
+  const captions = new Map([...curvePlots(sources, runs), ...gradientFlowPlots(sources, runs)].map((p) => [p.file.replace(/\.svg$/, ''), p.caption]));
+  const several = sources.length > 1;
   for (const {column, label, fraction} of CURVE_COLUMNS) {
     const values = curveValues(sources, column);
     add({
+      caption: captions.get(column) ?? `${label[0]!.toUpperCase()}${label.slice(1)} vs step; ${CAPTION_BAND}; ${encodingNote(several)}.`,
       id: column, label, title: `${label[0]!.toUpperCase()}${label.slice(1)} vs training step`, subtitle: `${title} · ${MEAN_BAND}`,
       x: STEP_AXIS, y: {title: label, fraction: fraction || FRACTIONS.has(column), log: column.endsWith('_loss')}, series: aggregate(values, runs), values,
     });
   }
   const rows = diagnosticRows(sources);
   if (rows) {
-    for (const group of probeGroups([...new Set(rows.map((r) => r.row.probe!))])) add(probeMetric(group, rows, runs, title));
+    const probeCaptions = new Map(diagnosticPlots(sources, runs, undefined).map((p) => [p.file, p.caption]));
+    for (const group of probeGroups([...new Set(rows.map((r) => r.row.probe!))])) add({...probeMetric(group, rows, runs, title), caption: probeCaptions.get(diagnosticFile(group.name)) ?? ''});
   }
   const flow = gradientFlowValues(sources);
   add({
+    caption: captions.get('gradient_flow') ?? '',
     id: 'gradient_flow', label: '‖∂L/∂h_t‖ vs t', title: 'Gradient flow through time: ‖∂L/∂h_t‖ vs t', subtitle: `${title} · ${MEAN_BAND}`,
     x: 'time step t', y: {title: '‖∂L/∂h_t‖', fraction: false, log: true}, series: aggregate(flow.values, runs), values: flow.values, rowTitle: 'evaluated at',
   });
   return out;
 }
 
+/** A probe's values span more than two decades, all positive (norms of gradients and parameters over many layers): a log axis. */
+function spansDecades(values: RunValue[]): boolean {
+  const finite = values.map((v) => v.value).filter((v) => Number.isFinite(v));
+  return finite.length > 0 && finite.every((v) => v > 0) && Math.max(...finite) / Math.min(...finite) > 100;
+}
+
 /** A probe group as a metric: one probe, or percentiles (line at the middle one, band from the lowest to the highest). */
-function probeMetric(group: ProbeGroup, rows: Array<{source: string; row: Record<string, string>}>, runs: RunIndex, title: string): MetricInput {
+function probeMetric(group: ProbeGroup, rows: Array<{source: string; row: Record<string, string>}>, runs: RunIndex, title: string): Omit<MetricInput, 'caption'> {
   if (group.probes.length === 1) {
     const values = probeValues(rows, group.name);
     return {
       id: `probe:${group.name}`, label: `probe ${group.name}`, title: `${group.name} per layer vs step`, subtitle: `${title} · ${MEAN_BAND}`,
-      x: STEP_AXIS, y: {title: group.name, fraction: false, log: false}, series: aggregate(values, runs), values, rowTitle: 'layer',
+      x: STEP_AXIS, y: {title: group.name, fraction: false, log: spansDecades(values)}, series: aggregate(values, runs), values, rowTitle: 'layer',
     };
   }
   const qs = group.probes.map((p) => `p${p.q}`);
@@ -338,6 +352,13 @@ const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
 
 /** A heading's anchor, as GitHub makes it (report.md links to #tuning). */
 const slug = (text: string) => text.toLowerCase().replace(/<[^>]*>/g, '').replace(/[^\p{L}\p{N}\s_-]/gu, '').trim().replace(/\s+/g, '-');
+
+/** A caption's Markdown (`code`, **bold**) as HTML, raw HTML escaped. */
+function inlineHtml(markdown: string): string {
+  const marked = new Marked({gfm: true});
+  marked.use({renderer: {html: ({text}: Tokens.HTML | Tokens.Tag) => escapeHtml(text)}});
+  return marked.parseInline(markdown) as string;
+}
 
 /** report.md in HTML: headings with anchors, tables to sort, each plot's image a chart's place; raw HTML in user text stays text. */
 export function markdownHtml(markdown: string, charts: PageChart[]): string {

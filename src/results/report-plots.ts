@@ -13,11 +13,11 @@ import {type RunIndex, type Source} from './report-data.js';
 import {aggregate, curveValues, divergedMarks, readOptional, type RunValue, type SeriesPoint} from './report-series.js';
 
 export const MEAN_BAND = 'line: mean over seeds · band: min–max over seeds';
-const CAPTION_BAND = 'line = mean over the seeds that finished ok, band = min–max over them';
+export const CAPTION_BAND = 'line = mean over the seeds that finished ok, band = min–max over them';
 const CAPTION_DIVERGED = '× = a diverged run, at the step it diverged and its last finite value';
 
 /** How a plot's lines are told apart, for captions. */
-function encodingNote(severalSources: boolean): string {
+export function encodingNote(severalSources: boolean): string {
   return `colour = norm, panels = activation and other grid factors${severalSources ? ', dash = results directory' : ''}`;
 }
 
