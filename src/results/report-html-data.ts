@@ -31,6 +31,8 @@ export interface PageMetric {
   subtitle: string;
   /** report.md's caption of its plot (HTML): the page shows it under the chart while the metric is shown. */
   caption: string;
+  /** What the x axis counts, for the controls' hint: `steps`, or `t` (time steps of a sequence). */
+  xName: string;
   /** Facet rows (layers, steps); [''] when none. */
   rows: string[];
   /** The line and its band over seeds: [condition, row, x, y, lo, hi, n]. */

@@ -56,17 +56,15 @@ export function libraries(): Array<{name: string; version: string; code: string}
 
 // ── 1. Metrics ─────────────────────────────────────────────────────────────────────────────
 
-/** The columns of curves.csv a chart can show; the first of the two a report plots by default. */
+/** The columns of curves.csv a chart can show (those with a value in some run). */
 const CURVE_COLUMNS = [
   {column: 'test_accuracy', label: 'test accuracy', fraction: true},
   {column: 'test_loss', label: 'test loss', fraction: false},
   {column: 'train_loss', label: 'training loss', fraction: false},
-  {column: 'train_accuracy', label: 'training accuracy', fraction: false},
+  {column: 'train_accuracy', label: 'training accuracy', fraction: true},
   {column: 'val_loss', label: 'validation loss', fraction: false},
   {column: 'val_accuracy', label: 'validation accuracy', fraction: true},
 ] as const;
-
-const FRACTIONS = new Set(['test_accuracy', 'train_accuracy', 'val_accuracy']);
 
 const STEP_AXIS = 'training step (optimizer updates)';
 
@@ -103,9 +101,9 @@ function pageMetric(input: MetricInput, runs: RunIndex, indexes: Indexes, contex
   const last = new Map<string, RunValue>();
   for (const v of kept) if (runs.get(runKey(v.source, v.run_id))!.status === 'diverged') last.set(runKey(v.source, v.run_id), v);
   const marks = [...last.entries()].filter(([, v]) => !logY || v.value > 0);
-  const spec = curveSpec(input, {logY, rows, marks: marks.length > 0}, context, input.series);
+  const spec = curveSpec(input, {logY, rows, marks: marks.length > 0}, context);
   return {
-    id: input.id, label: input.label, title: input.title, subtitle: input.subtitle, caption: inlineHtml(input.caption), rows,
+    id: input.id, label: input.label, title: input.title, subtitle: input.subtitle, caption: inlineHtml(input.caption), xName: input.x === STEP_AXIS ? 'steps' : 't', rows,
     series: input.series.map((p) => [indexes.conditions.get(p.condition)!, row(p.row), p.x, round(p.y), round(p.lo), round(p.hi), p.n]),
     runs: kept.map((v) => [indexes.runs.get(runKey(v.source, v.run_id))!, row(v.row), v.x, round(v.value)]),
     diverged: marks.map(([key, v]) => [indexes.runs.get(key)!, row(v.row), runs.get(key)!.steps, round(v.value)]),
@@ -128,7 +126,7 @@ function pageMetrics(sources: Source[], runs: RunIndex, indexes: Indexes, contex
     add({
       caption: captions.get(column) ?? `${label[0]!.toUpperCase()}${label.slice(1)} vs step; ${CAPTION_BAND}; ${encodingNote(several)}.`,
       id: column, label, title: `${label[0]!.toUpperCase()}${label.slice(1)} vs training step`, subtitle: `${title} · ${MEAN_BAND}`,
-      x: STEP_AXIS, y: {title: label, fraction: fraction || FRACTIONS.has(column), log: column.endsWith('_loss')}, series: aggregate(values, runs), values,
+      x: STEP_AXIS, y: {title: label, fraction, log: column.endsWith('_loss')}, series: aggregate(values, runs), values,
     });
   }
   const rows = diagnosticRows(sources);
@@ -182,8 +180,10 @@ const PAGE_PARAMS = [{name: 'hidden', value: []}, {name: 'hiddenSources', value:
 
 const nominal = (field: string) => ({field, type: 'nominal' as const});
 
-function curveSpec(input: MetricInput, layout: {logY: boolean; rows: string[]; marks: boolean}, context: PlotContext, series: SeriesPoint[]): TopLevelSpec {
+/** A curve chart as lineSpec draws it (plots.ts), with the page's interactions: see the layers' comments. */
+function curveSpec(input: MetricInput, layout: {logY: boolean; rows: string[]; marks: boolean}, context: PlotContext): TopLevelSpec {
   const {logY, rows} = layout;
+  const {series} = input;
   const norms = new Set(series.map((p) => p.norm));
   const normOrder = [...context.colours.keys()].filter((n) => norms.has(n));
   const sources = context.sources.filter((s) => series.some((p) => p.source === s));
@@ -234,10 +234,10 @@ function curveSpec(input: MetricInput, layout: {logY: boolean; rows: string[]; m
     ...(layout.marks
       ? [{
         name: 'diverged',
-        transform: [{filter: "datum.kind === 'diverged'"}, VISIBLE],
+        transform: [{filter: "datum.kind === 'diverged'"}, VISIBLE, {calculate: tipObject(at), as: 'tip'}],
         mark: {type: 'point' as const, size: 70, filled: true, opacity: 1},
         encoding: {
-          x, y, fill: quiet,
+          x, y, fill: quiet, tooltip: TOOLTIP,
           shape: {...nominal('kind'), title: null, scale: {domain: ['diverged'], range: [X_SHAPE]}, legend: {labelExpr: "'diverged run'", symbolFillColor: '#333', symbolStrokeWidth: 0}},
         },
       }]
