@@ -336,6 +336,27 @@ inBrowser('every bundled experiment\'s committed results: each report.html opens
     const runs = (JSON.parse(readFileSync(join(work, name, 'manifest.json'), 'utf8')) as {runs: unknown[]}).runs.length;
     times.push(`${name} (${runs} runs): ${rendered} ms`);
     if (runs === 54) t.true(rendered < 2000, `${name}: ${runs} runs rendered in ${rendered} ms`);
+    if (name === 'norm-batch-size') {
+      // The sweep plots answer legend clicks too: batch's line goes from each.
+      const batch = normColours(['batch']).get('batch')!;
+      const sweepLines = () => page.$$eval('figure.chart', (fs, colour) => fs.slice(2).map((f) => f.querySelectorAll(`g.mark-line path[stroke="${colour}"]`).length), batch);
+      t.deepEqual(await sweepLines(), [1, 1]);
+      const labels = await page.$$('figure.chart:nth-of-type(3) g.legend-norm-labels text');
+      const texts = await Promise.all(labels.map((l) => l.evaluate((e) => e.textContent)));
+      await labels[texts.indexOf('batch')]!.click();
+      await page.waitForFunction((colour) => !document.querySelector(`g.mark-line path[stroke="${colour}"]`), {}, batch);
+      t.deepEqual(await sweepLines(), [0, 0]);
+    }
+    if (name === 'bn-depth') {
+      // 122 layers: the probe shows one at a time, a selector offers the others.
+      const figure = (await page.$$('figure.chart')).at(-1)!;
+      const rows = await figure.$$eval('select[name=row] option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+      t.is(rows.length, 123);
+      t.is(rows.at(-1), '');
+      await (await figure.$('select[name=row]'))!.select('layer output/kernel');
+      await page.waitForFunction(() => [...document.querySelectorAll('figure.chart:last-of-type .role-row-header text')].some((e) => e.textContent === 'layer output/kernel'));
+      t.deepEqual(errors, []);
+    }
     await page.close();
   }
   t.log(times.join('\n'));
