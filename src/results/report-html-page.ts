@@ -185,7 +185,7 @@ function controls(index: number, state: ChartState): void {
     void views.get(index)?.signal('seeds', state.seeds).runAsync();
   });
   box.append(element('label', {}, seeds, 'each seed'));
-  box.append(element('span', {className: 'hint'}, `hover for values · click a legend entry to hide or show it · wheel: zoom ${metric.xName}, drag: pan, double click: reset`));
+  box.append(element('span', {className: 'hint'}, `hover for values · click a legend entry to hide or show it · wheel: zoom on ${metric.xName}, drag: pan, double click: reset`));
 }
 
 /** The heading above a chart and the caption under it say what it shows. */

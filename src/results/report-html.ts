@@ -255,7 +255,9 @@ function curveSpec(input: MetricInput, layout: {logY: boolean; rows: string[]; m
     },
   ];
   const title = plotTitle(input.title, input.subtitle);
-  const size = {width: PANEL_WIDTH, height: PANEL_HEIGHT};
+  // A page has more room than report.md's column: few panels are drawn larger (one as the sweeps draw it).
+  const grow = panels.length <= 1 ? 1.6 : panels.length <= 3 ? 1.25 : 1;
+  const size = {width: Math.round(grow * PANEL_WIDTH), height: Math.round(Math.min(grow, 1.3) * PANEL_HEIGHT)};
   const data = {name: 'points'};
   const facetRows = rows.length > 1 || rows[0] !== '';
   const top = {title, data, params: PAGE_PARAMS, config: PLOT_CONFIG};
