@@ -374,7 +374,8 @@ export function markdownHtml(markdown: string, charts: PageChart[]): string {
       image({href, text}: Tokens.Image) {
         const i = charts.findIndex((c) => c.file === href);
         if (i < 0) return `<img src="" alt="${escapeHtml(text)}">`;
-        return `</p><figure class="chart" data-chart="${i}" aria-label="${escapeHtml(text)}"><div class="controls"></div><div class="view"></div></figure><p>`;
+        const none = `<noscript>This chart is drawn by the page's script: allow JavaScript for this file, or see ${escapeHtml(href)} beside report.md.</noscript>`;
+        return `</p><figure class="chart" data-chart="${i}" aria-label="${escapeHtml(text)}"><div class="controls"></div><div class="view">${none}</div></figure><p>`;
       },
       html({text}: Tokens.HTML | Tokens.Tag) {
         return escapeHtml(text);
