@@ -10,6 +10,7 @@ const SLOWEST_FIRST = [
   'workers',
   'slurm',
   'results',
+  'report-html',
   'tuning',
   'identity',
   'package',

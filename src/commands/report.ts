@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../cli.js';
 
 export default class Report extends BaseCommand {
-  static override summary = 'Tables and plots of results: report.md and plots/*.svg, and the table per condition on stdout.';
+  static override summary = 'Tables and plots of results: report.md and plots/*.svg (--html: report.html to explore), and the table per condition on stdout.';
   static override description =
     'A condition is a grid cell without its seed. For each, over the seeds that finished: mean ± sd and a 95 % ' +
     'interval of final and best test accuracy, final test loss and training-loss AUC, the steps to each target, and the ' +
@@ -22,6 +22,11 @@ export default class Report extends BaseCommand {
     'width in decades).\n\n' +
     'Reads results files only, so it takes merged shards and results from other machines. Several directories are ' +
     'compared in one report (their conditions kept apart, told apart by dash); they need --out.\n\n' +
+    'With --html, report.html beside report.md: the same report as one self-contained page to explore offline ' +
+    '(vega, vega-lite and vega-embed and the data inside it; it makes no request, and opens from file://): tooltips ' +
+    'with the run, step and value; a legend click hides or shows a norm in every chart; a selector for the metric ' +
+    '(training, validation and test loss and accuracy, every probe); each seed\u2019s line on demand; zoom on the ' +
+    'step axis; tables sorted by a click on a column.\n\n' +
     'Exit codes: 0 done · 2 bad input (not a results directory, a corrupt file, several directories without --out).';
   static override enableJsonFlag = true;
   static override strict = false;
@@ -30,6 +35,7 @@ export default class Report extends BaseCommand {
     '<%= config.bin %> report results/quickstart --diagnostic activation_percentiles --out reports/quickstart',
     '<%= config.bin %> report results/norm-batch-size --x train.batch_size --y final_test_accuracy --y train_loss_auc',
     '<%= config.bin %> report results/bn-wasm results/bn-tensorflow --out reports/bn-backends',
+    '<%= config.bin %> report results/quickstart --html',
   ];
   static override args = {
     dirs: Args.string({description: 'Results directories (one or more).', required: true}),
@@ -57,6 +63,7 @@ export default class Report extends BaseCommand {
       multipleNonGreedy: true,
       helpValue: 'FACTOR',
     }),
+    html: Flags.boolean({summary: 'Write report.html too: the report as one self-contained interactive page that opens offline.'}),
     y: Flags.string({
       summary: 'Sweep plots of this metric, a summary.csv column (repeatable; default final_test_accuracy, or final_test_loss without accuracy, and train_loss_auc).',
       multiple: true,
@@ -71,7 +78,7 @@ export default class Report extends BaseCommand {
     const {makeReport, reportJson, reportText} = await import('../results/report.js');
     const {parseBaseline} = await import('../results/report-paired.js');
     const baseline = flags.baseline ? parseBaseline(flags.baseline) : undefined;
-    const report = await makeReport(argv as string[], {out: flags.out, diagnostics: flags.diagnostic, baseline, sweep: {x: flags.x, y: flags.y}});
+    const report = await makeReport(argv as string[], {out: flags.out, diagnostics: flags.diagnostic, baseline, sweep: {x: flags.x, y: flags.y}, html: flags.html});
     this.log(reportText(report));
     return reportJson(report);
   }

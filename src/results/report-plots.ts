@@ -12,12 +12,12 @@ import {parseNumber} from './format.js';
 import {type RunIndex, type Source} from './report-data.js';
 import {aggregate, curveValues, divergedMarks, readOptional, type RunValue, type SeriesPoint} from './report-series.js';
 
-const MEAN_BAND = 'line: mean over seeds · band: min–max over seeds';
-const CAPTION_BAND = 'line = mean over the seeds that finished ok, band = min–max over them';
+export const MEAN_BAND = 'line: mean over seeds · band: min–max over seeds';
+export const CAPTION_BAND = 'line = mean over the seeds that finished ok, band = min–max over them';
 const CAPTION_DIVERGED = '× = a diverged run, at the step it diverged and its last finite value';
 
 /** How a plot's lines are told apart, for captions. */
-function encodingNote(severalSources: boolean): string {
+export function encodingNote(severalSources: boolean): string {
   return `colour = norm, panels = activation and other grid factors${severalSources ? ', dash = results directory' : ''}`;
 }
 
@@ -74,13 +74,13 @@ export function curvePlots(sources: Source[], runs: RunIndex): LinePlot[] {
 
 // ── Diagnostics ────────────────────────────────────────────────────────────────────────────
 
-interface Percentile {
+export interface Percentile {
   probe: string;
   q: number;
 }
 
 /** A plot's worth of probes: one probe, or the percentiles of one quantity. */
-interface ProbeGroup {
+export interface ProbeGroup {
   name: string;
   probes: Percentile[];
 }
@@ -107,10 +107,10 @@ export function probeGroups(probes: string[]): ProbeGroup[] {
 }
 
 /** The percentile drawn as the line: the one nearest 50. */
-const middleOf = (group: ProbeGroup): Percentile => [...group.probes].sort((a, b) => Math.abs(a.q - 50) - Math.abs(b.q - 50) || a.q - b.q)[0]!;
+export const middleOf = (group: ProbeGroup): Percentile => [...group.probes].sort((a, b) => Math.abs(a.q - 50) - Math.abs(b.q - 50) || a.q - b.q)[0]!;
 
 /** The groups chosen by --diagnostic: a group's name or any of its probes' names. */
-function choose(groups: ProbeGroup[], wanted: string[] | undefined): ProbeGroup[] {
+export function choose(groups: ProbeGroup[], wanted: string[] | undefined): ProbeGroup[] {
   if (!wanted || wanted.length === 0) return groups;
   const names = groups.flatMap((g) => [g.name, ...g.probes.map((p) => p.probe)]);
   for (const w of wanted) {
@@ -123,7 +123,7 @@ function choose(groups: ProbeGroup[], wanted: string[] | undefined): ProbeGroup[
 }
 
 /** A probe's rows as run values against step, faceted by layer. */
-function probeValues(rows: Array<{source: string; row: Record<string, string>}>, probe: string): RunValue[] {
+export function probeValues(rows: Array<{source: string; row: Record<string, string>}>, probe: string): RunValue[] {
   return rows.filter((r) => r.row.probe === probe).flatMap(({source, row}) => {
     const value = parseNumber(row.value);
     return value === undefined ? [] : [{source, run_id: row.run_id!, row: `layer ${row.layer}`, x: Number(row.step), value}];
@@ -131,7 +131,7 @@ function probeValues(rows: Array<{source: string; row: Record<string, string>}>,
 }
 
 /** Percentiles: the band from the lowest to the highest, the line at the one nearest 50, each the mean over seeds. */
-function percentileSeries(rows: Array<{source: string; row: Record<string, string>}>, group: ProbeGroup, runs: RunIndex): SeriesPoint[] {
+export function percentileSeries(rows: Array<{source: string; row: Record<string, string>}>, group: ProbeGroup, runs: RunIndex): SeriesPoint[] {
   const at = (p: Percentile) => new Map(aggregate(probeValues(rows, p.probe), runs).map((s) => [`${s.condition}\u0000${s.row}\u0000${s.x}`, s]));
   const low = at(group.probes[0]!);
   const high = at(group.probes[group.probes.length - 1]!);
@@ -144,10 +144,19 @@ function percentileSeries(rows: Array<{source: string; row: Record<string, strin
 
 const fmtQ = (q: number) => `p${q}`;
 
-export function diagnosticPlots(sources: Source[], runs: RunIndex, wanted: string[] | undefined): LinePlot[] {
+/** The plot file of a probe group. */
+export const diagnosticFile = (group: string) => `diagnostic-${group.replace(/[^A-Za-z0-9_.-]+/g, '-')}.svg`;
+
+/** The rows of every source's diagnostics.csv, each with its source's label; undefined when no source has the file. */
+export function diagnosticRows(sources: Source[]): Array<{source: string; row: Record<string, string>}> | undefined {
   const files = sources.map((s) => ({source: s.label, rows: readOptional(s.results, 'diagnostics')}));
-  const rows = files.flatMap((f) => (f.rows ?? []).map((row) => ({source: f.source, row})));
-  if (files.every((f) => f.rows === undefined)) {
+  if (files.every((f) => f.rows === undefined)) return undefined;
+  return files.flatMap((f) => (f.rows ?? []).map((row) => ({source: f.source, row})));
+}
+
+export function diagnosticPlots(sources: Source[], runs: RunIndex, wanted: string[] | undefined): LinePlot[] {
+  const rows = diagnosticRows(sources);
+  if (!rows) {
     if (wanted?.length) throw new UserError(`--diagnostic ${wanted.join(', ')}: ${sources.length > 1 ? 'none of the directories has' : `${sources[0]!.results.dir} has no`} diagnostics.csv`, undefined, 'usage');
     return [];
   }
@@ -155,7 +164,7 @@ export function diagnosticPlots(sources: Source[], runs: RunIndex, wanted: strin
   const several = sources.length > 1;
   const title = sources.map((s) => s.label).join(' vs ');
   return choose(probeGroups(probes), wanted).map((group) => {
-    const file = `diagnostic-${group.name.replace(/[^A-Za-z0-9_.-]+/g, '-')}.svg`;
+    const file = diagnosticFile(group.name);
     if (group.probes.length > 1) {
       const qs = group.probes.map((p) => p.q);
       const middle = middleOf(group).q;
@@ -187,7 +196,8 @@ export function diagnosticPlots(sources: Source[], runs: RunIndex, wanted: strin
 
 // ── Gradient flow ──────────────────────────────────────────────────────────────────────────
 
-export function gradientFlowPlots(sources: Source[], runs: RunIndex): LinePlot[] {
+/** ‖∂L/∂h_t‖ of every run against t at the first and the last evaluated step (rows named by their steps when every source has the same). */
+export function gradientFlowValues(sources: Source[]): {values: RunValue[]; steps?: [number, number]} {
   const values: RunValue[] = [];
   const firstLast: Array<[number, number]> = [];
   for (const s of sources) {
@@ -205,20 +215,28 @@ export function gradientFlowPlots(sources: Source[], runs: RunIndex): LinePlot[]
       values.push({source: s.label, run_id: r.run_id!, row: step === first ? 'first' : 'last', x: Number(r.t), value});
     }
   }
-  if (values.length === 0) return [];
+  if (values.length === 0) return {values};
   // Name the rows by their steps when every source evaluated at the same ones.
   const same = firstLast.every(([f, l]) => f === firstLast[0]![0] && l === firstLast[0]![1]);
   const [f, l] = firstLast[0]!;
   const rowName = (row: string) => (row === 'first' ? (same ? `step ${f} (first)` : 'first evaluated step') : same ? `step ${l} (last)` : 'last evaluated step');
-  const points = aggregate(values, runs).map((p) => ({...p, row: rowName(p.row)}));
+  return {values: values.map((v) => ({...v, row: rowName(v.row)})), ...(same ? {steps: [f, l] as [number, number]} : {})};
+}
+
+export function gradientFlowPlots(sources: Source[], runs: RunIndex): LinePlot[] {
+  const {values, steps} = gradientFlowValues(sources);
+  if (values.length === 0) return [];
+  const points = aggregate(values, runs);
   const several = sources.length > 1;
   return [{
-    file: 'gradient_flow.svg',
+    file: GRADIENT_FLOW_FILE,
     title: 'Gradient flow through time: ‖∂L/∂h_t‖ vs t',
     subtitle: `${sources.map((s) => s.label).join(' vs ')} · ${MEAN_BAND}`,
     x: {title: 'time step t'},
     y: {title: '‖∂L/∂h_t‖', log: true},
     points,
-    caption: `Norm of the loss gradient with respect to the hidden state at each time step t, at the first and the last evaluated step (rows)${same ? ` (steps ${f} and ${l})` : ''}; ${CAPTION_BAND}; ${encodingNote(several)}.`,
+    caption: `Norm of the loss gradient with respect to the hidden state at each time step t, at the first and the last evaluated step (rows)${steps ? ` (steps ${steps[0]} and ${steps[1]})` : ''}; ${CAPTION_BAND}; ${encodingNote(several)}.`,
   }];
 }
+
+export const GRADIENT_FLOW_FILE = 'gradient_flow.svg';

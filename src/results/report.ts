@@ -43,6 +43,8 @@ export interface ReportOptions {
   baseline?: RunFilter;
   /** Sweep plots: which factors on x and metrics on y (default every numeric factor, the headline metrics). */
   sweep?: SweepOptions;
+  /** Write report.html too: the report as one self-contained interactive page (src/results/report-html.ts). */
+  html?: boolean;
 }
 
 export interface PlotEntry {
@@ -68,6 +70,8 @@ export interface Report {
   plots: PlotEntry[];
   /** A single tuned results directory: its tuning, and the sensitivity plot. */
   tuning?: TuningReport & {plot: PlotEntry};
+  /** report.html, when asked for. */
+  html?: string;
 }
 
 export const REPORT_FILE = 'report.md';
@@ -102,7 +106,8 @@ export async function makeReport(dirs: string[], options: ReportOptions = {}): P
     panels: [...new Set(conditions.map((c) => c.panel))],
   };
   const lines = (plots: LinePlot[]) => plots.filter((p) => p.points.length > 0).map((p) => ({entry: entry(p), spec: lineSpec(p, context)}));
-  const sweeps = sweepChoices(sources, metrics, summaries, options.sweep ?? {}).map((c) => sweepPlot(sources, summaries, c.x, c.values, c.y, context.colours));
+  const choices = sweepChoices(sources, metrics, summaries, options.sweep ?? {});
+  const sweeps = choices.map((c) => sweepPlot(sources, summaries, c.x, c.values, c.y, context.colours));
   const planned: Array<{entry: PlotEntry; spec: TopLevelSpec}> = [
     ...lines(curvePlots(sources, runs)),
     ...sweeps.map((p) => ({entry: {file: `${PLOTS_DIR}/${p.file}`, title: p.title, caption: p.caption}, spec: p.spec})),
@@ -118,13 +123,27 @@ export async function makeReport(dirs: string[], options: ReportOptions = {}): P
     entries.push(plot.entry);
   }
   let tuning: Report['tuning'];
+  let sensitivity: TopLevelSpec | undefined;
   if (tuned) {
     const plot = sensitivityPlot(tuned, context.colours, sources[0]!.label);
     writeAtomic(join(out, PLOTS_DIR, plot.file), await renderSvg(plot.spec));
     tuning = {...tuned, plot: {file: `${PLOTS_DIR}/${plot.file}`, title: plot.title, caption: plot.caption}};
+    sensitivity = plot.spec;
   }
   const report: Report = {out, markdown: join(out, REPORT_FILE), sources, metrics, columns, summaries, chance, paired, claims, plots: entries, ...(tuning && {tuning})};
-  writeAtomic(report.markdown, reportMarkdown(report));
+  const markdown = reportMarkdown(report);
+  writeAtomic(report.markdown, markdown);
+  if (options.html) {
+    const {HTML_FILE, interactiveSpec, reportHtml, sensitivityTips, sweepTips} = await import('./report-html.js');
+    const fixed = [
+      ...sweeps.map((p, i) => ({file: `${PLOTS_DIR}/${p.file}`, spec: interactiveSpec(p.spec, sweepTips(choices[i]!.x, choices[i]!.y))})),
+      ...(tuning && sensitivity ? [{file: tuning.plot.file, spec: interactiveSpec(sensitivity, sensitivityTips(tuning.spec.key, tuning.spec.metric, tuning.lower))}] : []),
+    ];
+    const title = sources.map((s) => s.results.manifest.experiment).join(' vs ');
+    const files = [...(tuning ? [tuning.plot.file] : []), ...entries.map((e) => e.file)];
+    report.html = join(out, HTML_FILE);
+    writeAtomic(report.html, reportHtml({title, markdown, sources, conditions, runs, context, fixed, diagnostics: options.diagnostics}, files));
+  }
   return report;
 }
 
@@ -270,6 +289,7 @@ export function reportText(report: Report): string {
     ...(report.claims ? [checkText(report.claims), ''] : []),
     ...(report.tuning ? tuningText(report.tuning) : []),
     `report: ${report.markdown} · ${plotCount} plot${plotCount === 1 ? '' : 's'} in ${join(report.out, PLOTS_DIR)}`,
+    ...(report.html ? [`interactive: ${report.html} (self-contained: opens offline, from file://)`] : []),
   ].join('\n');
 }
 
@@ -285,6 +305,7 @@ export function reportJson(report: Report) {
   return {
     out: report.out,
     report: report.markdown,
+    html: report.html ?? null,
     sources: report.sources.map((s) => {
       const m = s.results.manifest;
       return {
