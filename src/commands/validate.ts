@@ -3,6 +3,7 @@ import {BaseCommand, checkGridClaims, sharedFlags} from '../cli.js';
 import {findExperiment} from '../config/find.js';
 import {loadExperiment} from '../config/load.js';
 import {checkData} from '../data/check.js';
+import {dataKey} from '../data/registry.js';
 import {throwIfAny} from '../errors.js';
 import {RUN_COLUMNS} from '../results/columns.js';
 import type {ExperimentConfig, RunSpec} from '../spec/experiment.js';
@@ -70,7 +71,7 @@ export default class Validate extends BaseCommand {
     this.log(`${config.name}: ${config.question}`);
     const whole = (section: 'dataset' | 'model', text: string) => (gridVaries(config.grid, section) ? `${section} (grid: ${gridValues(config.grid, section).length})` : text);
     this.log([
-      whole('dataset', `dataset ${dataset.name}`),
+      whole('dataset', dataset.name === 'files' ? `dataset ${dataKey(dataset).replace(/^files: /, `files (${dataset.format}): `)}` : `dataset ${dataset.name}`),
       whole('model', `model ${model.kind} ${setting(config, 'model.hidden', 'hidden', model.hidden)}${
         model.kind === 'mlp' && (model.dropout || gridVaries(config.grid, 'model.dropout')) ? ` ${setting(config, 'model.dropout', 'dropout', model.dropout ?? 0)}` : ''}`),
       `${setting(config, 'train.optimizer', 'optimizer', train.optimizer)} ${setting(config, 'train.lr', 'lr', train.lr)}`,

@@ -1,0 +1,209 @@
+// A numeric CSV file read as a table of features and an integer label column, streamed: a file
+// far larger than memory's share for text (a 500 MB CSV) costs its float32 values and a chunk.
+//
+// 1. Count the lines (a first pass over the bytes, at disk speed), so that the features go into
+//    one Float32Array of the right size at once — never a growing array of strings, never a copy.
+// 2. Read again in 1 MiB chunks, decoded as UTF-8 across chunk boundaries, a line at a time. The
+//    first line that is not blank is the header (comma-separated names); blank lines are skipped.
+//    A line with a double quote is parsed by csv-parse (RFC 4180 quoting, a quoted field may span
+//    lines); every other line is split at its commas.
+// 3. Every cell of a feature column is a finite decimal number, every label cell a whole number
+//    ≥ 0; the first cell that is not, or a row with another number of cells than the header has,
+//    is a UserError at its file:line:column.
+
+import {closeSync, openSync, readSync} from 'node:fs';
+import {parse} from 'csv-parse/sync';
+import {UserError} from '../errors.js';
+import {nearest} from '../suggest.js';
+
+const CHUNK = 1 << 20;
+const NEWLINE = 0x0a;
+
+/** A CSV file's examples: features row-major, labels as written (checked against classes later). */
+export interface CsvTable {
+  /** The feature columns' names, in file order (the label column left out). */
+  columns: string[];
+  x: Float32Array;
+  y: Int32Array;
+  n: number;
+  width: number;
+  /** The line of each example's label (1-based), for errors found later (a label out of range). */
+  lineOf: (example: number) => number;
+}
+
+export interface CsvOptions {
+  /** The file as shown in errors (relative to the working directory). */
+  shown: string;
+  /** The key path that names the file in the experiment (`dataset.train`). */
+  key: string;
+  /** The label column. */
+  label: string;
+}
+
+/** Step 1: how many newline bytes the file holds (the lines are at most one more). */
+function countNewlines(fd: number): {newlines: number; bytes: number} {
+  const buffer = Buffer.allocUnsafe(CHUNK);
+  let newlines = 0;
+  let bytes = 0;
+  for (let n, position = 0; (n = readSync(fd, buffer, 0, CHUNK, position)) > 0; position += n) {
+    bytes += n;
+    const chunk = n === CHUNK ? buffer : buffer.subarray(0, n);
+    for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) newlines++;
+  }
+  return {newlines, bytes};
+}
+
+/** The lines of a file, each with its 1-based number, read a chunk at a time (step 2). */
+function* lines(fd: number): Generator<[string, number]> {
+  const buffer = Buffer.allocUnsafe(CHUNK);
+  const decoder = new TextDecoder('utf-8');
+  let carry = '';
+  let number = 0;
+  for (let n, position = 0; (n = readSync(fd, buffer, 0, CHUNK, position)) > 0; position += n) {
+    const text = carry + decoder.decode(buffer.subarray(0, n), {stream: true});
+    const parts = text.split('\n');
+    carry = parts.pop()!;
+    for (const part of parts) yield [part.endsWith('\r') ? part.slice(0, -1) : part, ++number];
+  }
+  carry += decoder.decode();
+  if (carry.length > 0) yield [carry.endsWith('\r') ? carry.slice(0, -1) : carry, ++number];
+}
+
+const quotes = (line: string) => {
+  let k = 0;
+  for (let i = line.indexOf('"'); i >= 0; i = line.indexOf('"', i + 1)) k++;
+  return k;
+};
+
+/** What a cell that is not a finite decimal number holds, in words. */
+function notANumber(text: string): string {
+  const t = text.trim();
+  if (t === '') return 'is empty';
+  if (/^[+-]?(nan|inf|infinity)$/i.test(t)) return `is ${t} (NaN and ±inf are not allowed: every feature must be a finite number)`;
+  return `"${t.length > 40 ? `${t.slice(0, 37)}…` : t}" is not a number`;
+}
+
+/** Why a label cell is not a class label (before the rule that says what one is). */
+function labelProblem(cell: string): string {
+  const t = cell.trim();
+  if (t === '') return 'the label cell is empty';
+  if (/^[+-]?(nan|inf|infinity)$/i.test(t)) return `the label is ${t}`;
+  const v = +t;
+  if (Number.isFinite(v) && !radixPrefixed(t)) return `the label ${t} is not a whole number`;
+  return `the label "${t.length > 40 ? `${t.slice(0, 37)}…` : t}" is not a number`;
+}
+
+/** Number() reads hexadecimal, binary and octal (0x1f); a CSV's numbers are decimal. */
+const radixPrefixed = (text: string) => {
+  const t = text.trim();
+  return t.length > 2 && t.charCodeAt(0) === 48 && /[xbo]/i.test(t[1]!);
+};
+
+/** Read a CSV file (steps 1–3). Throws the first problem found, located. */
+export function readCsv(path: string, options: CsvOptions): CsvTable {
+  const {shown, key, label} = options;
+  const at = (line: number, col?: number) => ({file: shown, line, ...(col !== undefined && {col}), path: key});
+  const fail = (message: string, line?: number, col?: number): never => {
+    throw new UserError(message, line === undefined ? {file: shown, path: key} : at(line, col), 'data');
+  };
+  const fd = openSync(path, 'r');
+  try {
+    const {newlines, bytes} = countNewlines(fd);
+    if (bytes === 0) fail('the file is empty: a CSV file needs a header line naming the columns, then one example a line');
+
+    let header: string[] | undefined;
+    let labelAt = -1;
+    let width = 0;
+    let x = new Float32Array(0);
+    let y = new Int32Array(0);
+    let labelLines = new Int32Array(0);
+    let n = 0;
+    let pending: {text: string; line: number} | undefined;
+
+    for (const [raw, number] of lines(fd)) {
+      // A quoted field may hold a newline: a record with an odd number of quotes goes on.
+      let text = raw;
+      let line = number;
+      if (pending) {
+        text = `${pending.text}\n${raw}`;
+        line = pending.line;
+        pending = undefined;
+      }
+      const quoted = text.includes('"');
+      if (quoted && quotes(text) % 2 === 1) {
+        pending = {text, line};
+        continue;
+      }
+      if (text.trim() === '') continue;
+      let cells: string[];
+      if (quoted) {
+        try {
+          cells = (parse(text, {relax_column_count: true}) as string[][])[0] ?? [];
+        } catch (error) {
+          return fail(`not valid CSV: ${(error as Error).message.replace(/^Invalid \w+ /, '').split('\n')[0]}`, line);
+        }
+      } else cells = text.split(',');
+      // Where cell c starts on its line (exact for unquoted lines, which numeric data are).
+      const colOf = (c: number) => cells.slice(0, c).reduce((sum, cell) => sum + cell.length + 1, 1);
+
+      if (!header) {
+        header = cells.map((c) => c.trim());
+        labelAt = header.indexOf(label);
+        if (labelAt < 0) {
+          const guess = nearest(label, header);
+          const shownColumns = header.length > 8 ? `${header.slice(0, 8).join(', ')}, … (${header.length} columns)` : header.join(', ');
+          fail(`no column "${label}" in the header${guess ? ` — did you mean "${guess}"?` : ''} (columns: ${shownColumns}); dataset.label names the column of class labels`, line);
+        }
+        const seen = new Map<string, number>();
+        header.forEach((name, c) => {
+          if (name === '') fail(`column ${c + 1} of the header has no name`, line, colOf(c));
+          if (seen.has(name)) fail(`column ${c + 1} of the header repeats the name "${name}" (column ${seen.get(name)! + 1})`, line, colOf(c));
+          seen.set(name, c);
+        });
+        width = header.length - 1;
+        if (width === 0) fail(`the header names only the label column "${label}": there are no features`, line);
+        // Step 1's count bounds the examples: every line but the header's could be one.
+        const capacity = Math.max(0, newlines + 1 - line);
+        x = new Float32Array(capacity * width);
+        y = new Int32Array(capacity);
+        labelLines = new Int32Array(capacity);
+        continue;
+      }
+
+      if (cells.length !== header.length) {
+        fail(`this row has ${cells.length} cell${cells.length === 1 ? '' : 's'}, the header has ${header.length} columns (a ragged row)`, line);
+      }
+      let o = n * width;
+      for (let c = 0; c < cells.length; c++) {
+        const cell = cells[c]!;
+        const v = +cell;
+        if (c === labelAt) {
+          if (!Number.isInteger(v) || cell.trim() === '' || radixPrefixed(cell)) fail(`${labelProblem(cell)}: a class label is a whole number from 0 (column "${label}")`, line, colOf(c));
+          if (v < 0) fail(`the label ${v} is negative: a class label is a whole number from 0 (column "${label}")`, line, colOf(c));
+          y[n] = v;
+          continue;
+        }
+        // The fast test first: +'' and +' ' are 0, +'0x1f' is 31.
+        if (!Number.isFinite(v) || (v === 0 && cell.trim() === '') || radixPrefixed(cell)) {
+          fail(`the cell in column ${c + 1} ("${header[c]}") ${radixPrefixed(cell) ? `"${cell.trim()}" is not a decimal number` : notANumber(cell)}`, line, colOf(c));
+        }
+        x[o++] = v;
+      }
+      labelLines[n] = line;
+      n++;
+    }
+    if (pending) fail('a quoted field is not closed before the end of the file', pending.line);
+    if (!header) fail('the file holds only blank lines: a CSV file needs a header line naming the columns, then one example a line');
+    if (n === 0) fail('the file has a header but no examples');
+    return {
+      columns: header!.filter((_, c) => c !== labelAt),
+      x: x.subarray(0, n * width),
+      y: y.subarray(0, n),
+      n,
+      width,
+      lineOf: (example) => labelLines[example]!,
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
