@@ -53,20 +53,44 @@ function countNewlines(fd: number): {newlines: number; bytes: number} {
   return {newlines, bytes};
 }
 
-/** The lines of a file, each with its 1-based number, read a chunk at a time (step 2). */
-function* lines(fd: number): Generator<[string, number]> {
-  const buffer = Buffer.allocUnsafe(CHUNK);
-  const decoder = new TextDecoder('utf-8');
-  let carry = '';
+/**
+ * The lines of a file as bytes (without their \n or \r\n), each with its 1-based number, read a
+ * chunk at a time (step 2). A line is valid until the next is asked for.
+ */
+function* lines(fd: number): Generator<[Buffer, number]> {
+  let buffer = Buffer.allocUnsafe(CHUNK);
+  let view = buffer.subarray(0, 0);
+  let start = 0;
   let number = 0;
-  for (let n, position = 0; (n = readSync(fd, buffer, 0, CHUNK, position)) > 0; position += n) {
-    const text = carry + decoder.decode(buffer.subarray(0, n), {stream: true});
-    const parts = text.split('\n');
-    carry = parts.pop()!;
-    for (const part of parts) yield [part.endsWith('\r') ? part.slice(0, -1) : part, ++number];
+  let position = 0;
+  let eof = false;
+  const cut = (from: number, to: number) => view.subarray(from, to > from && view[to - 1] === 0x0d ? to - 1 : to);
+  for (;;) {
+    const nl = view.indexOf(NEWLINE, start);
+    if (nl >= 0) {
+      yield [cut(start, nl), ++number];
+      start = nl + 1;
+      continue;
+    }
+    if (eof) {
+      if (start < view.length) yield [cut(start, view.length), ++number];
+      return;
+    }
+    // Keep the part of a line read so far; a line longer than the buffer doubles it.
+    let end = view.length - start;
+    buffer.copy(buffer, 0, start, view.length);
+    if (end === buffer.length) {
+      const larger = Buffer.allocUnsafe(buffer.length * 2);
+      buffer.copy(larger, 0, 0, end);
+      buffer = larger;
+    }
+    const got = readSync(fd, buffer, end, buffer.length - end, position);
+    position += got;
+    end += got;
+    eof = got === 0;
+    view = buffer.subarray(0, end);
+    start = 0;
   }
-  carry += decoder.decode();
-  if (carry.length > 0) yield [carry.endsWith('\r') ? carry.slice(0, -1) : carry, ++number];
 }
 
 const quotes = (line: string) => {
@@ -120,12 +144,74 @@ export function readCsv(path: string, options: CsvOptions): CsvTable {
     let n = 0;
     let pending: {text: string; line: number} | undefined;
 
-    for (const [raw, number] of lines(fd)) {
-      // A quoted field may hold a newline: a record with an odd number of quotes goes on.
-      let text = raw;
+    /** A cell's value by Number(), checked (the slow path: every cell that is not a plain integer). */
+    const checked = (text: string, c: number, line: number, col: number): number => {
+      const v = +text;
+      if (c === labelAt) {
+        if (!Number.isInteger(v) || text.trim() === '' || radixPrefixed(text)) fail(`${labelProblem(text)}: a class label is a whole number from 0 (column "${label}")`, line, col);
+      } else if (!Number.isFinite(v) || (v === 0 && text.trim() === '') || radixPrefixed(text)) {
+        // +'' and +' ' are 0, +'0x1f' is 31.
+        fail(`the cell in column ${c + 1} ("${header![c]}") ${radixPrefixed(text) ? `"${text.trim()}" is not a decimal number` : notANumber(text)}`, line, col);
+      }
+      return v;
+    };
+    const ragged = (cells: number, line: number) =>
+      fail(`this row has ${cells} cell${cells === 1 ? '' : 's'}, the header has ${header!.length} columns (a ragged row)`, line);
+    const store = (c: number, v: number, line: number, col: number, o: number): number => {
+      if (c !== labelAt) {
+        x[o] = v;
+        return o + 1;
+      }
+      if (v < 0) fail(`the label ${v} is negative: a class label is a whole number from 0 (column "${label}")`, line, col);
+      y[n] = v;
+      return o;
+    };
+
+    for (const [bytes, number] of lines(fd)) {
+      // The common case: a line of numbers without quotes, parsed from its bytes; a plain integer
+      // (at most 15 digits) is read digit by digit, exactly, anything else by Number().
+      if (header && !pending && bytes.indexOf(0x22) < 0) {
+        const e = bytes.length;
+        let blank = true;
+        for (let k = 0; k < e && blank; k++) blank = bytes[k] === 0x20 || bytes[k] === 0x09;
+        if (blank) continue;
+        let o = n * width;
+        let c = 0;
+        for (let i = 0; ; c++) {
+          let j = i;
+          const negative = bytes[j] === 0x2d;
+          if (negative) j++;
+          let v = 0;
+          let digits = 0;
+          let plain = true;
+          for (; j < e; j++) {
+            const b = bytes[j]!;
+            if (b === 0x2c) break;
+            const d = b - 48;
+            if (d >= 0 && d <= 9) {
+              v = v * 10 + d;
+              digits++;
+            } else plain = false;
+          }
+          if (c >= header.length) ragged(bytes.reduce((k, b) => k + (b === 0x2c ? 1 : 0), 1), number);
+          if (!plain || digits === 0 || digits > 15) v = checked(bytes.toString('utf8', i, j), c, number, i + 1);
+          else if (negative) v = -v;
+          o = store(c, v, number, i + 1, o);
+          if (j >= e) break;
+          i = j + 1;
+        }
+        if (c + 1 !== header.length) ragged(c + 1, number);
+        labelLines[n] = number;
+        n++;
+        continue;
+      }
+
+      // A header, or a line with quotes (csv-parse; a quoted field may hold a newline, so a
+      // record with an odd number of quotes goes on to the next line).
+      let text = bytes.toString('utf8');
       let line = number;
       if (pending) {
-        text = `${pending.text}\n${raw}`;
+        text = `${pending.text}\n${text}`;
         line = pending.line;
         pending = undefined;
       }
@@ -138,11 +224,11 @@ export function readCsv(path: string, options: CsvOptions): CsvTable {
       let cells: string[];
       if (quoted) {
         try {
-          cells = (parse(text, {relax_column_count: true}) as string[][])[0] ?? [];
+          cells = (parse(text, {relax_column_count: true, bom: true}) as string[][])[0] ?? [];
         } catch (error) {
           return fail(`not valid CSV: ${(error as Error).message.replace(/^Invalid \w+ /, '').split('\n')[0]}`, line);
         }
-      } else cells = text.split(',');
+      } else cells = text.replace(/^\uFEFF/, '').split(',');
       // Where cell c starts on its line (exact for unquoted lines, which numeric data are).
       const colOf = (c: number) => cells.slice(0, c).reduce((sum, cell) => sum + cell.length + 1, 1);
 
@@ -169,26 +255,11 @@ export function readCsv(path: string, options: CsvOptions): CsvTable {
         labelLines = new Int32Array(capacity);
         continue;
       }
-
-      if (cells.length !== header.length) {
-        fail(`this row has ${cells.length} cell${cells.length === 1 ? '' : 's'}, the header has ${header.length} columns (a ragged row)`, line);
-      }
+      if (cells.length !== header.length) ragged(cells.length, line);
       let o = n * width;
-      for (let c = 0; c < cells.length; c++) {
-        const cell = cells[c]!;
-        const v = +cell;
-        if (c === labelAt) {
-          if (!Number.isInteger(v) || cell.trim() === '' || radixPrefixed(cell)) fail(`${labelProblem(cell)}: a class label is a whole number from 0 (column "${label}")`, line, colOf(c));
-          if (v < 0) fail(`the label ${v} is negative: a class label is a whole number from 0 (column "${label}")`, line, colOf(c));
-          y[n] = v;
-          continue;
-        }
-        // The fast test first: +'' and +' ' are 0, +'0x1f' is 31.
-        if (!Number.isFinite(v) || (v === 0 && cell.trim() === '') || radixPrefixed(cell)) {
-          fail(`the cell in column ${c + 1} ("${header[c]}") ${radixPrefixed(cell) ? `"${cell.trim()}" is not a decimal number` : notANumber(cell)}`, line, colOf(c));
-        }
-        x[o++] = v;
-      }
+      cells.forEach((cell, c) => {
+        o = store(c, checked(cell, c, line, colOf(c)), line, colOf(c), o);
+      });
       labelLines[n] = line;
       n++;
     }
