@@ -250,9 +250,9 @@ const rebased = (path: unknown, from: string, to: string) => (typeof path === 's
 /** Your own data's paths (dataset.train, .test, each .x/.y) in a data set section, rebased in place. */
 function rebaseDataset(section: unknown, from: string, to: string): void {
   if (!isPlainObject(section)) return;
-  for (const split of ['train', 'test']) {
+  for (const split of ['train', 'test'].filter((k) => k in section)) {
     const files = section[split];
-    if (isPlainObject(files)) for (const role of ['x', 'y']) files[role] = rebased(files[role], from, to);
+    if (isPlainObject(files)) for (const role of ['x', 'y'].filter((k) => k in files)) files[role] = rebased(files[role], from, to);
     else section[split] = rebased(files, from, to);
   }
 }

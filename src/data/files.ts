@@ -64,7 +64,7 @@ export function missingFiles(spec: FilesSpec, at: (key: string) => SourceLocatio
     const abs = absolutePath(spec, path);
     const stat = existsSync(abs) ? statSync(abs) : undefined;
     if (stat?.isFile()) return [];
-    const where = abs === path ? abs : `${path} (${shownPath(abs)})`;
+    const where = shownPath(abs) === path ? path : `${path} (${shownPath(abs)})`;
     return [new UserError(`${where}: ${stat ? 'not a file' : 'no such file'}; paths are relative to the experiment file`, at(key), 'path')];
   });
 }

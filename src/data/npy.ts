@@ -56,14 +56,14 @@ function readHeader(fd: number, size: number, fail: (message: string) => never):
   if (!header.startsWith('{') || descr === undefined || fortran === undefined || dims === undefined) {
     fail(`the .npy header is not a dict of descr, fortran_order and shape: ${JSON.stringify(header.slice(0, 80))}`);
   }
-  if (fortran === 'True') fail('the array is in Fortran order: save it in C order (numpy.ascontiguousarray) ');
+  if (fortran === 'True') fail('the array is in Fortran order: save it in C order (numpy.ascontiguousarray)');
   const shape = dims!.split(',').map((d) => d.trim()).filter(Boolean).map(Number);
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) fail(`the .npy header's shape (${dims}) is not a list of sizes`);
   return {descr: descr!, shape, offset};
 }
 
-/** `<f4` as people say it. */
-const dtypeText = (descr: string) => (descr in DTYPES ? DTYPES[descr as NpyDtype].name : descr);
+/** `<f4` as people say it: `float32 ('<f4')`. */
+const dtypeText = (descr: string) => (descr in DTYPES ? `${DTYPES[descr as NpyDtype].name} ('${descr}')` : `'${descr}'`);
 
 /** Read an .npy file whose dtype is one of `allowed` (steps 1–2). `what` says what the array is, for errors. */
 export function readNpy(path: string, location: SourceLocation, allowed: readonly NpyDtype[], what: string): NpyArray {
@@ -78,7 +78,7 @@ export function readNpy(path: string, location: SourceLocation, allowed: readonl
     const dtype = (/^[<>|=]u1$/.test(descr) ? '|u1' : descr) as NpyDtype;
     if (!allowed.includes(dtype)) {
       const big = descr.startsWith('>') ? ' (big-endian: save it as little-endian, e.g. a.astype(\'<f4\'))' : '';
-      fail(`dtype ${dtypeText(descr)} ('${descr}') is not read for ${what}${big}: ${allowed.map((d) => `${DTYPES[d].name} ('${d}')`).join(', ')}`);
+      fail(`dtype ${dtypeText(descr)} is not read for ${what}${big}: ${allowed.map(dtypeText).join(', ')}`);
     }
     const {bytes} = DTYPES[dtype];
     const count = shape.reduce((a, b) => a * b, 1);
