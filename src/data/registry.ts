@@ -1,12 +1,13 @@
 // Datasets by name, one loader each; loaded sets are cached for the life of the process, so a
 // grid of runs over the same data reads it once.
 
+import {statSync} from 'node:fs';
 import {resolve} from 'node:path';
 import type {DatasetName} from '../spec/names.js';
 import type {DatasetSpec} from '../spec/experiment.js';
 import {fashionMnistNotFound, fashionMnistSearchPath, findFashionMnist, loadFashionMnist, loadFashionMnistMini, MINI_DIR} from './fashion-mnist.js';
 import {fashionMnistPaths} from './fashion-mnist-files.js';
-import {dataFile, filesOf, loadFiles} from './files.js';
+import {absolutePath, dataFile, filesOf, loadFiles} from './files.js';
 import {fingerprint, type DataFile} from './fingerprint.js';
 import {makeAdding, permutedOf, rowsOf} from './sequences.js';
 import {standardized} from './standardize.js';
@@ -60,8 +61,19 @@ const usesFullSet = (spec: DatasetSpec) => spec.name === 'fashion-mnist' || spec
 const held = new Map<string, {train: Split; validation: Split}>();
 const standardizedSets = new Map<string, Dataset>();
 
-/** Where a data set is read from, for a cache key: the pinned or searched directory of the full set. */
-const whereKey = (spec: DatasetSpec, dataDir?: string) => (usesFullSet(spec) ? ((spec as {data_dir?: string}).data_dir ?? dataDir) : null);
+/**
+ * Where a data set is read from, for a cache key: the pinned or searched directory of the full
+ * set; for your own data, the state of each file (a stat), so that a file changed since it was
+ * read is read again.
+ */
+function whereKey(spec: DatasetSpec, dataDir?: string): unknown {
+  if (usesFullSet(spec)) return (spec as {data_dir?: string}).data_dir ?? dataDir;
+  if (spec.name !== 'files') return null;
+  return filesOf(spec).map(({path}) => {
+    const stat = statSync(absolutePath(spec, path), {throwIfNoEntry: false});
+    return stat ? [stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino] : null;
+  });
+}
 
 /**
  * The dataset a run trains on: the validation split held out first (src/data/validation.ts),
