@@ -6,7 +6,7 @@
 //    and a labels file [n]. Every problem is a UserError (exit 2) naming the file, where it can
 //    the line and column; both splits are read, so that `validate` reports them together.
 // 2. Check what the files must agree on: features finite, the same number per example in train
-//    and test; labels whole numbers 0 … classes − 1, `classes` given or the largest label + 1 (at
+//    and test (for CSV, the same column names in the same order); labels whole numbers 0 … classes − 1, `classes` given or the largest label + 1 (at
 //    least 2). That `shape` multiplies to the features is checked with the experiment's other
 //    sizes (src/data/check.ts), where the error points into the experiment file.
 // 3. Scale: every feature divided by `scale` (255: bytes to [0, 1]); `standardize` is applied
@@ -37,6 +37,8 @@ interface Read {
   labelAt: (i: number) => SourceLocation;
   /** Where the features are (the CSV, or the features file). */
   featuresAt: SourceLocation;
+  /** A CSV's feature columns, by name, in order. */
+  columns?: string[];
   /** Whether the features may hold NaN or ±inf still (NPY floats; a CSV's cells are checked as read, IDX holds bytes). */
   unchecked?: boolean;
 }
@@ -80,7 +82,7 @@ function readSplit(spec: FilesSpec, split: 'train' | 'test'): Read {
     const shown = shownPath(abs);
     const table = readCsv(abs, {shown, key, label: spec.label!});
     const labelCol = (line: number) => ({file: shown, line, path: key});
-    return {x: table.x, labels: table.y, n: table.n, width: table.width, labelAt: (i) => labelCol(table.lineOf(i)), featuresAt: {file: shown, path: key}};
+    return {x: table.x, labels: table.y, n: table.n, width: table.width, labelAt: (i) => labelCol(table.lineOf(i)), featuresAt: {file: shown, path: key}, columns: table.columns};
   }
   const pair = files as {x: string; y: string};
   const xAbs = absolutePath(spec, pair.x);
@@ -177,6 +179,13 @@ export function loadFiles(spec: FilesSpec, at: (key: string) => SourceLocation =
   }
   if (test.width !== train.width) {
     errors.push(new UserError(`the test split has ${test.width} features an example, the training split ${train.width} (${train.featuresAt.file}): they must be the same`, test.featuresAt, 'data'));
+  } else if (train.columns && test.columns) {
+    // The same features in another order would be read as other features: the names must agree.
+    const c = train.columns.findIndex((name, j) => test.columns![j] !== name);
+    if (c >= 0) {
+      errors.push(new UserError(`feature column ${c + 1} is "${test.columns[c]}" here and "${train.columns[c]}" in the training file (${train.featuresAt.file}): ` +
+        'the test file must have the training file\'s columns, in its order', {...test.featuresAt, line: 1}, 'data'));
+    }
   }
   const checked = [checkLabels(train, spec.classes), checkLabels(test, spec.classes)];
   errors.push(...checked.flatMap((c) => (c.error ? [c.error] : [])));
