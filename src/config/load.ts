@@ -247,14 +247,16 @@ function setIntoBlocks(set: SourceLayer, below: SourceLayer[]): UserError[] {
 /** A data file's path written in `from` (a directory), as the experiment file's directory `to` reaches it. */
 const rebased = (path: unknown, from: string, to: string) => (typeof path === 'string' && path !== '' && !isAbsolute(path) ? relative(to, resolve(from, path)) || '.' : path);
 
+/** A split's files (a path, or `{x, y}`), rebased. */
+function rebaseSplit(files: unknown, from: string, to: string): unknown {
+  if (!isPlainObject(files)) return rebased(files, from, to);
+  return Object.fromEntries(Object.entries(files).map(([role, path]) => [role, role === 'x' || role === 'y' ? rebased(path, from, to) : path]));
+}
+
 /** Your own data's paths (dataset.train, .test, each .x/.y) in a data set section, rebased in place. */
 function rebaseDataset(section: unknown, from: string, to: string): void {
   if (!isPlainObject(section)) return;
-  for (const split of ['train', 'test'].filter((k) => k in section)) {
-    const files = section[split];
-    if (isPlainObject(files)) for (const role of ['x', 'y'].filter((k) => k in files)) files[role] = rebased(files[role], from, to);
-    else section[split] = rebased(files, from, to);
-  }
+  for (const split of ['train', 'test'].filter((k) => k in section)) section[split] = rebaseSplit(section[split], from, to);
 }
 
 /**
@@ -273,6 +275,11 @@ function rebaseDataPaths(layers: SourceLayer[]): void {
     for (const block of writtenBlocks(layer.data.grid)) {
       const entries = block.dataset;
       for (const entry of Array.isArray(entries) ? entries : [entries]) rebaseDataset(entry, from, to);
+      // A grid over one key of the section: `dataset.train: [a.csv, b.csv]`.
+      for (const split of ['dataset.train', 'dataset.test']) {
+        const values = block[split];
+        if (Array.isArray(values)) block[split] = values.map((v) => rebaseSplit(v, from, to));
+      }
     }
   }
 }

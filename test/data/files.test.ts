@@ -130,6 +130,9 @@ test('paths are relative to the file that writes them: the experiment, a parent 
   try {
     const set = loadExperiment(join(root, 'a', 'exp.yaml'), {set: ['dataset.test=data/train.csv']});
     t.is((set.config.dataset as FilesSpec).test, '../shared/data/train.csv');
+    const grid = loadExperiment(join(root, 'a', 'exp.yaml'), {set: ['grid.dataset.train=[data/train.csv, data/test.csv]']});
+    t.deepEqual((grid.config.grid as Record<string, unknown>)['dataset.train'], ['../shared/data/train.csv', '../shared/data/test.csv']);
+    t.deepEqual(grid.expanded.runs.map((r) => loadDataset(r.dataset).train.n), [4, 2]);
   } finally {
     process.chdir(cwd);
   }
