@@ -3,10 +3,11 @@
 //
 // 1. Count the lines (a first pass over the bytes, at disk speed), so that the features go into
 //    one Float32Array of the right size at once — never a growing array of strings, never a copy.
-// 2. Read again in 1 MiB chunks, decoded as UTF-8 across chunk boundaries, a line at a time. The
-//    first line that is not blank is the header (comma-separated names); blank lines are skipped.
-//    A line with a double quote is parsed by csv-parse (RFC 4180 quoting, a quoted field may span
-//    lines); every other line is split at its commas.
+// 2. Read again in 1 MiB chunks, a line at a time (a line longer than the chunk grows it). The
+//    first line that is not blank is the header (comma-separated names, UTF-8, a BOM dropped);
+//    blank lines are skipped. A line with a double quote is parsed by csv-parse (RFC 4180
+//    quoting; a quoted field may span lines); every other line is parsed from its bytes: a plain
+//    integer cell digit by digit (exact up to 15 digits), any other cell by Number().
 // 3. Every cell of a feature column is a finite decimal number, every label cell a whole number
 //    ≥ 0; the first cell that is not, or a row with another number of cells than the header has,
 //    is a UserError at its file:line:column.
