@@ -31,6 +31,10 @@ test('the example\'s CSV files are what make-data.mjs makes (byte for byte); a t
   for (const file of ['train.csv', 'test.csv']) t.is(sha256(join(again, file)), sha256(join(EXAMPLE, file)), file);
 
   const dir = project();
+  const v = await nb(['validate', 'fashion-7x7.yaml'], dir);
+  t.is(v.code, 0, v.stderr);
+  t.regex(v.stdout, /^dataset files \(csv\): train\.csv, test\.csv · model mlp/m);
+  t.regex(v.stdout, /^data: csv files: train\.csv \(1000 × 49\), test\.csv \(300 × 49\), 10 classes \(from the labels\) · shape \[7, 7, 1\] · features ÷ 255$/m);
   const r = await nb(['run', 'fashion-7x7.yaml', '--out', 'o', ...TINY], dir);
   t.is(r.code, 0, r.stderr);
   const manifest = manifestOf(join(dir, 'o'));
