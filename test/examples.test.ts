@@ -9,6 +9,7 @@ import {chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync} 
 import {join} from 'node:path';
 import test from './ava.js';
 import {parse} from 'yaml';
+import {loadExperiment} from '../src/config/load.js';
 import {BIN, cliInProcess, REPO, tempDir} from './helpers.js';
 
 const EXAMPLES = join(REPO, 'examples');
@@ -31,7 +32,10 @@ test('every example parses, and every normbench command in it exists with the fl
   let count = 0;
   for (const file of files(EXAMPLES).filter((f) => /\.(ya?ml|sbatch|sh)$/.test(f))) {
     const text = readFileSync(file, 'utf8');
-    if (/\.ya?ml$/.test(file)) {
+    if (/\.ya?ml$/.test(file) && file.includes('own-data')) {
+      // Your own data's example is an experiment (test/own-data.test.ts runs it).
+      t.is(loadExperiment(file).expanded.runs.length, 9, `${file} is an experiment of 9 runs`);
+    } else if (/\.ya?ml$/.test(file)) {
       const doc = parse(text) as Record<string, unknown>;
       t.true(file.includes('github-actions') ? 'jobs' in doc : doc.kind === 'Job', `${file} is a workflow or a Job`);
     }

@@ -261,3 +261,15 @@ export function userErrorMessage(fn: () => unknown): string {
   }
   throw new Error('expected a UserError');
 }
+
+/** An .npy file (format 1.0) of `data`'s bytes, with the header NumPy writes for this descr and shape. */
+export function encodeNpy(descr: string, shape: number[], data: ArrayBufferView, fortran = false): Buffer {
+  const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': ${dims}, }`;
+  // Magic (6) + version (2) + length (2) + header + '\n', padded with spaces to a multiple of 64.
+  header += ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
+  const head = Buffer.alloc(10);
+  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
+  head.writeUInt16LE(header.length, 8);
+  return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+}

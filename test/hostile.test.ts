@@ -16,9 +16,10 @@ import test from './ava.js';
 import {expandExperiment} from '../src/config/expand.js';
 import {findExperiment} from '../src/config/find.js';
 import {loadExperiment} from '../src/config/load.js';
+import {checkData} from '../src/data/check.js';
 import {encodeIdx} from '../src/data/idx.js';
-import {UserError} from '../src/errors.js';
-import {cli, REPO, tempDir} from './helpers.js';
+import {throwIfAny, UserError} from '../src/errors.js';
+import {cli, encodeNpy, REPO, tempDir} from './helpers.js';
 
 interface Case {
   name: string;
@@ -49,11 +50,33 @@ function makeData(root: string): void {
   mkdirSync(join(root, 'data', 'empty'));
 }
 
+/**
+ * Your own data's binary files beside own/*.csv: good .npy and IDX pairs (own-npy.yaml,
+ * own-idx.yaml), and broken ones — not .npy, big-endian, Fortran order, truncated, NaN.
+ */
+function makeOwnData(root: string): void {
+  const own = (name: string, bytes: Buffer) => writeFileSync(join(root, 'own', name), bytes);
+  const x = Float32Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  const good = encodeNpy('<f4', [4, 3], x);
+  own('x.npy', good);
+  own('y.npy', encodeNpy('<i8', [4], BigInt64Array.from([0n, 1n, 2n, 1n])));
+  own('not-npy.npy', Buffer.from('a,b,c\n1,2,3\n'));
+  own('big-endian.npy', encodeNpy('>f4', [4, 3], x));
+  own('fortran.npy', encodeNpy('<f4', [4, 3], x, true));
+  own('truncated.npy', good.subarray(0, good.length - 5));
+  own('nan.npy', encodeNpy('<f8', [4, 3], Float64Array.from([0, 1, 2, 3, 4, NaN, 6, 7, 8, 9, 10, 11])));
+  const images = encodeIdx({shape: [4, 2, 2], data: Uint8Array.from({length: 16}, (_, i) => i * 10)});
+  own('images.idx', images);
+  own('labels.idx', encodeIdx({shape: [4], data: Uint8Array.from([0, 1, 2, 1])}));
+  own('truncated.idx', images.subarray(0, images.length - 3));
+}
+
 /** A copy of the fixtures with the data directories, and the case's arguments with {data:NAME} filled in. */
 function setUp(c: Case): {dir: string; args: string[]} {
   const dir = tempDir('normbench-hostile-');
   cpSync(FIXTURES, dir, {recursive: true});
   makeData(dir);
+  makeOwnData(dir);
   return {dir, args: c.args.map((a) => a.replace(/\{data:([\w-]+)\}/, (_, name: string) => join(dir, 'data', name)))};
 }
 
@@ -63,8 +86,9 @@ function expectText(t: ExecutionContext, c: Case, text: string): void {
 }
 
 /**
- * `normbench run|validate FILE [--set k=v]…` up to the end of the checks that need no data:
- * what src/commands/run.ts and validate.ts call, in order (run's runExperiment expands first).
+ * `normbench run|validate FILE [--set k=v]…` up to the end of the checks: what
+ * src/commands/run.ts and validate.ts call, in order (run's runExperiment expands first), then
+ * the data checks they make before training (src/data/check.ts).
  */
 function loadAsTheCli(args: string[]): void {
   const [command, file, ...rest] = args;
@@ -75,7 +99,10 @@ function loadAsTheCli(args: string[]): void {
   }
   if ((command !== 'run' && command !== 'validate') || file === undefined) throw new Error(`only run and validate of a file can run in process, got ${args.join(' ')}: mark the case "cli": true`);
   const found = findExperiment(file);
-  expandExperiment(loadExperiment(found.file, {set: set.length ? set : undefined}));
+  const loaded = loadExperiment(found.file, {set: set.length ? set : undefined});
+  expandExperiment(loaded);
+  // The data checks that validate and run make before anything is written (your own data are read here).
+  throwIfAny(checkData(loaded.expanded, {locate: (path) => loaded.sources.locate(path)}), loaded.sources.layers.map((l) => l.file));
 }
 
 for (const c of cases) {

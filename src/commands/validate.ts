@@ -3,6 +3,7 @@ import {BaseCommand, checkGridClaims, sharedFlags} from '../cli.js';
 import {findExperiment} from '../config/find.js';
 import {loadExperiment} from '../config/load.js';
 import {checkData} from '../data/check.js';
+import {dataKey, loadDataset} from '../data/registry.js';
 import {throwIfAny} from '../errors.js';
 import {RUN_COLUMNS} from '../results/columns.js';
 import type {ExperimentConfig, RunSpec} from '../spec/experiment.js';
@@ -70,7 +71,7 @@ export default class Validate extends BaseCommand {
     this.log(`${config.name}: ${config.question}`);
     const whole = (section: 'dataset' | 'model', text: string) => (gridVaries(config.grid, section) ? `${section} (grid: ${gridValues(config.grid, section).length})` : text);
     this.log([
-      whole('dataset', `dataset ${dataset.name}`),
+      whole('dataset', dataset.name === 'files' ? `dataset ${dataKey(dataset).replace(/^files: /, `files (${dataset.format}): `)}` : `dataset ${dataset.name}`),
       whole('model', `model ${model.kind} ${setting(config, 'model.hidden', 'hidden', model.hidden)}${
         model.kind === 'mlp' && (model.dropout || gridVaries(config.grid, 'model.dropout')) ? ` ${setting(config, 'model.dropout', 'dropout', model.dropout ?? 0)}` : ''}`),
       `${setting(config, 'train.optimizer', 'optimizer', train.optimizer)} ${setting(config, 'train.lr', 'lr', train.lr)}`,
@@ -78,6 +79,12 @@ export default class Validate extends BaseCommand {
       setting(config, 'train.steps', 'steps', train.steps),
       ...(config.eval_train ? ['eval_train: the final weights on the training split too (the generalization gap)'] : []),
     ].join(' · '));
+    // Your own data were read by the check: what they hold (examples, features, classes).
+    const own = new Map(runs.filter((r) => r.dataset.name === 'files').map((r) => [dataKey(r.dataset), r.dataset]));
+    for (const spec of own.values()) {
+      const {train_limit: _t, test_limit: _e, validation: _v, standardize: _s, ...raw} = spec;
+      this.log(`data: ${loadDataset(raw).source}`);
+    }
     const product = (block: Record<string, unknown[]>) => Object.entries(block).map(([k, v]) => `${k} (${v.length})`).join(' × ') || '(single run)';
     const blocks = gridBlocks(config.grid);
     this.log(`grid: ${blocks.length === 1 ? product(blocks[0]!) : blocks.map((b) => `[${product(b)}]`).join(' + ')} = ${runs.length} runs`);

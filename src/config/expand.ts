@@ -2,9 +2,10 @@
 // grid is a list of blocks), each cell a RunSpec whose id is a hash of its canonical form (same
 // cell → same id, whatever the file, the order of keys or the way the grid is written).
 
+import {dirname, resolve} from 'node:path';
 import {throwIfAny, UserError, type SourceLocation} from '../errors.js';
 import {normLabel, normMisfit} from '../norms/catalog.js';
-import type {ExpandedExperiment, ExperimentConfig, NormSpec, RunSpec} from '../spec/experiment.js';
+import type {DatasetSpec, ExpandedExperiment, ExperimentConfig, NormSpec, RunSpec} from '../spec/experiment.js';
 import {hashOf} from '../util/canonical.js';
 import {tunedKeys} from '../spec/tune.js';
 import {cellLabel} from '../spec/cells.js';
@@ -23,9 +24,12 @@ export interface CheckedConfig {
 
 /** The run id: what is trained, not how the experiment file names or orders it. */
 export function runId(spec: Omit<RunSpec, 'run_id' | 'index' | 'norm_label' | 'factors' | 'factor_values' | 'probes' | 'eval_modes' | 'eval_train'>): string {
+  // Your own data's files are named as the experiment writes them: where the experiment sits
+  // (`root`) is not what is trained (their bytes are checked by the manifest's data_files).
+  const {root: _root, ...dataset} = spec.dataset as DatasetSpec & {root?: string};
   return hashOf({
     v: 1,
-    dataset: spec.dataset,
+    dataset,
     model: spec.model,
     train: spec.train,
     norm: spec.norm,
@@ -239,7 +243,9 @@ export function expandExperiment(loaded: CheckedConfig): ExpandedExperiment {
       const recurrent = RECURRENT_MODELS.includes(cfg.model.kind);
       const probes = cfg.probes ?? (recurrent ? ['gradient_flow' as const] : []);
       const activation = cfg.activation ?? (recurrent ? 'tanh' : 'relu');
-      const spec = {norm, activation, seed: cfg.seed, dataset: cfg.dataset, model: cfg.model, train: cfg.train};
+      // Your own data's paths are relative to the experiment file: its directory goes with the run.
+      const dataset = cfg.dataset.name === 'files' ? {...cfg.dataset, root: resolve(dirname(sources.file))} : cfg.dataset;
+      const spec = {norm, activation, seed: cfg.seed, dataset, model: cfg.model, train: cfg.train};
       const id = runId(spec);
       // A factor a block leaves out takes the value its cell trains with. In blocks a whole section
       // is always named as it trains (defaults filled in), so one data set has one label.

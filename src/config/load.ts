@@ -3,7 +3,7 @@
 // path, and every error found is reported in one pass, in file order (parents first).
 
 import {readFileSync, statSync} from 'node:fs';
-import {dirname, relative, resolve} from 'node:path';
+import {dirname, isAbsolute, relative, resolve} from 'node:path';
 import {LineCounter, parseDocument, YAMLParseError} from 'yaml';
 import {throwIfAny, UserError, type SourceLocation} from '../errors.js';
 import {expandExperiment} from './expand.js';
@@ -244,6 +244,46 @@ function setIntoBlocks(set: SourceLayer, below: SourceLayer[]): UserError[] {
   ));
 }
 
+/** A data file's path written in `from` (a directory), as the experiment file's directory `to` reaches it. */
+const rebased = (path: unknown, from: string, to: string) => (typeof path === 'string' && path !== '' && !isAbsolute(path) ? relative(to, resolve(from, path)) || '.' : path);
+
+/** A split's files (a path, or `{x, y}`), rebased. */
+function rebaseSplit(files: unknown, from: string, to: string): unknown {
+  if (!isPlainObject(files)) return rebased(files, from, to);
+  return Object.fromEntries(Object.entries(files).map(([role, path]) => [role, role === 'x' || role === 'y' ? rebased(path, from, to) : path]));
+}
+
+/** Your own data's paths (dataset.train, .test, each .x/.y) in a data set section, rebased in place. */
+function rebaseDataset(section: unknown, from: string, to: string): void {
+  if (!isPlainObject(section)) return;
+  for (const split of ['train', 'test'].filter((k) => k in section)) section[split] = rebaseSplit(section[split], from, to);
+}
+
+/**
+ * Paths to data files are relative to the file that writes them (a parent named by `extends`
+ * writes them relative to itself, `--set` relative to the working directory); the experiment holds
+ * them relative to its own file, where the runs resolve them (src/data/files.ts).
+ */
+function rebaseDataPaths(layers: SourceLayer[]): void {
+  const main = layers.filter((l) => l.doc).at(-1);
+  if (!main) return;
+  const to = dirname(resolve(main.file));
+  for (const layer of layers) {
+    if (layer === main) continue;
+    const from = layer.doc ? dirname(resolve(layer.file)) : process.cwd();
+    rebaseDataset(layer.data.dataset, from, to);
+    for (const block of writtenBlocks(layer.data.grid)) {
+      const entries = block.dataset;
+      for (const entry of Array.isArray(entries) ? entries : [entries]) rebaseDataset(entry, from, to);
+      // A grid over one key of the section: `dataset.train: [a.csv, b.csv]`.
+      for (const split of ['dataset.train', 'dataset.test']) {
+        const values = block[split];
+        if (Array.isArray(values)) block[split] = values.map((v) => rebaseSplit(v, from, to));
+      }
+    }
+  }
+}
+
 /** Read, merge and check an experiment file. Throws UserError(s) — all of them — on any problem. */
 export function loadExperiment(file: string, options: LoadOptions = {}): LoadedExperiment {
   const {layers, errors} = collectLayers(file, []);
@@ -255,6 +295,7 @@ export function loadExperiment(file: string, options: LoadOptions = {}): LoadedE
   const order = layers.map((l) => l.file);
   // YAML that did not parse gives no trustworthy data to check further.
   throwIfAny(errors, order);
+  rebaseDataPaths(layers);
   const sources = new ConfigSources(layers);
   const merged = layers.reduce<Dict>((acc, layer) => deepMerge(acc, layer.data), {});
   // A section the grid varies whole needs no value of its own: its first entry stands for it.

@@ -3,7 +3,7 @@
 
 import {z} from 'zod';
 import {
-  ACTIVATIONS, CLAIM_EXPECTATIONS, CLAIM_STATISTICS, EVAL_MODES, INITIALIZERS, OPTIMIZERS, PROBES, RECURRENT_INITIALIZERS, SYNTHETIC_DEFAULTS,
+  ACTIVATIONS, CLAIM_EXPECTATIONS, CLAIM_STATISTICS, EVAL_MODES, FILE_FORMATS, INITIALIZERS, OPTIMIZERS, PROBES, RECURRENT_INITIALIZERS, SYNTHETIC_DEFAULTS,
   TUNABLE_KEYS, TUNE_METRIC_NAMES, TUNE_SCHEDULES,
 } from '../spec/names.js';
 import type {Claim, DatasetSpec, ExperimentConfig, ModelSpec, Targets, TrainSpec, TuneConfig, VerifySpec} from '../spec/experiment.js';
@@ -42,6 +42,44 @@ const permutation = {
   /** Seed of the fixed pixel order; part of the data set, so of every run id. */
   permutation_seed: z.number().int().nonnegative().default(1),
 };
+
+/** A path to a data file, relative to the experiment file. */
+const dataPath = z.string().min(1, 'a path to a file, relative to the experiment file');
+/** One split of your own data: a CSV file, or (NPY, IDX) a features file and a labels file. */
+const splitFiles = z.union([dataPath, strict({x: dataPath, y: dataPath})]);
+
+/** Your own data: the same checks whatever the format, then the shape of `train`/`test` by format. */
+const filesSchema = strict({
+  /** Your own data, read from files (src/data/files.ts): CSV, NPY or IDX. */
+  name: z.literal('files'),
+  /** csv: a header and one example a line; npy: NumPy arrays (little-endian float32/float64/uint8); idx: MNIST's format. */
+  format: z.enum(FILE_FORMATS),
+  /** The training split, relative to the experiment file: a CSV file, or {x: features, y: labels} for npy and idx. */
+  train: splitFiles,
+  /** The test split, as `train`. */
+  test: splitFiles,
+  /** csv: the column holding the class labels (integers 0 … classes − 1); every other column is a feature. */
+  label: z.string().min(1).optional(),
+  /** Classes: inferred from the labels (the largest + 1) when left out; given, every label must be below it. */
+  classes: z.number().int().min(2).optional(),
+  /** The shape of one example, e.g. [28, 28, 1] (channels last): its product must be the number of features. */
+  shape: z.array(positiveInt).min(1).optional(),
+  /** Divide every feature by this (255: bytes to [0, 1]); applied before `standardize`. */
+  scale: z.number().positive().optional(),
+  ...limits,
+}).superRefine((d, ctx) => {
+  const pair = d.format !== 'csv';
+  for (const split of ['train', 'test'] as const) {
+    if (pair && typeof d[split] === 'string') {
+      ctx.addIssue({code: 'custom', path: [split], message: `format ${d.format} reads a features file and a labels file: ${split}: {x: FEATURES, y: LABELS}`});
+    }
+    if (!pair && typeof d[split] !== 'string') {
+      ctx.addIssue({code: 'custom', path: [split], message: `format csv reads one file holding the features and the label column: ${split}: FILE.csv`});
+    }
+  }
+  if (!pair && d.label === undefined) ctx.addIssue({code: 'custom', path: ['format'], message: 'format csv needs `label:` naming the column that holds the class labels'});
+  if (pair && d.label !== undefined) ctx.addIssue({code: 'custom', path: ['label'], message: `\`label\` names a CSV column; format ${d.format} reads the labels from train.y and test.y`});
+});
 
 export const datasetSchema = z.discriminatedUnion('name', [
   strict({
@@ -111,6 +149,7 @@ export const datasetSchema = z.discriminatedUnion('name', [
     seed: z.number().int().nonnegative().default(1),
     ...limits,
   }),
+  filesSchema,
 ]);
 
 const kernelInit = {

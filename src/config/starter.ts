@@ -55,6 +55,7 @@ question: With a sigmoid or ReLU MLP, do BatchNorm and LayerNorm fit the trainin
 
 dataset:                           # the data (normbench list datasets)
   name: fashion-mnist-mini         # ${list(DATASETS.filter((d) => !SEQUENCE_DATASETS.includes(d)))}; sequences, for lstm and rnn: ${list(SEQUENCE_DATASETS)} (…-mini: bundled; the full set: normbench data fetch)
+  # your own data instead: name: files, format: csv, train: train.csv, test: test.csv, label: class (README, "Your own data")
   # train_limit: 3000              # use only the first N training examples (test_limit: of the test split)
   # validation: 0.1                # hold out a validation split: a count, or a fraction (needed by tune and val_* targets)
   # standardize: true              # standardize each input feature by the training split's mean and std

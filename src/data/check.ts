@@ -4,6 +4,8 @@
 // 1. --data-dir and dataset.data_dir name directories that hold the four IDX files.
 // 2. Every data set can be found, and its files are the right ones (their SHA-256s,
 //    src/data/fashion-mnist-files.ts; cached, so a check costs a stat per file).
+// 2b. Your own data (`files`) are read in full, once (the registry keeps them for the run): every
+//    bad file is an error here, located in the file (src/data/files.ts), before anything trains.
 // 3. The sizes the experiment asks for fit the splits: the validation hold-out leaves examples to
 //    train on, train_limit and test_limit do not ask for more examples than there are, and a batch
 //    is no larger than what is left to train on.
@@ -20,6 +22,8 @@ import {gridBlocks} from '../spec/grid.js';
 import {stableStringify} from '../util/canonical.js';
 import {fashionMnistNotFound, fashionMnistSearchPath, findFashionMnist, verifyMini} from './fashion-mnist.js';
 import {FASHION_MNIST_FILES, FASHION_MNIST_SIZES, missingFashionMnistFiles, verifyFashionMnist} from './fashion-mnist-files.js';
+import {missingFiles} from './files.js';
+import {loadDataset} from './registry.js';
 import type {Task} from './types.js';
 import {validationSize} from './validation.js';
 
@@ -40,6 +44,8 @@ interface Sizes {
   test: number;
   classes: number;
   task: Task;
+  /** Features of an example (your own data, for `shape`). */
+  features?: number;
 }
 
 const FULL_SET: ReadonlyArray<DatasetSpec['name']> = ['fashion-mnist', 'fashion-mnist-rows', 'fashion-mnist-permuted'];
@@ -65,13 +71,15 @@ export function checkData(expanded: ExpandedExperiment, options: DataCheckOption
   }
 
   // 2. Each data set once; 3. each run's sizes.
-  const sizes = new Map<string, Sizes>();
+  const sizes = new Map<string, Sizes | undefined>();
   for (const run of runs) {
     const at = (key: string) => locate(keyPath(expanded, run, key));
     const {train_limit: _t, test_limit: _e, validation: _v, standardize: _s, ...identity} = run.dataset;
     const id = stableStringify(identity);
     if (!sizes.has(id)) sizes.set(id, sizesOf(run.dataset, dataDirUsable ? dataDir : undefined, dataDir !== undefined && !dataDirUsable, at, errors));
-    errors.push(...fits(run, sizes.get(id)!, at));
+    // Files that could not be read have no sizes to check against.
+    const known = sizes.get(id);
+    if (known) errors.push(...fits(run, known, at));
   }
   return [...new Map(errors.map((e) => [e.message, e])).values()];
 }
@@ -92,7 +100,19 @@ function keyPath(expanded: ExpandedExperiment, run: RunSpec, key: string): KeyPa
 }
 
 /** The sizes of a data set, and whether it is there and what it should be (errors go to `errors`). */
-function sizesOf(spec: DatasetSpec, dataDir: string | undefined, dataDirBad: boolean, at: (key: string) => SourceLocation, errors: UserError[]): Sizes {
+function sizesOf(spec: DatasetSpec, dataDir: string | undefined, dataDirBad: boolean, at: (key: string) => SourceLocation, errors: UserError[]): Sizes | undefined {
+  if (spec.name === 'files') {
+    const missing = missingFiles(spec, at);
+    if (missing.length) return void errors.push(...missing);
+    try {
+      const {train_limit: _t, test_limit: _e, validation: _v, standardize: _s, ...raw} = spec;
+      const data = loadDataset(raw);
+      return {train: data.train.n, test: data.test.n, classes: data.classes, task: data.task, features: data.features};
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      return void errors.push(...error.all);
+    }
+  }
   if (spec.name === 'synthetic') return {train: spec.train_size, test: spec.test_size, classes: spec.classes, task: 'classification'};
   if (spec.name === 'adding') return {train: spec.train_size, test: spec.test_size, classes: 1, task: 'regression'};
   const copy = MINI_SET.includes(spec.name) ? 'mini' : FULL_SET.includes(spec.name) ? 'full' : undefined;
@@ -149,6 +169,11 @@ function locateFullSet(spec: {data_dir?: string}, dataDir: string | undefined, d
 function fits(run: RunSpec, s: Sizes, at: (key: string) => SourceLocation): UserError[] {
   const {name, validation, train_limit, test_limit} = run.dataset;
   const errors: UserError[] = [];
+  const shape = run.dataset.name === 'files' ? run.dataset.shape : undefined;
+  if (shape && s.features !== undefined && shape.reduce((a, b) => a * b, 1) !== s.features) {
+    errors.push(new UserError(`shape [${shape.join(', ')}] holds ${shape.reduce((a, b) => a * b, 1)} values, and an example has ${s.features} features: ` +
+      'the product must be the number of features', at('dataset.shape')));
+  }
   const of = `the ${s.train} training examples of ${name}`;
   let held = 0;
   if (validation !== undefined) {

@@ -22,6 +22,11 @@ import {gunzipSync} from 'node:zlib';
 export interface DataFile {
   /** The file name, without its directory: the same data read from another place is the same data. */
   name: string;
+  /**
+   * Your own data (`dataset: {name: files}`): the path as the experiment writes it, relative to the
+   * experiment file. Their files are told apart by it (two splits may share a file name).
+   */
+  path?: string;
   /** Bytes. */
   size: number;
   /** Lower-case hex SHA-256 of the file's bytes, as they are on disk (gzipped or not). */

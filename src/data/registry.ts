@@ -1,11 +1,13 @@
 // Datasets by name, one loader each; loaded sets are cached for the life of the process, so a
 // grid of runs over the same data reads it once.
 
+import {statSync} from 'node:fs';
 import {resolve} from 'node:path';
 import type {DatasetName} from '../spec/names.js';
 import type {DatasetSpec} from '../spec/experiment.js';
 import {fashionMnistNotFound, fashionMnistSearchPath, findFashionMnist, loadFashionMnist, loadFashionMnistMini, MINI_DIR} from './fashion-mnist.js';
 import {fashionMnistPaths} from './fashion-mnist-files.js';
+import {absolutePath, dataFile, filesOf, loadFiles} from './files.js';
 import {fingerprint, type DataFile} from './fingerprint.js';
 import {makeAdding, permutedOf, rowsOf} from './sequences.js';
 import {standardized} from './standardize.js';
@@ -22,6 +24,7 @@ export const DATASET_INFO: Record<DatasetName, string> = {
   'fashion-mnist-mini-permuted': 'sequence: the bundled subset pooled to size×size (14: 196 steps), one pixel per step in a seeded order',
   'fashion-mnist-permuted': 'sequence: the full set pooled to size×size (14: 196 steps), one pixel per step in a seeded order',
   adding: 'sequence regression: the adding problem, length T (and a longer eval_length to test past it)',
+  files: 'your own data: CSV (a label column), NPY or IDX files (features + labels), paths relative to the experiment file',
 };
 
 const cache = new Map<string, Dataset>();
@@ -47,6 +50,8 @@ function loadFull(spec: DatasetSpec, dataDir?: string): Dataset {
       return permutedOf(full(spec.data_dir), spec.name, spec.size, spec.permutation_seed);
     case 'adding':
       return makeAdding(spec);
+    case 'files':
+      return loadFiles(spec);
   }
 }
 
@@ -56,8 +61,19 @@ const usesFullSet = (spec: DatasetSpec) => spec.name === 'fashion-mnist' || spec
 const held = new Map<string, {train: Split; validation: Split}>();
 const standardizedSets = new Map<string, Dataset>();
 
-/** Where a data set is read from, for a cache key: the pinned or searched directory of the full set. */
-const whereKey = (spec: DatasetSpec, dataDir?: string) => (usesFullSet(spec) ? ((spec as {data_dir?: string}).data_dir ?? dataDir) : null);
+/**
+ * Where a data set is read from, for a cache key: the pinned or searched directory of the full
+ * set; for your own data, the state of each file (a stat), so that a file changed since it was
+ * read is read again.
+ */
+function whereKey(spec: DatasetSpec, dataDir?: string): unknown {
+  if (usesFullSet(spec)) return (spec as {data_dir?: string}).data_dir ?? dataDir;
+  if (spec.name !== 'files') return null;
+  return filesOf(spec).map(({path}) => {
+    const stat = statSync(absolutePath(spec, path), {throwIfNoEntry: false});
+    return stat ? [stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino] : null;
+  });
+}
 
 /**
  * The dataset a run trains on: the validation split held out first (src/data/validation.ts),
@@ -82,7 +98,14 @@ export function loadDataset(spec: DatasetSpec, dataDir?: string): Dataset {
  * A data set's entry in the manifest's `data`: its name, and `<name>, standardized` for its
  * standardized inputs, so that a grid over `dataset.standardize` records both.
  */
-export const dataEntry = (spec: DatasetSpec): string => (spec.standardize ? `${spec.name}, standardized` : spec.name);
+export const dataEntry = (spec: DatasetSpec): string => (spec.standardize ? `${dataKey(spec)}, standardized` : dataKey(spec));
+
+/**
+ * What names a data set in the manifest's `data_files`: its name, and for your own data the files
+ * as the experiment writes them (`files: train.csv, test.csv`), so that two sets of files in one
+ * grid are two entries.
+ */
+export const dataKey = (spec: DatasetSpec): string => (spec.name === 'files' ? `files: ${filesOf(spec).map((f) => f.path).join(', ')}` : spec.name);
 
 function loadSplits(spec: DatasetSpec, dataDir?: string): Dataset {
   const {train_limit, test_limit, validation, ...identity} = spec;
@@ -94,7 +117,7 @@ function loadSplits(spec: DatasetSpec, dataDir?: string): Dataset {
   }
   if (validation === undefined) return {...full, train: limitSplit(full.train, train_limit), test: limitSplit(full.test, test_limit)};
   // The split is keyed by what the data are, never by where they were read from or by a run.
-  const {data_dir: _where, ...what} = identity as typeof identity & {data_dir?: string};
+  const {data_dir: _where, root: _root, ...what} = identity as typeof identity & {data_dir?: string; root?: string};
   const splitKey = JSON.stringify([key, validation]);
   let parts = held.get(splitKey);
   if (!parts) {
@@ -113,6 +136,7 @@ function loadSplits(spec: DatasetSpec, dataDir?: string): Dataset {
  */
 export function datasetFiles(spec: DatasetSpec, dataDir?: string): DataFile[] | undefined {
   if (spec.name === 'synthetic' || spec.name === 'adding') return undefined;
+  if (spec.name === 'files') return filesOf(spec).map(({path}) => dataFile(spec, path));
   let dir = MINI_DIR;
   if (usesFullSet(spec)) {
     const pinned = (spec as {data_dir?: string}).data_dir;

@@ -36,6 +36,8 @@ export interface Dataset {
    * Generated sets (synthetic, adding) have none: their spec is their identity.
    */
   files?: DataFile[];
+  /** The shape of one example (e.g. [28, 28, 1]), for your own data that say it: what a convnet would read. */
+  shape?: number[];
 }
 
 /** The first `limit` rows of a split (all of it when limit is undefined or larger). */

@@ -91,7 +91,8 @@ export interface Manifest {
   /** Where each data set was read from. */
   data: Record<string, string>;
   /**
-   * The files each data set was read from, by data set name: part of the runs' identity (a
+   * The files each data set was read from, by data set (its name; for your own data, `files: ` and
+   * its paths — src/data/registry.ts dataKey): part of the runs' identity (a
    * changed file refuses a resume). Generated data sets (synthetic, adding) have none: their
    * config is their identity. Absent in results written before it was recorded.
    */
@@ -112,9 +113,10 @@ export interface Manifest {
   tuning?: ManifestTuning;
 }
 
-/** One file a data set was read from: its name, size and SHA-256. */
+/** One file a data set was read from: its name, size and SHA-256 (and for your own data its path, as the experiment writes it). */
 export interface DataFile {
   name: string;
+  path?: string;
   size: number;
   sha256: string;
 }

@@ -29,7 +29,7 @@ import {stableStringify} from '../util/canonical.js';
 import {relaid, runCurves, tablesOf, type Table} from './layout.js';
 import type {RunRecord} from '../spec/records.js';
 import {toCsv, writeAtomic} from './files.js';
-import {configHash, manifestRun, NOT_TRAINING, writtenKinds, writtenKindsText, type Manifest, type ResultsState} from './manifest.js';
+import {configHash, manifestRun, NOT_TRAINING, writtenKinds, writtenKindsText, type DataFile, type Manifest, type ResultsState} from './manifest.js';
 import {CSV_FILES, readResults, RESULT_FILES, type CsvName, type Results} from './read.js';
 
 /** Files normbench writes into a results directory (replaced by `--force`). */
@@ -93,21 +93,27 @@ export function differences(old: Manifest, next: Manifest): string[] {
   return out;
 }
 
-/** The data files that changed between two sessions, named (results that recorded none are not compared). */
+/**
+ * The data files that changed between two sessions, named (results that recorded none are not
+ * compared). A file is known by its name, and your own data's by their path as the experiment
+ * writes it.
+ */
 export function dataDifferences(old: Manifest, next: Manifest): string[] {
   const out: string[] = [];
   const size = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`);
+  const id = (f: DataFile) => f.path ?? f.name;
   for (const [dataset, files] of Object.entries(old.data_files ?? {})) {
     const now = next.data_files?.[dataset];
     if (!now) continue;
+    const whose = (f: DataFile) => (f.path === undefined ? `${dataset}'s ${f.name}` : f.path);
     for (const file of files) {
-      const other = now.find((f) => f.name === file.name);
-      if (!other) out.push(`the data differs: ${dataset} no longer reads ${file.name}`);
+      const other = now.find((f) => id(f) === id(file));
+      if (!other) out.push(`the data differs: ${dataset} no longer reads ${id(file)}`);
       else if (other.sha256 !== file.sha256) {
-        out.push(`the data differs: ${dataset}'s ${file.name} changed (${size(file.size)}, sha256 ${file.sha256.slice(0, 12)}… → ${size(other.size)}, ${other.sha256.slice(0, 12)}…)`);
+        out.push(`the data differs: ${whose(file)} changed (${size(file.size)}, sha256 ${file.sha256.slice(0, 12)}… → ${size(other.size)}, ${other.sha256.slice(0, 12)}…)`);
       }
     }
-    for (const file of now) if (!files.some((f) => f.name === file.name)) out.push(`the data differs: ${dataset} now reads ${file.name}`);
+    for (const file of now) if (!files.some((f) => id(f) === id(file))) out.push(`the data differs: ${dataset} now reads ${id(file)}`);
   }
   return out;
 }

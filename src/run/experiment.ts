@@ -27,7 +27,7 @@ import {useBackend, TFJS_VERSION} from '../backend.js';
 import type {LoadedExperiment} from '../config/load.js';
 import {expandResolved} from '../config/expand.js';
 import {checkData} from '../data/check.js';
-import {dataEntry, loadDataset} from '../data/registry.js';
+import {dataEntry, dataKey, loadDataset} from '../data/registry.js';
 import {Interrupted, throwIfAny, UserError} from '../errors.js';
 import {writeAtomic} from '../results/files.js';
 import {configHash, draftManifest, type DataFile, type Manifest, type ManifestTuning} from '../results/manifest.js';
@@ -117,7 +117,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
       ? ` · validation: ${loaded.validation.n} examples held out of the training split, stratified by class, fixed by the data set (not the run seed); training on ${loaded.train.n}`
       : '';
     data[entry] = `${loaded.source}${held}`;
-    if (loaded.files) dataFiles[spec.dataset.name] = loaded.files;
+    if (loaded.files) dataFiles[dataKey(spec.dataset)] = loaded.files;
   }
   const source = options.tuning === undefined ? undefined : checkInputDir(options.tuning, '--tuning');
   const backend = await useBackend(options.backend ?? 'auto', gridWidth(expanded.runs));

@@ -10,7 +10,7 @@ const FASHION = {mini: {train: 6000, test: 1000}, full: {train: 60000, test: 100
 
 export interface DatasetFacts {
   task: 'classification' | 'regression';
-  /** Classes of a classification task (1 for regression). */
+  /** Classes of a classification task (1 for regression; 0 when unknown: your own data that do not say). */
   classes: number;
   /** Examples in each split as trained and evaluated (limits and the validation split applied); undefined where the spec does not say. */
   train?: number;
@@ -32,6 +32,8 @@ function fullSizes(spec: DatasetSpec): {train?: number; test?: number} {
     case 'synthetic':
     case 'adding':
       return {train: spec.train_size, test: spec.test_size};
+    case 'files':
+      return {};
   }
 }
 
@@ -40,7 +42,9 @@ const limit = (n: number | undefined, cap: number | undefined) => (n === undefin
 /** As src/data/registry.ts loads it: the validation split held out of the training split first, then train_limit and test_limit. */
 export function datasetFacts(spec: DatasetSpec): DatasetFacts {
   const task = spec.name === 'adding' ? 'regression' : 'classification';
-  const classes = spec.name === 'synthetic' ? spec.classes : task === 'regression' ? 1 : 10;
+  // Your own data's classes are known here when the experiment gives them (else 0: unknown, and
+  // so are its sizes, so that nothing is computed from them).
+  const classes = spec.name === 'synthetic' ? spec.classes : spec.name === 'files' ? spec.classes ?? 0 : task === 'regression' ? 1 : 10;
   const full = fullSizes(spec);
   const validation = spec.validation === undefined || full.train === undefined
     ? undefined

@@ -3,7 +3,7 @@
 // Every layer reads these; none of them needs the schema library to do so.
 
 import type {
-  ActivationName, ClaimExpectation, ClaimStatistic, EvalMode, InitializerName, NormName, OptimizerName, ProbeName, RecurrentInitializerName,
+  ActivationName, ClaimExpectation, ClaimStatistic, EvalMode, FileFormat, InitializerName, NormName, OptimizerName, ProbeName, RecurrentInitializerName,
   TunableKey, TuneMetric, TuneSchedule,
 } from './names.js';
 import type {GridSpec} from './grid.js';
@@ -58,7 +58,33 @@ export type DatasetSpec =
   | ({name: 'fashion-mnist-rows'; data_dir?: string} & Limits)
   | ({name: 'fashion-mnist-mini-permuted'} & Permutation & Limits)
   | ({name: 'fashion-mnist-permuted'; data_dir?: string} & Permutation & Limits)
-  | ({name: 'adding'; length: number; eval_length?: number; train_size: number; test_size: number; seed: number} & Limits);
+  | ({name: 'adding'; length: number; eval_length?: number; train_size: number; test_size: number; seed: number} & Limits)
+  | FilesSpec;
+
+/** A split of your own data: one CSV file, or a features file and a labels file (NPY, IDX). */
+export type SplitFiles = string | {x: string; y: string};
+
+/** Your own data (src/data/files.ts): a training and a test split read from files. */
+export type FilesSpec = {
+  name: 'files';
+  format: FileFormat;
+  /** Paths relative to the experiment file: a CSV file, or `{x: features, y: labels}` for NPY and IDX. */
+  train: SplitFiles;
+  test: SplitFiles;
+  /** CSV: the column holding the class labels (every other column is a feature). */
+  label?: string;
+  /** Classes: inferred from the labels (the largest + 1) when not given. */
+  classes?: number;
+  /** The shape of one example, e.g. [28, 28, 1]: its product is the number of features. */
+  shape?: number[];
+  /** Every feature is divided by this (255: bytes to [0, 1]). */
+  scale?: number;
+  /**
+   * The absolute directory the paths are relative to: the experiment file's. Set when the grid is
+   * expanded (src/config/expand.ts), never written in YAML, never part of a run's identity.
+   */
+  root?: string;
+} & Limits;
 
 interface KernelInit {
   init: InitializerName;

@@ -15,9 +15,13 @@ export type RecurrentInitializerName = (typeof RECURRENT_INITIALIZERS)[number];
 
 export const DATASETS = [
   'fashion-mnist-mini', 'fashion-mnist', 'synthetic',
-  'fashion-mnist-mini-rows', 'fashion-mnist-rows', 'fashion-mnist-mini-permuted', 'fashion-mnist-permuted', 'adding',
+  'fashion-mnist-mini-rows', 'fashion-mnist-rows', 'fashion-mnist-mini-permuted', 'fashion-mnist-permuted', 'adding', 'files',
 ] as const;
 export type DatasetName = (typeof DATASETS)[number];
+
+/** Formats of the `files` data set (your own data): src/data/files.ts reads them. */
+export const FILE_FORMATS = ['csv', 'npy', 'idx'] as const;
+export type FileFormat = (typeof FILE_FORMATS)[number];
 
 /** Data sets whose examples are sequences (for recurrent models). */
 export const SEQUENCE_DATASETS: readonly DatasetName[] = [
