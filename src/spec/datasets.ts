@@ -5,6 +5,19 @@
 
 import type {DatasetSpec} from './experiment.js';
 
+/** An image's shape, channels last: [height, width, channels]. */
+export type ImageShape = [number, number, number];
+
+/**
+ * The data sets whose examples are images (a convnet reads them as such; every other model reads
+ * the row-major [H·W·C] vector): Fashion-MNIST, 28×28 grey levels. Its sequence forms (rows,
+ * permuted) are sequences, not images.
+ */
+export const IMAGE_SHAPES: Partial<Record<DatasetSpec['name'], ImageShape>> = {
+  'fashion-mnist-mini': [28, 28, 1],
+  'fashion-mnist': [28, 28, 1],
+};
+
 /** Fashion-MNIST's splits: the bundled stratified subset, and the official files. */
 const FASHION = {mini: {train: 6000, test: 1000}, full: {train: 60000, test: 10000}} as const;
 
