@@ -138,7 +138,8 @@ const MLP_ONLY = {
 };
 
 /** A value for every conv block, or a list with one per block: always a list once parsed. */
-const perBlock = <T extends z.ZodType>(value: T, fallback: z.output<T>) => z.union([value, z.array(value).min(1)]).default(fallback as never);
+const perBlock = <T extends z.ZodType>(value: T, fallback: z.output<T>, what: string) =>
+  z.union([value, z.array(value).min(1)], {error: `${what}, for every conv block, or a list of them with one per block`}).default(fallback as never);
 
 /**
  * Model cnn: a convnet on images (channels last). Each block is conv k×k (stride, padding) →
@@ -153,20 +154,20 @@ const cnnSchema = strict({
    * Filter size k (k×k) of every block, or one per block. Default 3: two 3×3 layers see what one
    * 5×5 sees with fewer weights (Simonyan & Zisserman 2015), the convnet default since.
    */
-  kernel: perBlock(positiveInt, 3),
+  kernel: perBlock(positiveInt, 3, 'a positive integer'),
   /** Stride of every block's convolution, or one per block. Default 1: the pooling downsamples. */
-  stride: perBlock(positiveInt, 1),
+  stride: perBlock(positiveInt, 1, 'a positive integer'),
   /**
    * `same` (TensorFlow's: ⌈H / stride⌉ rows out, zeros around) or `valid` (only windows inside the
    * image), for every block or one per block. Default same: a 28×28 image stays 28×28, so 2×2
    * pooling halves it cleanly (28 → 14 → 7).
    */
-  padding: perBlock(z.enum(PADDINGS), 'same'),
+  padding: perBlock(z.enum(PADDINGS), 'same', PADDINGS.join(' or ')),
   /**
    * Pooling after each block's activation: max, avg or none, for every block or one per block.
    * Default none: every reduction of the image is written in the experiment.
    */
-  pool: perBlock(z.enum(POOLS), 'none'),
+  pool: perBlock(z.enum(POOLS), 'none', POOLS.join(', ')),
   /** Window and stride of every pooling (non-overlapping windows; a last row or column that does not fill one is dropped). */
   pool_size: z.number().int().min(2).default(2),
   /**
