@@ -3,7 +3,7 @@
 // probe and eval mode, its CSVs written and a rerun bit for bit the same; `--stack` trains
 // convnets alone and says why.
 //
-// backend-dependent by name: its CLI runs name wasm, the backend the convolution was written for.
+// backend-independent: its CLI runs name their backend (wasm, the one the convolution's gradient was written for).
 
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
