@@ -58,7 +58,7 @@ function modelOptionText(kind: string): string {
   const later = MLP_LATER_DEFAULTS as Record<string, unknown>;
   return Object.entries(variant.shape as Record<string, z.ZodType>).filter(([k]) => k !== 'kind').map(([k, field]) => {
     const parsed = field.safeParse(undefined);
-    const value = !parsed.success ? 'required' : parsed.data === undefined ? (later[k] === undefined ? '—' : String(later[k])) : String(parsed.data);
+    const value = !parsed.success ? 'required' : parsed.data === undefined ? (later[k] === undefined ? '—' : String(later[k])) : Array.isArray(parsed.data) ? JSON.stringify(parsed.data) : String(parsed.data);
     return `${k}=${value}${OPTION_NOTES[`${kind}.${k}`] ?? ''}`;
   }).join(', ');
 }
