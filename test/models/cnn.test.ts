@@ -160,3 +160,22 @@ test('probes on conv blocks: percentiles over channels and positions, dead chann
   t.is(sat.find((v) => v.layer === 'conv1')!.value, 1, 'every conv1 input beyond |z| > 2');
   tanh.dispose();
 });
+
+test('the convnet trains to the same numbers on cpu as on the test backend, within float tolerance', async (t) => {
+  const on = tf.getBackend();
+  const losses = async () => {
+    const m = cnn('batch', 'relu', 4);
+    const seen: number[] = [];
+    await train(m, DATA, {...SPEC, steps: 3, eval_every: 3}, 4, {onStep: (_step, loss) => seen.push(loss)});
+    const kernel = Array.from(m.params.get('conv2/kernel')!.dataSync());
+    m.dispose();
+    return {seen, kernel};
+  };
+  const here = await losses();
+  await tf.setBackend('cpu');
+  const cpu = await losses();
+  await tf.setBackend(on);
+  t.is(here.seen.length, 3);
+  here.seen.forEach((loss, i) => t.true(Math.abs(loss - cpu.seen[i]!) < 1e-5, `step ${i + 1}: ${loss} vs ${cpu.seen[i]}`));
+  t.true(here.kernel.every((v, i) => Math.abs(v - cpu.kernel[i]!) < 1e-5), 'conv2 filter after 3 steps');
+});
