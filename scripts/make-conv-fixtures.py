@@ -18,6 +18,9 @@ same for columns). With stride 2 that pad is asymmetric, which torch's padding='
 only) cannot express: the image is padded explicitly with F.pad, then convolved with padding 0.
 Shapes have H ≠ W, odd and even sizes, so a row/column mix-up or a wrong pad split fails.
 
+And `pools`: 2×2 max and average pooling at stride 2 (F.max_pool2d, F.avg_pool2d), forward and
+input gradient, on an input of 5 rows (the last one dropped) with distinct values.
+
 Every case is checked in this script against an independent NumPy computation (a loop over the
 output positions for y, ∂L/∂x and ∂L/∂w) on the arrays as written, so a wrong layout or a wrong
 fixture cannot be written.
@@ -102,8 +105,34 @@ for name, (n, h, w, cin), k, cout, stride, padding in CASES:
     check(f"{name}.dw", c["dw"], dw_np)
     check(f"{name}.dbias", c["dbias"], dya.sum(axis=(0, 1, 2)))
 
+# Pooling as the convnet's blocks use it (2×2 windows at stride 2, `valid`: a last row or column
+# that does not fill a window is dropped), max and average, forward and input gradient. The input
+# has distinct values, so the maximum of each window is unique (no tie to break).
+pools = {}
+for kind in ("max", "avg"):
+    x = torch.randn(2, 3, 5, 6, requires_grad=True)
+    y = F.max_pool2d(x, 2) if kind == "max" else F.avg_pool2d(x, 2)
+    dy = torch.randn_like(y)
+    (dx,) = torch.autograd.grad(y, (x,), grad_outputs=dy)
+    pools[kind] = c = dict(size=2, x=t(x.permute(0, 2, 3, 1)), y=t(y.permute(0, 2, 3, 1)), dy=t(dy.permute(0, 2, 3, 1)), dx=t(dx.permute(0, 2, 3, 1)))
+    xa, dya = np.asarray(c["x"]), np.asarray(c["dy"])
+    assert len(np.unique(xa)) == xa.size
+    y_np = np.zeros(dya.shape)
+    dx_np = np.zeros(xa.shape)
+    for i in range(dya.shape[1]):
+        for j in range(dya.shape[2]):
+            win = xa[:, 2 * i:2 * i + 2, 2 * j:2 * j + 2, :]
+            if kind == "max":
+                y_np[:, i, j, :] = win.max(axis=(1, 2))
+                dx_np[:, 2 * i:2 * i + 2, 2 * j:2 * j + 2, :] += (win == win.max(axis=(1, 2), keepdims=True)) * dya[:, i:i + 1, j:j + 1, :]
+            else:
+                y_np[:, i, j, :] = win.mean(axis=(1, 2))
+                dx_np[:, 2 * i:2 * i + 2, 2 * j:2 * j + 2, :] += dya[:, i:i + 1, j:j + 1, :] / 4
+    check(f"pool_{kind}.y", c["y"], y_np)
+    check(f"pool_{kind}.dx", c["dx"], dx_np)
+
 for what, diff in checks.items():
     print(f"{what}: max rel diff = {diff:.3e}", file=sys.stderr)
 
-text = json.dumps({"generator": "scripts/make-conv-fixtures.py", "torch": torch.__version__, "cases": cases}, indent=1)
+text = json.dumps({"generator": "scripts/make-conv-fixtures.py", "torch": torch.__version__, "cases": cases, "pools": pools}, indent=1)
 print(re.sub(r"\[\s*([-+.\deE,\s]+?)\s*\]", lambda m: "[" + ", ".join(m.group(1).split()).replace(",,", ",") + "]", text))

@@ -9,7 +9,8 @@
 //
 // The model takes the flat examples the trainer gives [N, H·W·C] and reads them as images of the
 // data set's shape (BuildOptions.image). The convolution is src/nn/conv.ts (im2col and one matrix
-// product on wasm and cpu, with its registered gradient).
+// product on wasm and cpu, with its registered gradient); max pooling is src/nn/pool.ts (wasm's
+// own max-pool gradient is wrong on negative values).
 //
 // Every filter and kernel is drawn from an Rng keyed by (seed, 'init', layer, 'kernel'), the
 // layers named conv1, conv2, …, hidden1, …, output, so networks that differ only in norm or
@@ -19,6 +20,7 @@ import * as tf from '../tf.js';
 import {ACTIVATION_FNS} from '../nn/activations.js';
 import {conv2d} from '../nn/conv.js';
 import {dense} from '../nn/dense.js';
+import {maxPool} from '../nn/pool.js';
 import {drawFilter, drawKernel, type InitSpec} from '../nn/init.js';
 import {variableOf} from '../nn/variables.js';
 import {createNorm} from '../norms/registry.js';
@@ -123,7 +125,7 @@ export class Cnn implements Model {
     let h = this.activation(z);
     if (block.pool !== 'none') {
       const size = this.spec.pool_size;
-      h = block.pool === 'max' ? tf.maxPool(h as tf.Tensor4D, size, size, 'valid') : tf.avgPool(h as tf.Tensor4D, size, size, 'valid');
+      h = block.pool === 'max' ? maxPool(h as tf.Tensor4D, size) : tf.avgPool(h as tf.Tensor4D, size, size, 'valid');
     }
     return {z, h};
   }
