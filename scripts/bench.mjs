@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Speed beside the PyTorch peer on the same machine, measured side by side (never a timed test).
 //
-//   npm run bench [-- --workload mlp|lstm] [--norm batch,none] [--activation sigmoid] [--batch N]
+//   npm run bench [-- --workload mlp|lstm|cnn] [--norm batch,none] [--activation sigmoid] [--batch N]
 //                 [--width 100] [--steps 300] [--repeats 3] [--backend wasm,tensorflow] [--json]
 //   npm run bench -- --grid [--seeds 1,2,3] [--workers N] [--stack] [--json]
 //   npm run bench -- --help   (every option, with its default)
@@ -11,7 +11,11 @@
 //   mlp   784-100-100-100-10, norm after each hidden linear map, `activation` (default sigmoid),
 //         softmax cross-entropy, plain SGD lr 0.1, batch 60, random data;
 //   lstm  one LSTM layer of 100 units over 28 steps of 28 inputs, classifier on the last h,
-//         SGD lr 0.1, batch 64; `batch` is recurrent BN (BN-LSTM, γ 0.1), `layer` LN-LSTM.
+//         SGD lr 0.1, batch 64; `batch` is recurrent BN (BN-LSTM, γ 0.1), `layer` LN-LSTM;
+//   cnn   28×28×1 → conv 3×3 16 → max pool 2 → conv 3×3 32 → max pool 2 → conv 3×3 32 → global
+//         average pooling → 10, the norm after each convolution, ReLU, SGD lr 0.1, batch 32 (the
+//         issue's 8 / 32 / 128 by --batch). Its peer is this project's scripts/torch-cnn-bench.py
+//         (torch.nn.Conv2d; the shared torch_bench.py has no convnet).
 // --width sets the MLP's hidden width (784-W-W-W-10) or the LSTM's units, for the backend
 // comparison at a larger size; the peer runs only at its own width, 100.
 // Each measurement trains `steps` steps after 20 warm-up steps (steps/s counts training only),
@@ -40,7 +44,7 @@ const values = parseOptions({
   name: 'npm run bench --',
   about: 'Speed beside the PyTorch peer on this machine: normbench\'s training step, or a whole grid, against PyTorch\'s on the same workload.',
   usage: [
-    '[--workload mlp|lstm] [--norm <list>] [--activation <name>] [--batch <n>] [--width <n>] [--steps <n>] [--repeats <n>] [--backend <list>] [--json]',
+    '[--workload mlp|lstm|cnn] [--norm <list>] [--activation <name>] [--batch <n>] [--width <n>] [--steps <n>] [--repeats <n>] [--backend <list>] [--json]',
     '--grid [--seeds <list>] [--workers <n>] [--stack] [--backend <name>] [--json]',
   ],
   options: {
@@ -48,14 +52,14 @@ const values = parseOptions({
     json: {type: 'boolean', default: false, description: 'Print one JSON object per line instead of the table'},
     reference: {type: 'string', value: 'dir', default: process.env.NORMBENCH_REFERENCE ?? resolve(ROOT, '../shared/reference'),
       defaultHelp: '$NORMBENCH_REFERENCE, else ../shared/reference beside the package', description: 'Where the peer\'s torch_bench.py and torch_grid.py are'},
-    workload: {type: 'string', value: 'mlp|lstm', default: 'mlp', choices: ['mlp', 'lstm'], group: PER_STEP,
-      description: 'What to train: mlp, a 784-W-W-W-10 MLP, SGD lr 0.1; lstm, one LSTM layer of 100 (--width) units over 28 steps × 28 inputs'},
-    norm: {type: 'string', value: 'list', defaultHelp: 'none,batch,layer,weight (mlp); none,layer,batch (lstm)', group: PER_STEP,
+    workload: {type: 'string', value: 'mlp|lstm|cnn', default: 'mlp', choices: ['mlp', 'lstm', 'cnn'], group: PER_STEP,
+      description: 'What to train: mlp, a 784-W-W-W-10 MLP, SGD lr 0.1; lstm, one LSTM layer of 100 (--width) units over 28 steps × 28 inputs; cnn, a 3-block convnet on 28×28×1'},
+    norm: {type: 'string', value: 'list', defaultHelp: 'none,batch,layer,weight (mlp); none,layer,batch (lstm); none,batch,group (cnn)', group: PER_STEP,
       description: 'Norms, comma-separated (lstm: batch is BN-LSTM, layer LN-LSTM)'},
     activation: {type: 'string', value: 'name', default: 'sigmoid', group: PER_STEP, description: 'The MLP\'s activation'},
-    batch: {type: 'string', value: 'n', number: 'integer', defaultHelp: '60 (mlp), 64 (lstm)', group: PER_STEP, description: 'Batch size'},
+    batch: {type: 'string', value: 'n', number: 'integer', defaultHelp: '60 (mlp), 64 (lstm), 32 (cnn)', group: PER_STEP, description: 'Batch size'},
     width: {type: 'string', value: 'n', number: 'integer', default: '100', group: PER_STEP, description: 'The MLP\'s hidden width W, or the LSTM\'s units (the peer runs 100 only)'},
-    steps: {type: 'string', value: 'n', number: 'integer', defaultHelp: '300 (mlp), 50 (lstm)', group: PER_STEP, description: 'Timed steps per measurement, after 20 warm-up steps'},
+    steps: {type: 'string', value: 'n', number: 'integer', defaultHelp: '300 (mlp), 50 (lstm, cnn)', group: PER_STEP, description: 'Timed steps per measurement, after 20 warm-up steps'},
     repeats: {type: 'string', value: 'n', number: 'integer', default: '3', group: PER_STEP, description: 'Measurements, alternating with the peer\'s; the table gives medians'},
     grid: {type: 'boolean', default: false, group: GRID, description: 'Time the quickstart grid with normbench run against torch_grid.py'},
     seeds: {type: 'string', value: 'list', number: 'integers', default: '1,2,3', group: GRID, description: 'The grid\'s seeds, comma-separated (12 runs each)'},
@@ -105,14 +109,21 @@ async function ours(workload, norm, batch, steps) {
   return {steps_per_s: steps / ((t1 - t0) / 1000), leaked};
 }
 
+/** The peer of a workload: the shared torch_bench.py, or for the convnet this project's twin of it. */
+function peerScript(workload) {
+  return workload === 'cnn' ? join(ROOT, 'scripts', 'torch-cnn-bench.py') : join(values.reference, 'torch_bench.py');
+}
+
 async function perStep() {
   const workload = values.workload;
   const lstm = workload === 'lstm';
-  const norms = (values.norm ?? (lstm ? 'none,layer,batch' : 'none,batch,layer,weight')).split(',');
-  const batch = Number(values.batch ?? (lstm ? 64 : 60));
-  const steps = Number(values.steps ?? (lstm ? 50 : 300));
+  const cnn = workload === 'cnn';
+  const norms = (values.norm ?? (lstm ? 'none,layer,batch' : cnn ? 'none,batch,group' : 'none,batch,layer,weight')).split(',');
+  const batch = Number(values.batch ?? (lstm ? 64 : cnn ? 32 : 60));
+  const steps = Number(values.steps ?? (lstm || cnn ? 50 : 300));
   const width = Number(values.width);
-  const havePeer = peerAvailable('torch_bench.py') && width === 100;
+  const peer = peerScript(workload);
+  const havePeer = existsSync(PYTHON) && existsSync(peer) && (cnn || width === 100);
   const rows = [];
   for (const backend of values.backend.split(',')) {
     const used = await useBackend(backend);
@@ -120,15 +131,16 @@ async function perStep() {
       const samples = [];
       for (let r = 0; r < Number(values.repeats); r++) {
         const mine = await ours(workload, norm, batch, steps);
-        const peer = havePeer
-          ? runPeer([join(values.reference, 'torch_bench.py'), '--workload', workload, '--norm', norm, '--activation', lstm ? 'tanh' : values.activation,
+        const activation = lstm ? 'tanh' : cnn ? 'relu' : values.activation;
+        const theirs = havePeer
+          ? runPeer([peer, '--workload', workload, '--norm', norm, '--activation', activation,
             '--batch', String(batch), '--steps', String(steps), '--warmup', String(WARMUP), '--threads', '1'])
-          : {error: width !== 100 ? 'torch_bench.py runs width 100 only' : `peer not found (${values.reference}/torch_bench.py, ${PYTHON})`};
-        samples.push({ours: mine, peer});
+          : {error: !cnn && width !== 100 ? 'torch_bench.py runs width 100 only' : `peer not found (${peer}, ${PYTHON})`};
+        samples.push({ours: mine, peer: theirs});
       }
       const peerRates = samples.map((s) => s.peer.steps_per_s).filter((x) => typeof x === 'number');
       const row = {
-        workload, norm, activation: lstm ? 'tanh' : values.activation, backend: used, batch, steps, width,
+        workload, norm, activation: lstm ? 'tanh' : cnn ? 'relu' : values.activation, backend: used, batch, steps, ...(cnn ? {} : {width}),
         steps_per_s: median(samples.map((s) => s.ours.steps_per_s)),
         peer_steps_per_s: peerRates.length ? median(peerRates) : null,
         ratio: peerRates.length ? median(samples.map((s) => s.ours.steps_per_s / s.peer.steps_per_s)) : null,
@@ -142,7 +154,8 @@ async function perStep() {
     }
   }
   const fmt = (x, d = 1) => (typeof x === 'number' ? x.toFixed(d) : '—');
-  say(`${workload} · ${lstm ? `LSTM ${width} units, 28 steps × 28 inputs` : `MLP 784-${width}-${width}-${width}-10, ` + values.activation} · SGD · batch ${batch} · ${steps} timed steps · median of ${values.repeats}`);
+  const shape = lstm ? `LSTM ${width} units, 28 steps × 28 inputs` : cnn ? 'convnet 28×28×1, conv 16 → pool → conv 32 → pool → conv 32 → gap → 10, relu' : `MLP 784-${width}-${width}-${width}-10, ${values.activation}`;
+  say(`${workload} · ${shape} · SGD · batch ${batch} · ${steps} timed steps · median of ${values.repeats}`);
   say(['backend', 'norm', 'steps/s', 'torch steps/s (1 thread)', 'normbench / torch', 'tensors leaked', 'peak RSS MiB'].join(' | '));
   for (const r of rows) say([r.backend, r.norm, fmt(r.steps_per_s), r.peer_error ?? fmt(r.peer_steps_per_s), fmt(r.ratio, 2), String(r.tensors_leaked), String(r.peak_rss_mb)].join(' | '));
   return rows;

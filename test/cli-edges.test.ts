@@ -226,14 +226,14 @@ test('the bench script: --help lists every option with its default; a mistake is
   const bench = (...args: string[]) => spawnSync(process.execPath, [join(REPO, 'scripts', 'bench.mjs'), ...args], {encoding: 'utf8', cwd: REPO, timeout: 30_000});
   const help = bench('--help');
   t.is(help.status, 0, help.stderr);
-  t.regex(help.stdout, /^USAGE\n {2}\$ npm run bench -- \[--workload mlp\|lstm\]/m);
+  t.regex(help.stdout, /^USAGE\n {2}\$ npm run bench -- \[--workload mlp\|lstm\|cnn\]/m);
   for (const option of ['workload', 'norm', 'activation', 'batch', 'width', 'steps', 'repeats', 'backend', 'json', 'grid', 'seeds', 'workers', 'stack', 'reference']) {
     t.regex(help.stdout, new RegExp(`^ {2}--${option}(=<[^>]+>)? +[A-Z]`, 'm'), `--${option} with a description`);
   }
-  t.regex(help.stdout, /--steps=<n> +Timed steps per measurement, after 20 warm-up steps \[default: 300 \(mlp\), 50\s+\(lstm\)\]/);
+  t.regex(help.stdout, /--steps=<n> +Timed steps per measurement, after 20 warm-up steps \[default: 300\s+\(mlp\), 50 \(lstm, cnn\)\]/);
   const cases: Array<[string[], RegExp]> = [
     [['--nrom', 'batch'], /^error: unknown option --nrom — did you mean "--norm"\? \(options: --backend, .*; npm run bench -- --help\)\n$/],
-    [['--workload', 'gru'], /^error: --workload takes mlp or lstm, got "gru" \(npm run bench -- --help\)\n$/],
+    [['--workload', 'gru'], /^error: --workload takes mlp or lstm or cnn, got "gru" \(npm run bench -- --help\)\n$/],
     [['--steps'], /^error: --steps needs a value/],
     [['--seeds', '1,x'], /^error: --seeds takes positive integers separated by commas, got "1,x"/],
     [['quickstart'], /^error: unexpected argument quickstart/],

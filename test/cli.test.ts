@@ -150,6 +150,7 @@ test('list experiments shows where each bundled file lives: relative under the w
 const NORM_WORDS: Record<(typeof NORMS)[number], RegExp> = {
   none: /\bnone\b/, batch: /\bBatchNorm\b/, layer: /\bLayerNorm\b/, weight: /\bWeightNorm\b/, group: /\bGroupNorm\b/, rms: /\bRMSNorm\b/,
   renorm: /\bBatch Renormalization\b/, 'mean-only': /\bmean-only BN\b/, 'centered-stopgrad': /centring (done )?outside the gradient step/, 'bn-rnn': /\bBN-RNN\b/,
+  instance: /\bInstanceNorm\b/,
 };
 
 test('the top-level description (package.json, normbench --help) and the README\'s opening name every norm', async (t) => {

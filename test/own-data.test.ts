@@ -92,3 +92,19 @@ grid:
   t.regex(manifest.data['files: half.csv, test.csv'], /half\.csv \(500 × 49\)/);
   t.is(new Set(manifest.runs.map((run: {run_id: string}) => run.run_id)).size, 2);
 });
+
+test('your own images feed a convnet through dataset.shape ([H, W, C], or [H, W] for one channel); without a shape, model cnn is a located error', async (t) => {
+  const dir = project();
+  const cnn = ['--set', 'model={kind: cnn, channels: [4], pool: max, hidden: []}', '--set', 'grid.norm=[none, batch]'];
+  const r = await nb(['run', 'fashion-7x7.yaml', '--out', 'c', ...TINY, ...cnn], dir);
+  t.is(r.code, 0, r.stderr);
+  const summary = readCsv(join(dir, 'c', 'summary.csv'));
+  t.deepEqual(summary.map((row) => [row.norm, row.status]), [['none', 'ok'], ['batch', 'ok']]);
+  // conv 3×3, 1 → 4 channels (36 weights + 4 biases), then gap and the dense output 4 → 10 (50).
+  t.is(summary[0]!.params, '90');
+  const twoAxes = await nb(['validate', 'fashion-7x7.yaml', ...cnn, '--set', 'dataset.shape=[7, 7]'], dir);
+  t.is(twoAxes.code, 0, twoAxes.stderr);
+  const none = await nb(['validate', 'fashion-7x7.yaml', ...cnn, '--set', 'dataset.shape=[49]'], dir);
+  t.is(none.code, 2);
+  t.regex(none.stderr, /fashion-7x7\.yaml:\d+:\d+.*model cnn reads images: give your data's image shape as dataset\.shape, \[H, W\] or \[H, W, C\]/s);
+});

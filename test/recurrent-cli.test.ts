@@ -78,7 +78,7 @@ grid:
   t.is(r.code, 2);
   const errors = JSON.parse(r.stdout).errors as Array<{file: string; line: number; column: number; key: string; message: string}>;
   t.deepEqual(errors.map((e) => `${e.line}:${e.column} ${e.key}`), ['5:13 activation', '8:16 grid.norm[1]']);
-  t.regex(errors[1]!.message, /norm "weight" is not built for model lstm \(it supports: mlp\); for lstm use: none, batch, layer, bn-rnn/);
+  t.regex(errors[1]!.message, /norm "weight" is not built for model lstm \(it supports: mlp, cnn\); for lstm use: none, batch, layer, bn-rnn/);
   t.regex(errors[0]!.message, /an LSTM's nonlinearities are fixed/);
   writeFileSync(join(dir, 'flat.yaml'), `name: flat
 question: q
@@ -97,5 +97,5 @@ targets: {test_accuracy: 0.9}
   t.regex((await nb(['validate', 'reg.yaml'], dir)).stderr, /reg\.yaml:6:26 \(targets\.test_accuracy\): the adding problem is a regression task/);
   const list = await nb(['list', 'norms'], dir);
   t.regex(list.stdout, /bn-rnn .* models: lstm, rnn/);
-  t.regex(list.stdout, /weight .* models: mlp /);
+  t.regex(list.stdout, /weight .* models: mlp, cnn /);
 });

@@ -4,7 +4,7 @@ import {BaseCommand} from '../cli.js';
 import {BUNDLED_DIR, bundledExperiments} from '../config/find.js';
 import {loadExperiment} from '../config/load.js';
 import type {z} from 'zod';
-import {datasetSchema, modelSchema} from '../config/schema.js';
+import {datasetSchema, MODEL_VARIANTS} from '../config/schema.js';
 import {ACTIVATIONS, DATASETS, MLP_LATER_DEFAULTS, NORMS} from '../spec/names.js';
 import {findFashionMnist} from '../data/fashion-mnist.js';
 import {verifyFashionMnist} from '../data/fashion-mnist-files.js';
@@ -54,11 +54,11 @@ function optionText(schema: {shape: Record<string, unknown>; parse(x: unknown): 
 
 /** A model's options with their defaults (`required` for those without one). */
 function modelOptionText(kind: string): string {
-  const variant = modelSchema.options.find((o) => o.shape.kind.value === kind)!;
+  const variant = MODEL_VARIANTS.find((o) => o.shape.kind.value === kind)!;
   const later = MLP_LATER_DEFAULTS as Record<string, unknown>;
   return Object.entries(variant.shape as Record<string, z.ZodType>).filter(([k]) => k !== 'kind').map(([k, field]) => {
     const parsed = field.safeParse(undefined);
-    const value = !parsed.success ? 'required' : parsed.data === undefined ? (later[k] === undefined ? '—' : String(later[k])) : String(parsed.data);
+    const value = !parsed.success ? 'required' : parsed.data === undefined ? (later[k] === undefined ? '—' : String(later[k])) : Array.isArray(parsed.data) ? JSON.stringify(parsed.data) : String(parsed.data);
     return `${k}=${value}${OPTION_NOTES[`${kind}.${k}`] ?? ''}`;
   }).join(', ');
 }

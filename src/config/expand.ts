@@ -15,6 +15,8 @@ import {ACTIVATION_PROBES, DIRECT_GRID_KEYS, MLP_LATER_DEFAULTS, RECURRENT_MODEL
 import {describeIssue, isPlainObject} from './issues.js';
 import {experimentSchema} from './schema.js';
 import {ConfigSources, type KeyPath} from './sources.js';
+import {cnnShapes} from '../models/catalog.js';
+import {IMAGE_SHAPES, imageShapeOf} from '../spec/datasets.js';
 
 /** A checked config and where each of its values came from: what expansion needs. */
 export interface CheckedConfig {
@@ -159,8 +161,9 @@ function cellMisfits(
     errors.push(new UserError(`eval_modes evaluates an MLP's batch-statistics norms with other statistics; model ${kind} is recurrent (its batch norm keeps statistics per time step): leave eval_modes out`, sources.locate(['eval_modes'])));
   }
   if (kind === 'mlp') errors.push(...logisticMisfits(cfg, norm, normPath, at, sources));
+  if (kind === 'cnn') errors.push(...cnnMisfits(cfg, norm, normPath, at, sources));
   if (!recurrent && cfg.probes?.includes('gradient_flow')) {
-    errors.push(new UserError('the gradient_flow probe measures ‖∂L/∂h_t‖ of a recurrent model (lstm, rnn); model mlp has no h_t', sources.locate(['probes'])));
+    errors.push(new UserError(`the gradient_flow probe measures ‖∂L/∂h_t‖ of a recurrent model (lstm, rnn); model ${kind} has no h_t`, sources.locate(['probes'])));
   }
   return errors;
 }
@@ -192,6 +195,49 @@ function logisticMisfits(
   const inputs = (cfg.probes ?? []).filter((p) => ACTIVATION_PROBES.includes(p));
   if (inputs.length) {
     errors.push(new UserError(`${what}: ${inputs.join(', ')} read the inputs to hidden nonlinearities, and it has none (its probes: grad_norms, param_norms)`, sources.locate(['probes'])));
+  }
+  return errors;
+}
+
+/**
+ * What does not fit a convnet: data that are not images, a block whose map would be empty, a norm
+ * that cannot sit on every layer it would be given (instance norm on the dense layers after the
+ * head; a group count that does not divide a layer's channels or units).
+ */
+function cnnMisfits(
+  cfg: ExperimentConfig,
+  norm: NormSpec,
+  normPath: KeyPath,
+  at: (key: string, path: KeyPath) => SourceLocation,
+  sources: ConfigSources,
+): UserError[] {
+  if (cfg.model.kind !== 'cnn') return [];
+  const model = cfg.model;
+  const errors: UserError[] = [];
+  const image = imageShapeOf(cfg.dataset);
+  if (!image && cfg.dataset.name === 'files') {
+    errors.push(new UserError('model cnn reads images: give your data\'s image shape as dataset.shape, [H, W] or [H, W, C] (channels last), or use model mlp', at('dataset.name', ['dataset', 'name'])));
+  } else if (!image) {
+    const images = [...Object.keys(IMAGE_SHAPES), 'files with a shape'].join(', ');
+    errors.push(new UserError(`model cnn reads images, and data set "${cfg.dataset.name}" is not one (image data sets: ${images}); use one of them, or model mlp`, at('dataset.name', ['dataset', 'name'])));
+  } else {
+    const {error} = cnnShapes(model, image);
+    if (error) errors.push(new UserError(`${error} (images ${image.join('×')})`, at('model.channels', ['model', 'channels'])));
+  }
+  if (norm.name === 'instance' && model.hidden.length > 0) {
+    errors.push(new UserError(`norm instance takes statistics per channel over a map's H·W positions; the dense hidden layers after the head (model.hidden ${JSON.stringify(model.hidden)}) have none. ` +
+      'Use hidden: [], or a norm that fits dense layers too (group, layer, batch)', sources.locate(normPath)));
+  }
+  if (norm.name === 'group') {
+    const groups = Number(norm.options.groups);
+    const widths = [...model.channels.map((c, b) => [`conv block ${b + 1}`, c] as const), ...model.hidden.map((u, i) => [`hidden layer ${i + 1}`, u] as const)];
+    const bad = widths.filter(([, w]) => w % groups !== 0 || w === groups);
+    if (bad.length) {
+      const widthsText = bad.map(([name, w]) => `${name} (${w})`).join(', ');
+      const fits = Array.from({length: 64}, (_, i) => i + 1).filter((g) => widths.every(([, w]) => w % g === 0 && w > g));
+      errors.push(new UserError(`norm group: groups=${groups} must divide every layer's channels and leave at least 2 a group; it does not for ${widthsText}` +
+        (fits.length ? ` (groups that fit every layer: ${fits.join(', ')})` : ''), sources.locate(normPath)));
+    }
   }
   return errors;
 }

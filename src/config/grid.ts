@@ -8,7 +8,7 @@ import {ACTIVATIONS, DIRECT_GRID_KEYS} from '../spec/names.js';
 import {parseNorm} from '../norms/catalog.js';
 import type {NormSpec} from '../spec/experiment.js';
 import {nearest, unknownName} from '../suggest.js';
-import {datasetSchema, experimentSchema, modelSchema, trainSchema} from './schema.js';
+import {datasetSchema, experimentSchema, MODEL_VARIANTS, modelSchema, trainSchema} from './schema.js';
 import type {ConfigSources, KeyPath} from './sources.js';
 import {describeIssue, describeIssues, isPlainObject} from './issues.js';
 
@@ -24,7 +24,7 @@ function datasetVariant(name: unknown) {
 
 /** The schema variant of the model of kind `kind` (undefined for an unknown kind). */
 function modelVariant(kind: unknown) {
-  return modelSchema.options.find((o) => o.shape.kind.value === kind);
+  return MODEL_VARIANTS.find((o) => o.shape.kind.value === kind);
 }
 
 /** Keys a grid may vary: norm, activation, seed, and section.key for every schema key. */

@@ -3,7 +3,7 @@
 
 import {z} from 'zod';
 import {
-  ACTIVATIONS, CLAIM_EXPECTATIONS, CLAIM_STATISTICS, EVAL_MODES, FILE_FORMATS, INITIALIZERS, OPTIMIZERS, PROBES, RECURRENT_INITIALIZERS, SYNTHETIC_DEFAULTS,
+  ACTIVATIONS, CLAIM_EXPECTATIONS, CNN_HEADS, PADDINGS, POOLS, CLAIM_STATISTICS, EVAL_MODES, FILE_FORMATS, INITIALIZERS, OPTIMIZERS, PROBES, RECURRENT_INITIALIZERS, SYNTHETIC_DEFAULTS,
   TUNABLE_KEYS, TUNE_METRIC_NAMES, TUNE_SCHEDULES,
 } from '../spec/names.js';
 import type {Claim, DatasetSpec, ExperimentConfig, ModelSpec, Targets, TrainSpec, TuneConfig, VerifySpec} from '../spec/experiment.js';
@@ -176,6 +176,63 @@ const MLP_ONLY = {
   dropout: 'dropout applies to model mlp only (inverted dropout on each hidden layer\'s output); a recurrent model has no hidden layers to drop from: leave it out',
 };
 
+/** A value for every conv block, or a list with one per block: always a list once parsed. */
+const perBlock = <T extends z.ZodType>(value: T, fallback: z.output<T>, what: string) =>
+  z.union([value, z.array(value).min(1)], {error: `${what}, for every conv block, or a list of them with one per block`}).default(fallback as never);
+
+/**
+ * Model cnn: a convnet on images (channels last). Each block is conv k×k (stride, padding) →
+ * norm → activation → pooling; then the head turns the last feature map into a vector, and dense
+ * hidden layers (dense → norm → activation) and the dense output follow.
+ */
+const cnnSchema = strict({
+  kind: z.literal('cnn'),
+  /** Output channels of each conv block, e.g. [16, 32, 32]: one block per entry. */
+  channels: z.array(positiveInt).min(1),
+  /**
+   * Filter size k (k×k) of every block, or one per block. Default 3: two 3×3 layers see what one
+   * 5×5 sees with fewer weights (Simonyan & Zisserman 2015), the convnet default since.
+   */
+  kernel: perBlock(positiveInt, 3, 'a positive integer'),
+  /** Stride of every block's convolution, or one per block. Default 1: the pooling downsamples. */
+  stride: perBlock(positiveInt, 1, 'a positive integer'),
+  /**
+   * `same` (TensorFlow's: ⌈H / stride⌉ rows out, zeros around) or `valid` (only windows inside the
+   * image), for every block or one per block. Default same: a 28×28 image stays 28×28, so 2×2
+   * pooling halves it cleanly (28 → 14 → 7).
+   */
+  padding: perBlock(z.enum(PADDINGS), 'same', PADDINGS.join(' or ')),
+  /**
+   * Pooling after each block's activation: max, avg or none, for every block or one per block.
+   * Default none: every reduction of the image is written in the experiment.
+   */
+  pool: perBlock(z.enum(POOLS), 'none', POOLS.join(', ')),
+  /** Window and stride of every pooling (non-overlapping windows; a last row or column that does not fill one is dropped). */
+  pool_size: z.number().int().min(2).default(2),
+  /**
+   * How the last feature map [H, W, C] becomes a vector: `gap`, the mean over positions per channel
+   * (Lin, Chen & Yan 2014: C values, few head weights, no tie to the image size), or `flatten`,
+   * all H·W·C values. Default gap.
+   */
+  head: z.enum(CNN_HEADS).default('gap'),
+  /** Dense hidden layers after the head (dense → norm → activation), then the dense output. Default []. */
+  hidden: z.array(positiveInt).default([]),
+  /** Kernel initialiser of the conv filters (fans k·k·in, k·k·out) and dense kernels. Default he_normal (He et al. 2015, made for ReLU convnets). */
+  init: z.enum(INITIALIZERS).default('he_normal'),
+  /** Standard deviation for init: normal. */
+  init_std: z.number().positive().default(0.01),
+}, {...MLP_ONLY, layers: 'layers applies to recurrent models; a cnn has one conv block per entry of channels'}).superRefine((m, ctx) => {
+  for (const key of ['kernel', 'stride', 'padding', 'pool'] as const) {
+    const value = m[key];
+    if (Array.isArray(value) && value.length !== m.channels.length) {
+      ctx.addIssue({code: 'custom', path: [key], message: `${key} lists ${value.length} value${value.length === 1 ? '' : 's'} for ${m.channels.length} conv block${m.channels.length === 1 ? '' : 's'} (channels has ${m.channels.length}): give one per block, or a single value for all`});
+    }
+  }
+}).transform((m) => {
+  const spread = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : m.channels.map(() => value));
+  return {...m, kernel: spread(m.kernel), stride: spread(m.stride), padding: spread(m.padding), pool: spread(m.pool)};
+});
+
 export const modelSchema = z.discriminatedUnion('kind', [
   strict({
     /** Multi-layer perceptron: [dense → norm → activation] × hidden, then a dense output. */
@@ -207,7 +264,11 @@ export const modelSchema = z.discriminatedUnion('kind', [
     kind: z.literal('rnn'),
     ...recurrent,
   }, MLP_ONLY),
+  cnnSchema,
 ]);
+
+/** Each model's object of keys (model cnn's before it spreads its per-block values into lists). */
+export const MODEL_VARIANTS = modelSchema.options.map((o) => ('shape' in o ? o : o.in));
 
 export const trainSchema = strict({
   optimizer: z.enum(OPTIMIZERS).default('sgd'),

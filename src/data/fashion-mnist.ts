@@ -9,6 +9,7 @@ import {PACKAGE_ROOT} from '../version.js';
 import {FASHION_MNIST_FILES, FASHION_MNIST_RAW, fashionMnistPaths, missingFashionMnistFiles, verifyFashionMnist, type FashionMnistFile} from './fashion-mnist-files.js';
 import {fingerprint, type DataFile} from './fingerprint.js';
 import {readIdx} from './idx.js';
+import {IMAGE_SHAPES} from '../spec/datasets.js';
 import type {Dataset, Split} from './types.js';
 
 export {FASHION_MNIST_FILES} from './fashion-mnist-files.js';
@@ -68,6 +69,7 @@ export function loadFashionMnistFrom(dir: string, name = 'fashion-mnist', files?
     name,
     task: 'classification',
     features: 784,
+    image: IMAGE_SHAPES['fashion-mnist']!,
     classes: 10,
     train: readSplit(paths, 'trainImages', 'trainLabels'),
     test: readSplit(paths, 'testImages', 'testLabels'),

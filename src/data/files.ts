@@ -17,6 +17,7 @@
 import {existsSync, statSync} from 'node:fs';
 import {basename, relative, resolve} from 'node:path';
 import {throwIfAny, UserError, type SourceLocation} from '../errors.js';
+import {imageShapeOf} from '../spec/datasets.js';
 import type {FilesSpec, SplitFiles} from '../spec/experiment.js';
 import {readCsv} from './csv.js';
 import {fingerprint, type DataFile} from './fingerprint.js';
@@ -196,6 +197,8 @@ export function loadFiles(spec: FilesSpec, at: (key: string) => SourceLocation =
   throwIfAny(errors);
   // `shape` against the features is a check of the experiment, located there (src/data/check.ts).
   const shape = spec.shape ?? train.shape;
+  // Images for a convnet: the shape given, [H, W] or [H, W, C] (src/spec/datasets.ts).
+  const image = imageShapeOf(spec);
 
   const split = (read: Read): Split => {
     if (spec.scale !== undefined) for (let k = 0; k < read.x.length; k++) read.x[k] = read.x[k]! / spec.scale;
@@ -212,6 +215,7 @@ export function loadFiles(spec: FilesSpec, at: (key: string) => SourceLocation =
     train: split(train),
     test: split(test),
     ...(shape && {shape}),
+    ...(image && {image}),
     source: `${spec.format} files: ${named('train')} (${train.n} × ${train.width}), ${named('test')} (${test.n} × ${test.width}), ` +
       `${classes} classes${spec.classes === undefined ? ' (from the labels)' : ''}${shape ? ` · shape [${shape.join(', ')}]` : ''}${scaled}`,
     files,

@@ -15,7 +15,8 @@ import type {Dataset, Split} from './types.js';
 
 /** Images [n, 28·28] as 28 steps of 28 pixels: the same values, read row by row. */
 export function rowsOf(images: Dataset, name: string): Dataset {
-  return {...images, name, inputs: 28, source: `${images.source} (rows: 28 steps × 28 pixels)`};
+  const {image: _image, ...rest} = images;
+  return {...rest, name, inputs: 28, source: `${images.source} (rows: 28 steps × 28 pixels)`};
 }
 
 /** Average-pool square images [n, side²] by an integer factor. */
@@ -53,8 +54,9 @@ function permute(split: Split, order: Int32Array): Split {
 export function permutedOf(images: Dataset, name: string, size: number, seed: number): Dataset {
   const order = pixelPermutation(size * size, seed);
   const prepare = (split: Split) => permute(size === 28 ? split : poolImages(split, 28, size), order);
+  const {image: _image, ...rest} = images;
   return {
-    ...images,
+    ...rest,
     name,
     features: size * size,
     inputs: 1,

@@ -1,4 +1,5 @@
 import type {DataFile} from './fingerprint.js';
+import type {ImageShape} from '../spec/datasets.js';
 
 export type {DataFile} from './fingerprint.js';
 
@@ -23,6 +24,8 @@ export interface Dataset {
   features: number;
   /** Outputs of the model: the number of classes, or 1 for regression. */
   classes: number;
+  /** For images: each example's shape [H, W, C], its values row-major and channels last (IMAGE_SHAPES). */
+  image?: ImageShape;
   /** For sequences: values per time step (an example of width w is w / inputs steps long). */
   inputs?: number;
   train: Split;

@@ -1,4 +1,5 @@
 import type {ModelSpec, NormSpec} from '../spec/experiment.js';
+import type {ImageShape} from '../spec/datasets.js';
 import type {ActivationName} from '../spec/names.js';
 import type {ForwardContext} from '../norms/types.js';
 import type * as tf from '../tf.js';
@@ -13,6 +14,8 @@ export interface BuildOptions {
   inputs: number;
   /** Outputs: the number of classes, or 1 for regression. */
   classes: number;
+  /** For a convnet: each example's image shape [H, W, C] (its `inputs` values, channels last). */
+  image?: ImageShape;
   /** For recurrent models: values per time step, and the steps of the training sequences. */
   sequence?: {inputs: number; steps: number};
 }
@@ -31,8 +34,14 @@ export interface Model {
    * in training mode without updating any statistics, for the loss the caller gives.
    */
   gradientFlow?(x: tf.Tensor2D, loss: (output: tf.Tensor2D) => tf.Scalar): number[];
-  /** Feed-forward models: the input to each hidden layer's nonlinearity (the norm's output, or with placement post the dense layer's), in evaluation mode. */
-  preActivations?(x: tf.Tensor2D): Array<{layer: string; z: tf.Tensor2D}>;
+  /**
+   * Feed-forward models: the input to each hidden layer's nonlinearity (the norm's output, or with
+   * placement post the dense layer's), in evaluation mode: [N, units], or [N, H, W, C] on a conv
+   * block (its units are the channels, the last axis).
+   */
+  preActivations?(x: tf.Tensor2D): Array<{layer: string; z: tf.Tensor}>;
+  /** Examples in the activation probes' fixed batch, when fewer than the probes' default (a convnet's maps are large). */
+  readonly probeExamples?: number;
   /** A norm asks for data-dependent initialisation before training (`initFromData`, on one batch). */
   readonly needsDataInit?: boolean;
   initFromData?(x: tf.Tensor2D): void;

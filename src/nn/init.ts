@@ -15,7 +15,20 @@ export interface InitSpec {
 
 /** Draw a [fanIn, fanOut] kernel. */
 export function drawKernel(init: InitSpec, fanIn: number, fanOut: number, rng: Rng): tf.Tensor2D {
-  const values = new Float32Array(fanIn * fanOut);
+  return tf.tensor2d(drawValues(init, fanIn * fanOut, fanIn, fanOut, rng), [fanIn, fanOut]);
+}
+
+/**
+ * Draw a convolution filter [k, k, in, out]. Its fans are those of the matrix it multiplies by
+ * (as Keras and PyTorch count them): fan-in k·k·in, the values one output sums; fan-out k·k·out.
+ */
+export function drawFilter(init: InitSpec, k: number, inputs: number, outputs: number, rng: Rng): tf.Tensor4D {
+  return tf.tensor4d(drawValues(init, k * k * inputs * outputs, k * k * inputs, k * k * outputs, rng), [k, k, inputs, outputs]);
+}
+
+/** `count` values of an initialiser for a kernel with these fans, in the Rng's order. */
+function drawValues(init: InitSpec, count: number, fanIn: number, fanOut: number, rng: Rng): Float32Array {
+  const values = new Float32Array(count);
   switch (init.name) {
     case 'glorot_uniform': {
       const limit = Math.sqrt(6 / (fanIn + fanOut));
@@ -32,7 +45,7 @@ export function drawKernel(init: InitSpec, fanIn: number, fanOut: number, rng: R
       fillNormal(values, init.std, rng);
       break;
   }
-  return tf.tensor2d(values, [fanIn, fanOut]);
+  return values;
 }
 
 function fillNormal(values: Float32Array, std: number, rng: Rng): void {

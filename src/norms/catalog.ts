@@ -156,6 +156,17 @@ export const centeredStopgradOptions = strict({
 });
 export type CenteredStopgradOptions = Omit<z.infer<typeof centeredStopgradOptions>, 'placement'>;
 
+// instance (instance.ts)
+export const instanceOptions = strict({
+  /** Added to each (example, channel)'s variance before the square root. */
+  epsilon: z.number().positive().default(1e-5),
+  /** Learn a shift β per channel (initialised to 0). */
+  center: z.boolean().default(true),
+  /** Learn a gain γ per channel (initialised to 1). */
+  scale: z.boolean().default(true),
+});
+export type InstanceOptions = z.infer<typeof instanceOptions>;
+
 // bn-rnn (bn-rnn.ts)
 export const bnRnnOptions = strict({
   /** frame: statistics per time step; sequence: pooled over batch × time. */
@@ -287,6 +298,13 @@ export const NORM_CATALOG = {
     noPlacement: 'it sits inside a recurrent cell, on the input-to-hidden term',
     relativeCost: 1.12, // not measured on its own: taken as batch norm's
   }),
+  instance: define({
+    contexts: ['conv'],
+    summary: 'per example and channel over the positions H·W of a convolution (on a dense layer each statistic would be over one value); same at train and test; γ, β per channel',
+    paper: 'Ulyanov, Vedaldi & Lempitsky 2016',
+    options: instanceOptions,
+    noPlacement: 'it sits on convolutions, where every norm sits before the activation',
+  }),
 } satisfies Record<NormName, NormDefinition<z.ZodObject>>;
 
 /** A norm's time per training step relative to no norm (a scheduling hint, see NormDefinition). */
@@ -319,6 +337,9 @@ export function normMisfit(spec: NormSpec, model: ModelKind): string | undefined
     const models = normModels(spec.name);
     const alternatives = NORMS.filter((n) => definition(n).contexts.includes(context));
     return `norm "${spec.name}" is not built for model ${model} (it supports: ${models.join(', ')}); for ${model} use: ${alternatives.join(', ')}`;
+  }
+  if (normPlacement(spec) === 'post' && context === 'conv') {
+    return `placement post moves a norm after the activation of an MLP's hidden layer; in model ${model} every norm sits between the convolution and the activation (conv → norm → φ): leave placement out`;
   }
   if (normPlacement(spec) === 'post' && context === 'cell') {
     return `placement post moves a norm after the activation of an MLP's hidden layer; in model ${model} the norms sit where their papers put them inside the cell: leave placement out`;

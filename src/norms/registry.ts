@@ -10,10 +10,11 @@ import {BnRnn} from './bn-rnn.js';
 import {
   definition, normMisfit, resolveNorm,
   type BatchOptions, type BnRnnOptions, type CenteredStopgradOptions, type GroupOptions, type LayerOptions, type MeanOnlyOptions,
-  type RenormOptions, type RmsOptions, type WeightOptions,
+  type InstanceOptions, type RenormOptions, type RmsOptions, type WeightOptions,
 } from './catalog.js';
 import {CenteredStopgrad} from './centered-stopgrad.js';
 import {GroupNorm} from './group.js';
+import {InstanceNorm} from './instance.js';
 import {LayerNorm} from './layer.js';
 import {RecurrentLayerNorm} from './layer-recurrent.js';
 import {MeanOnlyBatchNorm} from './mean-only.js';
@@ -39,6 +40,7 @@ const LAYER_NORMS: Partial<Record<NormName, (init: NormInit, options: unknown) =
   renorm: (init, options) => new BatchRenorm(init, options as RenormOptions),
   'mean-only': (init, options) => new MeanOnlyBatchNorm(init, options as MeanOnlyOptions),
   'centered-stopgrad': (init, options) => new CenteredStopgrad(init, options as CenteredStopgradOptions),
+  instance: (init, options) => new InstanceNorm(init, options as InstanceOptions),
 };
 
 /** Inside a recurrent cell. */
@@ -54,6 +56,7 @@ export function createNorm(spec: NormSpec | NormName, init: NormInit): Norm {
   const resolved = typeof spec === 'string' ? resolveNorm(spec) : spec;
   const create = LAYER_NORMS[resolved.name];
   if (!create) throw new UserError(normMisfit(resolved, 'mlp')!);
+  if (init.kernel.rank === 2 && !definition(resolved.name).contexts.includes('dense')) throw new UserError(normMisfit(resolved, 'mlp')!);
   return create(init, definition(resolved.name).options.parse(resolved.options));
 }
 

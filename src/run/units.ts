@@ -49,7 +49,7 @@ function build(spec: RunSpec, dataDir?: string): Model {
   const data = loadDataset(spec.dataset, dataDir);
   const sequence = data.inputs ? {inputs: data.inputs, steps: data.train.width / data.inputs} : undefined;
   const {model, norm, activation, seed} = spec;
-  return buildModel({model, norm, activation, seed, inputs: data.features, classes: data.classes, sequence});
+  return buildModel({model, norm, activation, seed, inputs: data.features, classes: data.classes, sequence, ...(data.image && {image: data.image})});
 }
 
 /**

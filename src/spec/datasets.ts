@@ -5,6 +5,33 @@
 
 import type {DatasetSpec} from './experiment.js';
 
+/** An image's shape, channels last: [height, width, channels]. */
+export type ImageShape = [number, number, number];
+
+/**
+ * The data sets whose examples are images (a convnet reads them as such; every other model reads
+ * the row-major [H·W·C] vector): Fashion-MNIST, 28×28 grey levels. Its sequence forms (rows,
+ * permuted) are sequences, not images.
+ */
+export const IMAGE_SHAPES: Partial<Record<DatasetSpec['name'], ImageShape>> = {
+  'fashion-mnist-mini': [28, 28, 1],
+  'fashion-mnist': [28, 28, 1],
+};
+
+/**
+ * The image shape [H, W, C] a convnet reads a data set's examples as: Fashion-MNIST's, or your own
+ * data's `shape` when it has two ([H, W], one channel) or three axes. Undefined: not images.
+ */
+export function imageShapeOf(spec: DatasetSpec): ImageShape | undefined {
+  if (spec.name === 'files') {
+    const shape = spec.shape;
+    if (shape?.length === 2) return [shape[0]!, shape[1]!, 1];
+    if (shape?.length === 3) return [shape[0]!, shape[1]!, shape[2]!];
+    return undefined;
+  }
+  return IMAGE_SHAPES[spec.name];
+}
+
 /** Fashion-MNIST's splits: the bundled stratified subset, and the official files. */
 const FASHION = {mini: {train: 6000, test: 1000}, full: {train: 60000, test: 10000}} as const;
 

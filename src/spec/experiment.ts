@@ -3,7 +3,7 @@
 // Every layer reads these; none of them needs the schema library to do so.
 
 import type {
-  ActivationName, ClaimExpectation, ClaimStatistic, EvalMode, FileFormat, InitializerName, NormName, OptimizerName, ProbeName, RecurrentInitializerName,
+  ActivationName, CnnHead, ClaimExpectation, PaddingName, PoolName, ClaimStatistic, EvalMode, FileFormat, InitializerName, NormName, OptimizerName, ProbeName, RecurrentInitializerName,
   TunableKey, TuneMetric, TuneSchedule,
 } from './names.js';
 import type {GridSpec} from './grid.js';
@@ -107,7 +107,26 @@ export type MlpSpec = {
   dropout?: number;
 } & KernelInit;
 export type RecurrentModelSpec = ({kind: 'lstm'; forget_bias: number} & Recurrent) | ({kind: 'rnn'} & Recurrent);
-export type ModelSpec = MlpSpec | RecurrentModelSpec;
+/**
+ * A convnet on images [N, H, W, C]: conv blocks (k×k convolution → norm → activation → pooling),
+ * then `head` (global average pooling or flatten), then dense hidden layers and the output.
+ * The per-block lists have one entry per block (parsing spreads a single value over all).
+ */
+export type CnnSpec = {
+  kind: 'cnn';
+  /** Output channels of each conv block. */
+  channels: number[];
+  kernel: number[];
+  stride: number[];
+  padding: PaddingName[];
+  pool: PoolName[];
+  /** Window and stride of every pooling. */
+  pool_size: number;
+  head: CnnHead;
+  /** Dense hidden layers after the head (dense → norm → activation), then the output. */
+  hidden: number[];
+} & KernelInit;
+export type ModelSpec = MlpSpec | RecurrentModelSpec | CnnSpec;
 
 export interface TrainSpec {
   optimizer: OptimizerName;

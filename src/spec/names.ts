@@ -28,7 +28,7 @@ export const SEQUENCE_DATASETS: readonly DatasetName[] = [
   'fashion-mnist-mini-rows', 'fashion-mnist-rows', 'fashion-mnist-mini-permuted', 'fashion-mnist-permuted', 'adding',
 ];
 
-export const MODELS = ['mlp', 'lstm', 'rnn'] as const;
+export const MODELS = ['mlp', 'lstm', 'rnn', 'cnn'] as const;
 export type ModelKind = (typeof MODELS)[number];
 /** Models that read their input as a sequence, one step at a time. */
 export const RECURRENT_MODELS: readonly ModelKind[] = ['lstm', 'rnn'];
@@ -41,7 +41,17 @@ export const RECURRENT_MODELS: readonly ModelKind[] = ['lstm', 'rnn'];
 export const LAYER_CONTEXTS = ['dense', 'conv', 'cell'] as const;
 export type LayerContext = (typeof LAYER_CONTEXTS)[number];
 /** The layer context of each model's normalised layers. */
-export const MODEL_CONTEXT: Record<ModelKind, LayerContext> = {mlp: 'dense', lstm: 'cell', rnn: 'cell'};
+export const MODEL_CONTEXT: Record<ModelKind, LayerContext> = {mlp: 'dense', lstm: 'cell', rnn: 'cell', cnn: 'conv'};
+
+/** Pooling after a conv block: a k×k window at stride k taking the maximum or the mean, or none. */
+export const POOLS = ['max', 'avg', 'none'] as const;
+export type PoolName = (typeof POOLS)[number];
+/** A convolution's padding, TensorFlow's: `same` keeps ⌈H / stride⌉ rows, `valid` only windows inside the image. */
+export const PADDINGS = ['same', 'valid'] as const;
+export type PaddingName = (typeof PADDINGS)[number];
+/** What turns a convnet's last feature map into a vector: the mean over positions per channel, or every value. */
+export const CNN_HEADS = ['gap', 'flatten'] as const;
+export type CnnHead = (typeof CNN_HEADS)[number];
 
 /**
  * Where a norm sits in an MLP's hidden layer: `pre` dense → norm → φ (Ioffe & Szegedy §3.2: the
@@ -51,7 +61,7 @@ export const MODEL_CONTEXT: Record<ModelKind, LayerContext> = {mlp: 'dense', lst
 export const PLACEMENTS = ['pre', 'post'] as const;
 export type Placement = (typeof PLACEMENTS)[number];
 
-export const NORMS = ['none', 'batch', 'layer', 'weight', 'group', 'rms', 'renorm', 'mean-only', 'centered-stopgrad', 'bn-rnn'] as const;
+export const NORMS = ['none', 'batch', 'layer', 'weight', 'group', 'rms', 'renorm', 'mean-only', 'centered-stopgrad', 'bn-rnn', 'instance'] as const;
 export type NormName = (typeof NORMS)[number];
 
 /** Grid keys with columns of their own in every results file; any other grid key is a factor column. */

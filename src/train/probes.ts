@@ -5,10 +5,13 @@
 //   activation_percentiles  the 15th, 50th and 85th percentile of the input to each hidden
 //                           layer's nonlinearity — the norm's output (placement pre), the dense
 //                           layer's (post) — pooled over the layer's units and a fixed batch of
-//                           test examples, in evaluation mode (Ioffe & Szegedy 2015, Fig. 1b–c)
+//                           test examples, in evaluation mode (Ioffe & Szegedy 2015, Fig. 1b–c);
+//                           on a conv block over its channels and positions, the batch a model's
+//                           `probeExamples` (a convnet: fewer, its maps are large)
 //                           → probes activation_p15, _p50, _p85
 //   dead_units              ReLU only: the fraction of a layer's units whose input is ≤ 0 for
-//                           every example of that batch
+//                           every example of that batch (on a conv block: the fraction of
+//                           channels ≤ 0 at every position of every example)
 //   saturation              sigmoid and tanh only: the fraction of a layer's inputs beyond the
 //                           saturation threshold, |z| > 4 for sigmoid (σ'(4) < 0.018) and |z| > 2
 //                           for tanh (tanh'(2) < 0.071)
@@ -42,13 +45,14 @@ export function percentile(sorted: Float32Array, p: number): number {
 }
 
 function activationProbes(model: Model, data: Dataset, probes: readonly ProbeName[], activation: ActivationName): ProbeValue[] {
-  const n = Math.min(PROBE_EXAMPLES, data.test.n);
+  const n = Math.min(model.probeExamples ?? PROBE_EXAMPLES, data.test.n);
   const width = data.test.width;
   const layers = tf.tidy(() => model.preActivations!(tf.tensor2d(data.test.x.subarray(0, n * width), [n, width])).map((l) => ({layer: l.layer, z: tf.keep(l.z)})));
   const out: ProbeValue[] = [];
   for (const {layer, z} of layers) {
     const values = z.dataSync() as Float32Array;
-    const units = z.shape[1]!;
+    // Units: the last axis (a dense layer's units, a conv block's channels); every other axis is a sample of them.
+    const units = z.shape[z.rank - 1]!;
     z.dispose();
     if (probes.includes('activation_percentiles')) {
       const sorted = Float32Array.from(values).sort();

@@ -13,7 +13,7 @@ import {train} from '../../src/train/trainer.js';
 import {setupBackend} from '../helpers.js';
 
 /** The norms built for the MLP (bn-rnn lives in recurrent cells only). */
-const MLP_NORMS = NORMS.filter((n): n is Exclude<NormName, 'bn-rnn'> => normModels(n).includes('mlp'));
+const MLP_NORMS = NORMS.filter((n): n is Exclude<NormName, 'bn-rnn' | 'instance'> => normModels(n).includes('mlp'));
 
 test.before(setupBackend);
 

@@ -111,7 +111,7 @@ test('`none` is the identity', (t) => {
 
 test('the factory fails loudly on an unknown norm, suggesting the nearest', (t) => {
   const error = t.throws(() => resolveNorm('bacth'), {instanceOf: UserError});
-  t.regex(error!.message, /Unknown norm "bacth" — did you mean "batch"\? \(known: none, batch, layer, weight, group, rms, renorm, mean-only, centered-stopgrad, bn-rnn\)/);
+  t.regex(error!.message, /Unknown norm "bacth" — did you mean "batch"\? \(known: none, batch, layer, weight, group, rms, renorm, mean-only, centered-stopgrad, bn-rnn, instance\)/);
   t.throws(() => resolveNorm("batch", {momentun: 0.9}), {message: /^norm "batch": unknown key "momentun" — did you mean "momentum"\? \(allowed: momentum, epsilon, center, scale, gamma_init, share_stats, placement\)/});
 });
 

@@ -3,8 +3,8 @@
 // gradient, parameter gradients and updated statistics, through the same factory the models use.
 // Fixtures: test/fixtures/norms4d.json, made by scripts/make-norm4d-fixtures.py (BatchNorm2d,
 // GroupNorm, LayerNorm over C·H·W with per-channel γ, β, RMS over C·H·W, weight_norm on a
-// Conv2d, and the papers' equations for mean-only BN, renorm and stop-gradient centring).
-// The fixture's `instance` case is for the convnet's instance norm, which has no Norm yet.
+// Conv2d, InstanceNorm2d, and the papers' equations for mean-only BN, renorm and stop-gradient
+// centring).
 
 import type {ExecutionContext} from 'ava';
 import test from '../ava.js';
@@ -25,6 +25,7 @@ interface Cases {
   layer: Base & {gamma: V; beta: V; dgamma: V; dbeta: V};
   rms: Base & {gamma: V; dgamma: V};
   rms_center: Base & {gamma: V; dgamma: V; beta: V; dbeta: V};
+  instance: Base & {gamma: V; beta: V; dgamma: V; dbeta: V};
   mean_only: Omit<Base, 'epsilon'> & {beta: V; dbeta: V; torch_momentum: number; running_mean: V};
   renorm_clipped: Base & {
     gamma: V; beta: V; dgamma: V; dbeta: V; rmax: number; dmax: number; torch_momentum: number;
@@ -112,6 +113,20 @@ test('RMS norm on [N, H, W, C]: per example over H·W·C, gain per channel; and 
   matches(t, normWith('rms', {epsilon: c.epsilon}, {gamma: c.gamma}), EVAL, c, {gamma: c.dgamma});
   const d = cases.rms_center;
   matches(t, normWith('rms', {epsilon: d.epsilon, center: true}, {gamma: d.gamma, beta: d.beta}), EVAL, d, {gamma: d.dgamma, beta: d.dbeta});
+});
+
+test('instance norm on [N, H, W, C] is torch InstanceNorm2d(affine=True): per example and channel over H·W, γ and β per channel', (t) => {
+  const c = cases.instance;
+  matches(t, normWith('instance', {epsilon: c.epsilon}, {gamma: c.gamma, beta: c.beta}), EVAL, c, {gamma: c.dgamma, beta: c.dbeta});
+  // Statistics per (example, channel): each of x̂'s H·W maps has mean 0.
+  const norm = normWith('instance', {center: false, scale: false}, {});
+  const {mean} = tf.moments(norm.apply(tf.tensor(c.x), EVAL), [1, 2]);
+  assertClose(t, mean, tf.zeros([c.x.length, C]), 1e-6, 'mean 0 per example and channel');
+});
+
+test('instance norm is refused on a dense layer (each statistic would be over one value), naming the norms that fit', (t) => {
+  const error = t.throws(() => createNorm(resolveNorm('instance'), {units: C, kernel: tf.zeros([3, C])}));
+  t.regex(error.message, /norm "instance" is not built for model mlp \(it supports: cnn\); for mlp use: none, batch, layer, weight, group, rms, renorm, mean-only, centered-stopgrad/);
 });
 
 test('mean-only batch norm on [N, H, W, C]: per channel over N·H·W, and its moving mean', (t) => {
