@@ -218,7 +218,7 @@ function cnnMisfits(
   if (!image && cfg.dataset.name === 'files') {
     errors.push(new UserError('model cnn reads images: give your data\'s image shape as dataset.shape, [H, W] or [H, W, C] (channels last), or use model mlp', at('dataset.name', ['dataset', 'name'])));
   } else if (!image) {
-    const images = [...Object.keys(IMAGE_SHAPES), 'files with a shape'].join(', ');
+    const images = `${Object.keys(IMAGE_SHAPES).join(', ')}, or files with a dataset.shape`;
     errors.push(new UserError(`model cnn reads images, and data set "${cfg.dataset.name}" is not one (image data sets: ${images}); use one of them, or model mlp`, at('dataset.name', ['dataset', 'name'])));
   } else {
     const {error} = cnnShapes(model, image);

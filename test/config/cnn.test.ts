@@ -46,7 +46,7 @@ test('a per-block list of the wrong length is a located error that says how many
 
 test('model cnn on data that are not images is a located error naming the image data sets', (t) => {
   t.regex(message('dataset: {name: fashion-mnist-mini-rows}\nmodel: {kind: cnn, channels: [8]}\n'),
-    /g\.yaml:4:\d+ \(dataset\.name\): model cnn reads images, and data set "fashion-mnist-mini-rows" is not one \(image data sets: fashion-mnist-mini, fashion-mnist\); use one of them, or model mlp/);
+    /g\.yaml:4:\d+ \(dataset\.name\): model cnn reads images, and data set "fashion-mnist-mini-rows" is not one \(image data sets: fashion-mnist-mini, fashion-mnist, or files with a dataset\.shape\); use one of them, or model mlp/);
   t.regex(message('dataset: {name: synthetic}\nmodel: {kind: cnn, channels: [8]}\n'), /\(dataset\.name\): model cnn reads images, and data set "synthetic" is not one/);
 });
 
