@@ -18,7 +18,7 @@
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
 import {UserError} from '../errors.js';
-import {normalise, standardise} from './normalise.js';
+import {affine, normalise, standardise} from './normalise.js';
 import type {Norm, NormInit} from './types.js';
 import type {GroupOptions} from './catalog.js';
 
@@ -36,13 +36,6 @@ export function groupNorm(
   const {mean, variance} = tf.moments(grouped, 2, true);
   const xhat = tf.reshape(normalise(grouped, mean, variance, undefined, undefined, epsilon), [b, h]) as tf.Tensor2D;
   return affine(xhat, gamma, beta);
-}
-
-function affine<T extends tf.Tensor>(xhat: T, gamma: tf.Tensor1D | undefined, beta: tf.Tensor1D | undefined): T {
-  let y = xhat;
-  if (gamma) y = tf.mul(y, gamma);
-  if (beta) y = tf.add(y, beta);
-  return y;
 }
 
 export class GroupNorm implements Norm {

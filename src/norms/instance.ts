@@ -10,7 +10,7 @@
 
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
-import {standardise} from './normalise.js';
+import {affine, standardise} from './normalise.js';
 import type {InstanceOptions} from './catalog.js';
 import type {Norm, NormInit} from './types.js';
 
@@ -46,10 +46,7 @@ export class InstanceNorm implements Norm {
     const positions = x.size / (n * channels);
     const rows = tf.reshape(tf.transpose(tf.reshape(x, [n, positions, channels]), [0, 2, 1]), [n * channels, positions]) as tf.Tensor2D;
     const xhat = standardise(rows, undefined, undefined, this.options.epsilon, 1);
-    let y = tf.reshape(tf.transpose(tf.reshape(xhat, [n, channels, positions]), [0, 2, 1]), x.shape) as tf.Tensor;
-    if (this.gamma) y = tf.mul(y, this.gamma);
-    if (this.beta) y = tf.add(y, this.beta);
-    return y as T;
+    return affine(tf.reshape(tf.transpose(tf.reshape(xhat, [n, channels, positions]), [0, 2, 1]), x.shape) as T, this.gamma, this.beta);
   }
 
   dispose(): void {

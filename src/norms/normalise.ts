@@ -21,7 +21,12 @@ export function normalise<T extends tf.Tensor>(
   beta: tf.Tensor1D | undefined,
   epsilon: number,
 ): T {
-  let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon)));
+  return affine(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon))) as T, gamma, beta);
+}
+
+/** γ·x̂ + β per channel (the last axis), each where the norm has it. */
+export function affine<T extends tf.Tensor>(xhat: T, gamma: tf.Tensor1D | undefined, beta: tf.Tensor1D | undefined): T {
+  let y: tf.Tensor = xhat;
   if (gamma) y = tf.mul(y, gamma);
   if (beta) y = tf.add(y, beta);
   return y as T;
