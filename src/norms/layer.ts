@@ -8,7 +8,7 @@
 
 import * as tf from '../tf.js';
 import {variableOf} from '../nn/variables.js';
-import {normalise, standardise} from './normalise.js';
+import {affine, normalise, standardise} from './normalise.js';
 import type {Norm, NormInit} from './types.js';
 import type {LayerOptions} from './catalog.js';
 
@@ -45,13 +45,17 @@ export class LayerNorm implements Norm {
     return stored;
   }
 
-  /** Each example a row of [N, …·C], standardised by the fused op (axis 1); γ, β tiled over the positions. */
+  /**
+   * Each example a row of [N, …·C], standardised by the fused op (axis 1); then γ, β per channel,
+   * broadcast over the positions. (Not γ, β tiled to the row's length inside the fused op: tfjs
+   * differentiates tf.tile of a vector as one slice and one add per copy, ~1 600 engine ops a
+   * step for a 28×28 map, which made layer norm on a convnet 10× slower than batch norm.)
+   */
   apply<T extends tf.Tensor>(x: T): T {
     const {epsilon} = this.options;
     if (x.rank === 2) return standardise(x as unknown as tf.Tensor2D, this.gamma, this.beta, epsilon, 1) as unknown as T;
-    const positions = x.size / (x.shape[0]! * x.shape[x.rank - 1]!);
-    const tile = (p?: tf.Tensor1D) => (p ? (tf.tile(p, [positions]) as tf.Tensor1D) : undefined);
-    return tf.reshape(standardise(tf.reshape(x, [x.shape[0]!, -1]), tile(this.gamma), tile(this.beta), epsilon, 1), x.shape) as T;
+    const xhat = tf.reshape(standardise(tf.reshape(x, [x.shape[0]!, -1]), undefined, undefined, epsilon, 1), x.shape) as T;
+    return affine(xhat, this.gamma, this.beta);
   }
 
   dispose(): void {
