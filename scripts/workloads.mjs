@@ -1,5 +1,5 @@
 // The bench's workloads, built once for every script that times them (bench.mjs, ab.mjs,
-// profile-lstm.mjs): mlp, a 784-W-W-W-10 MLP on synthetic 784-feature data; lstm, one LSTM layer
+// profile-kernels.mjs): mlp, a 784-W-W-W-10 MLP on synthetic 784-feature data; lstm, one LSTM layer
 // of 100 units (or `units`) over 28 steps of 28 inputs, a classifier on the last h (`batch` is BN-LSTM); cnn,
 // the convnet 28×28×1 → [conv 3×3 16 → pool 2] → [conv 3×3 32 → pool 2] → conv 3×3 32 → global
 // average pooling → 10, `same` padding, ReLU, the norm after each convolution (BENCH_CNN).

@@ -18,7 +18,7 @@ interface WasmHeap {
   typedArrayFromHeap(info: Info): Float32Array | Int32Array;
 }
 
-/** What the kernels run inside fused ops cost, by kernel name (scripts/profile-lstm.mjs). */
+/** What the kernels run inside fused ops cost, by kernel name (scripts/profile-kernels.mjs). */
 export interface InnerKernelStats {
   calls: number;
   /** Wall milliseconds around the kernel (wasm and cpu run synchronously). */

@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-// Where the LSTM training step's time goes (issue 21), at the bench's shapes: one LSTM layer of
-// 100 units over T = 28 steps of 28 inputs, batch 64, SGD, per norm (none, BN-LSTM, LN-LSTM).
+// Where a training step's time goes, kernel by kernel, at the bench's shapes (scripts/workloads.mjs):
+//   lstm (issue 21): one LSTM layer of 100 units over T = 28 steps of 28 inputs, batch 64, SGD,
+//         per norm (none, BN-LSTM, LN-LSTM);
+//   cnn (issue 19): the bench's convnet (28×28×1 → conv 16 → pool → conv 32 → pool → conv 32 →
+//         global average pooling → 10, ReLU), batch 32, SGD, per norm (none, batch, group).
 // For each norm: the wall time of a step (median over the timed steps), then one step under
-// tf.profile, its kernels grouped by name — how many a step and a time step, the milliseconds
-// each kind takes in all (the backend's own timer around each kernel: dispatch included), its
-// share of the step, and the elements it writes.
+// tf.profile, its kernels grouped by name — how many a step (and, for the LSTM, a time step),
+// the milliseconds each kind takes in all (the backend's own timer around each kernel: dispatch
+// included), its share of the step, and the elements it writes; then the backend kernels run
+// inside the fused ops, timed around each call.
 //
-//   node scripts/profile-lstm.mjs [--backend wasm] [--norms none,batch,layer] [--steps 20] [--batch 64] [--json]
+//   node scripts/profile-kernels.mjs [--workload lstm|cnn] [--backend wasm] [--norms none,batch,layer]
+//        [--steps 20] [--batch 64 (lstm), 32 (cnn)] [--json]
 //
 // The products' floor (the matrix products alone, as scripts/profile-step.mjs --products does for
 // the MLP) is the MatMul and BatchMatMul rows: everything else is dispatch, copies and pointwise work.
@@ -19,15 +24,20 @@ import {profileInnerKernels} from '../dist/src/nn/fused.js';
 
 const {values} = parseArgs({
   options: {
+    workload: {type: 'string', default: 'lstm'},
     backend: {type: 'string', default: 'wasm'},
-    norms: {type: 'string', default: 'none,batch,layer'},
+    norms: {type: 'string'},
     steps: {type: 'string', default: '20'},
-    batch: {type: 'string', default: '64'},
+    batch: {type: 'string'},
     json: {type: 'boolean', default: false},
   },
 });
-const T = 28;
-const B = Number(values.batch);
+const WORKLOAD = values.workload;
+if (!['lstm', 'cnn'].includes(WORKLOAD)) throw new Error(`--workload takes lstm or cnn, not ${WORKLOAD}`);
+const LSTM = WORKLOAD === 'lstm';
+const T = LSTM ? 28 : 1; // time steps a training step (the convnet has none: its rows show the step)
+const B = Number(values.batch ?? (LSTM ? 64 : 32));
+const NORMS = (values.norms ?? (LSTM ? 'none,batch,layer' : 'none,batch,group')).split(',');
 const STEPS = Number(values.steps);
 const {tf, Batcher, gatherBatch} = lib;
 await lib.useBackend(values.backend);
@@ -43,8 +53,8 @@ function step(data, model, optimizer, vars, batcher) {
 }
 
 const out = [];
-for (const norm of values.norms.split(',')) {
-  const {data, model} = benchWorkload(lib, {workload: 'lstm', norm, batch: B});
+for (const norm of NORMS) {
+  const {data, model} = benchWorkload(lib, {workload: WORKLOAD, norm, batch: B});
   const vars = [...model.params.values()];
   const optimizer = tf.train.sgd(0.1);
   const batcher = new Batcher(data.train.n, B, 1);
@@ -91,13 +101,15 @@ for (const norm of values.norms.split(',')) {
 }
 
 if (values.json) {
-  console.log(JSON.stringify({backend: values.backend, batch: B, T, runs: out}, null, 1));
+  console.log(JSON.stringify({workload: WORKLOAD, backend: values.backend, batch: B, ...(LSTM ? {T} : {}), runs: out}, null, 1));
 } else {
   for (const r of out) {
-    console.log(`\n${r.norm}: ${r.step_ms.toFixed(1)} ms a step (median of ${STEPS}) · ${r.kernels_per_step} kernels a step (${(r.kernels_per_step / T).toFixed(0)} a time step) · ${r.kernel_ms.toFixed(1)} ms inside kernels under the profiler`);
-    console.log('  kernel                     a step  a time step      ms   share   elements written');
+    const perTimeStep = LSTM ? ` (${(r.kernels_per_step / T).toFixed(0)} a time step)` : '';
+    console.log(`\n${WORKLOAD} ${r.norm}, batch ${B}, ${values.backend}: ${r.step_ms.toFixed(1)} ms a step (median of ${STEPS}) · ${r.kernels_per_step} kernels a step${perTimeStep} · ${r.kernel_ms.toFixed(1)} ms inside kernels under the profiler`);
+    const ts = (count) => (LSTM ? (count / T).toFixed(1).padStart(12) : '');
+    console.log(`  kernel                     a step${LSTM ? '  a time step' : ''}      ms   share   elements written`);
     for (const k of r.kernels.slice(0, 16)) {
-      console.log(`  ${k.kernel.padEnd(24)} ${String(k.count).padStart(8)} ${(k.count / T).toFixed(1).padStart(12)} ${k.ms.toFixed(2).padStart(7)} ${(100 * k.ms / r.kernel_ms).toFixed(1).padStart(6)} % ${String(k.elements).padStart(16)}`);
+      console.log(`  ${k.kernel.padEnd(24)} ${String(k.count).padStart(8)}${LSTM ? ' ' : ''}${ts(k.count)} ${k.ms.toFixed(2).padStart(7)} ${(100 * k.ms / r.kernel_ms).toFixed(1).padStart(6)} % ${String(k.elements).padStart(16)}`);
     }
     const rest = r.kernels.slice(16);
     if (rest.length) console.log(`  ${rest.length} other kinds: ${rest.reduce((n, k) => n + k.count, 0)} kernels, ${rest.reduce((n, k) => n + k.ms, 0).toFixed(2)} ms`);
@@ -105,9 +117,9 @@ if (values.json) {
     const innerMs = r.inner.reduce((n, k) => n + k.ms, 0);
     const innerCount = r.inner.reduce((n, k) => n + k.count, 0);
     console.log(`  inside the fused ops (mean of 5 steps of ${r.inner_step_ms.toFixed(1)} ms, timed around each call): ${innerCount} kernels a step, ${innerMs.toFixed(1)} ms`);
-    console.log('  kernel                     a step  a time step      ms  of step   elements written');
+    console.log(`  kernel                     a step${LSTM ? '  a time step' : ''}      ms  of step   elements written`);
     for (const k of r.inner.slice(0, 14)) {
-      console.log(`  ${k.kernel.padEnd(24)} ${String(k.count).padStart(8)} ${(k.count / T).toFixed(1).padStart(12)} ${k.ms.toFixed(2).padStart(7)} ${(100 * k.ms / r.inner_step_ms).toFixed(1).padStart(6)} % ${String(Math.round(k.elements)).padStart(16)}`);
+      console.log(`  ${k.kernel.padEnd(24)} ${String(k.count).padStart(8)}${LSTM ? ' ' : ''}${ts(k.count)} ${k.ms.toFixed(2).padStart(7)} ${(100 * k.ms / r.inner_step_ms).toFixed(1).padStart(6)} % ${String(Math.round(k.elements)).padStart(16)}`);
     }
     const innerRest = r.inner.slice(14);
     if (innerRest.length) console.log(`  ${innerRest.length} other kinds: ${innerRest.reduce((n, k) => n + k.count, 0)} kernels, ${innerRest.reduce((n, k) => n + k.ms, 0).toFixed(2)} ms`);
