@@ -54,16 +54,26 @@ let active: BackendName | undefined;
 /** The widest layer (units) up to which `auto` prefers wasm over tensorflow. */
 export const AUTO_NATIVE_WIDTH = 200;
 
-/** `auto`'s order of preference for a model whose widest layer has `width` units (0: unknown). */
-export function autoOrder(width = 0): BackendName[] {
-  return width > AUTO_NATIVE_WIDTH ? ['tensorflow', 'wasm', 'cpu'] : ['wasm', 'tensorflow', 'cpu'];
+/**
+ * The convolution work of a training step (multiply-adds of the forward pass: batch size × the
+ * convMacs of src/models/catalog.ts) above which `auto` prefers tensorflow for a convnet.
+ */
+export const AUTO_NATIVE_CONV_MACS = 40_000_000;
+
+/**
+ * `auto`'s order of preference for a grid whose widest dense or recurrent layer has `width`
+ * units and whose heaviest convnet step does `convMacs` multiply-adds (0: unknown, or none).
+ */
+export function autoOrder(width = 0, convMacs = 0): BackendName[] {
+  return width > AUTO_NATIVE_WIDTH || convMacs > AUTO_NATIVE_CONV_MACS ? ['tensorflow', 'wasm', 'cpu'] : ['wasm', 'tensorflow', 'cpu'];
 }
 
 /**
- * Select and initialise a backend; returns the name actually in use. `width` is the widest
- * layer of the models to train, for `auto`'s rule (omitted: a small model, wasm first).
+ * Select and initialise a backend; returns the name actually in use. `width` (the widest layer of
+ * the models to train) and `convMacs` (their heaviest convolution step) are for `auto`'s rule
+ * (omitted: a small model, wasm first).
  */
-export async function useBackend(choice: string = 'auto', width = 0): Promise<BackendName> {
+export async function useBackend(choice: string = 'auto', width = 0, convMacs = 0): Promise<BackendName> {
   if (!(BACKEND_CHOICES as readonly string[]).includes(choice)) {
     throw new UserError(unknownName('backend', choice, BACKEND_CHOICES));
   }
@@ -79,7 +89,7 @@ export async function useBackend(choice: string = 'auto', width = 0): Promise<Ba
     active = probe.name;
     return active;
   }
-  for (const name of autoOrder(width)) {
+  for (const name of autoOrder(width, convMacs)) {
     const probe = await tryBackend(name);
     if (probe.loads) {
       active = name;

@@ -1,14 +1,15 @@
 // `--backend auto` picks by the measured rule: wasm for models up to AUTO_NATIVE_WIDTH units
-// wide, tensorflow (tfjs-node) above, each falling back to the other, then cpu.
+// wide and convnets up to AUTO_NATIVE_CONV_MACS multiply-adds of convolution a step, tensorflow
+// (tfjs-node) above, each falling back to the other, then cpu.
 
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from './ava.js';
-import {AUTO_NATIVE_WIDTH, autoOrder} from '../src/backend.js';
+import {AUTO_NATIVE_CONV_MACS, AUTO_NATIVE_WIDTH, autoOrder} from '../src/backend.js';
 import {expandExperiment} from '../src/config/expand.js';
 import {loadExperiment} from '../src/config/load.js';
-import {modelWidth} from '../src/models/catalog.js';
-import {gridWidth, shardRuns} from '../src/run/shard.js';
+import {convMacs, modelWidth} from '../src/models/catalog.js';
+import {gridConvMacs, gridWidth, shardRuns} from '../src/run/shard.js';
 import {cli, cliInProcess, tempDir} from './helpers.js';
 
 test('the rule: wasm first up to the threshold, tensorflow first above it; cpu last', (t) => {
@@ -17,6 +18,36 @@ test('the rule: wasm first up to the threshold, tensorflow first above it; cpu l
   t.deepEqual(autoOrder(AUTO_NATIVE_WIDTH), ['wasm', 'tensorflow', 'cpu']);
   t.deepEqual(autoOrder(AUTO_NATIVE_WIDTH + 1), ['tensorflow', 'wasm', 'cpu']);
   t.is(modelWidth({kind: 'mlp', hidden: [100, 300, 50], init: 'glorot_uniform', init_std: 0.01}), 300);
+  t.deepEqual(autoOrder(0, AUTO_NATIVE_CONV_MACS), ['wasm', 'tensorflow', 'cpu']);
+  t.deepEqual(autoOrder(32, AUTO_NATIVE_CONV_MACS + 1), ['tensorflow', 'wasm', 'cpu']);
+});
+
+test('a convnet\'s convolution work: Σ H_out·W_out·k²·C_in·C_out per example, times the batch over the grid', (t) => {
+  const dir = tempDir('normbench-conv-work-');
+  // The bench's convnet: 28·28·9·1·16 + 14·14·9·16·32 + 7·7·9·32·32 (the third block is not pooled).
+  writeFileSync(join(dir, 'cnn.yaml'), `name: cnn
+question: q
+dataset: {name: fashion-mnist-mini}
+model: {kind: cnn, channels: [16, 32, 32], pool: [max, max, none]}
+train: {lr: 0.1, batch_size: 8, steps: 2, eval_every: 2}
+grid:
+  train.batch_size: [8, 32]
+`);
+  const runs = expandExperiment(loadExperiment(join(dir, 'cnn.yaml'))).runs;
+  t.is(convMacs(runs[0]!.model, [28, 28, 1]), 112_896 + 903_168 + 451_584);
+  t.is(gridConvMacs(runs), 32 * 1_467_648);
+  t.is(gridWidth(runs), 32);
+  // Stride 2 and valid padding: 28 → ⌈(28 − 5 + 1)/2⌉ = 12, then pooled to 6: 12·12·25·3·4 + 6·6·9·4·8.
+  writeFileSync(join(dir, 'strided.yaml'), `name: strided
+question: q
+dataset: {name: fashion-mnist-mini}
+model: {kind: cnn, channels: [4, 8], kernel: [5, 3], stride: [2, 1], padding: [valid, same], pool: [max, none]}
+train: {lr: 0.1, batch_size: 2, steps: 2, eval_every: 2}
+`);
+  const strided = expandExperiment(loadExperiment(join(dir, 'strided.yaml'))).runs[0]!;
+  t.is(convMacs(strided.model, [28, 28, 3]), 12 * 12 * 25 * 3 * 4 + 6 * 6 * 9 * 4 * 8);
+  // Models without convolutions have none.
+  t.is(convMacs({kind: 'mlp', hidden: [100], init: 'glorot_uniform', init_std: 0.01}, [28, 28, 1]), 0);
 });
 
 test('auto decides by the widest model of the whole grid, the same for every shard', (t) => {

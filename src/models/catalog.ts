@@ -57,7 +57,25 @@ export function modelUnits(model: ModelSpec): number {
   return model.hidden * (model.kind === 'lstm' ? 4 : 1) * model.layers;
 }
 
-/** The widest hidden layer of a model, in units (what `--backend auto` decides by). */
+/**
+ * The multiply-adds of a convnet's convolutions for one example's forward pass,
+ * Σ_blocks H_out·W_out·k²·C_in·C_out (the backward pass does twice as many); 0 for other models.
+ * With the batch size, what `--backend auto` decides convnets by.
+ */
+export function convMacs(model: ModelSpec, image: ImageShape | undefined): number {
+  if (model.kind !== 'cnn' || !image) return 0;
+  const {blocks} = cnnShapes(model, image);
+  let inputs = image[2];
+  let macs = 0;
+  blocks.forEach(({conv}, b) => {
+    const k = model.kernel[b]!;
+    macs += conv[0] * conv[1] * k * k * inputs * conv[2];
+    inputs = conv[2];
+  });
+  return macs;
+}
+
+/** The widest hidden layer of a model, in units (what `--backend auto` decides dense and recurrent models by). */
 export function modelWidth(model: ModelSpec): number {
   if (model.kind === 'cnn') return Math.max(0, ...model.channels, ...model.hidden);
   return model.kind === 'mlp' ? Math.max(0, ...model.hidden) : model.hidden;

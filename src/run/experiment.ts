@@ -40,7 +40,7 @@ import {rungSizes, rungSteps, tuneSpec} from '../spec/tune.js';
 import type {RunRecord} from '../spec/records.js';
 import type {ExperimentHooks} from './hooks.js';
 import {WorkerPool} from './pool.js';
-import {defaultOutDir, gridWidth, shardRuns, type Shard} from './shard.js';
+import {defaultOutDir, gridConvMacs, gridWidth, shardRuns, type Shard} from './shard.js';
 import {GridInterrupted, trapSignals} from './signals.js';
 import {missingChoices, rungCount, rungRuns, shardGroups, tunedExpanded, tuningFactorKeys, tuningGroups, type TuningGroup} from './tuning.js';
 import {planUnits, runUnit} from './units.js';
@@ -120,7 +120,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
     if (loaded.files) dataFiles[dataKey(spec.dataset)] = loaded.files;
   }
   const source = options.tuning === undefined ? undefined : checkInputDir(options.tuning, '--tuning');
-  const backend = await useBackend(options.backend ?? 'auto', gridWidth(expanded.runs));
+  const backend = await useBackend(options.backend ?? 'auto', gridWidth(expanded.runs), gridConvMacs(expanded.runs));
   const outDir = prepareOutDir(options.out ?? defaultOutDir(config.name, options.shard, stage === 'tune' ? 'tune' : undefined));
   const command = options.command ?? [process.execPath, ...process.argv.slice(1)];
   const draft = (grid: ExpandedExperiment, planned: number, extra: {stage?: 'tuning'; tuning?: ManifestTuning} = {}) =>

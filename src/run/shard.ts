@@ -2,7 +2,8 @@
 
 import {join} from 'node:path';
 import {UserError} from '../errors.js';
-import {modelWidth} from '../models/catalog.js';
+import {convMacs, modelWidth} from '../models/catalog.js';
+import {imageShapeOf} from '../spec/datasets.js';
 import type {RunSpec} from '../spec/experiment.js';
 
 /** `--shard I/N`: the cells whose grid index mod N is I−1 (1 ≤ I ≤ N). */
@@ -37,4 +38,12 @@ export function shardRuns(runs: RunSpec[], shard?: Shard): RunSpec[] {
  */
 export function gridWidth(runs: readonly RunSpec[]): number {
   return Math.max(0, ...runs.map((r) => modelWidth(r.model)));
+}
+
+/**
+ * The largest convolution work of a training step over the whole grid (multiply-adds of one
+ * forward pass: convMacs × batch size), for `--backend auto`; 0 without convnets.
+ */
+export function gridConvMacs(runs: readonly RunSpec[]): number {
+  return Math.max(0, ...runs.map((r) => convMacs(r.model, imageShapeOf(r.dataset)) * r.train.batch_size));
 }
