@@ -103,7 +103,7 @@ test('the YAML is the grid the PyTorch script trained: every setting, the normsâ
 
 test(`the grid trained by normbench (${TEST_BACKEND}) against PyTorch: per norm, the mean train_loss_auc within ${100 * AUC_TOLERANCE} % and the last window's loss within ${100 * FINAL_TOLERANCE} %`, (t) => {
   const dir = tempDir('normbench-cnn-torch-');
-  const r = cli(['run', GRID, '--out', 'o', '--quiet', '--backend', TEST_BACKEND], dir, {timeout: 240_000});
+  const r = cli(['run', GRID, '--out', 'o', '--quiet', '--backend', TEST_BACKEND], dir, {timeout: 280_000});
   t.is(r.code, 0, r.stderr);
   const summary = readCsv(join(dir, 'o', 'summary.csv'));
   const curves = readCsv(join(dir, 'o', 'curves.csv'));
