@@ -8,6 +8,7 @@
 const SLOWEST_FIRST = [
   'stack/run-stack',
   'workers',
+  'cnn-torch-curve',
   'slurm',
   'results',
   'report-html',
