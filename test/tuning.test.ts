@@ -13,6 +13,7 @@ import {rungSizes, rungSteps, scheduleCost, logRange, tuneSpec} from '../src/spe
 import {TUNE_METRIC_NAMES} from '../src/spec/names.js';
 import {edgeWarning, tuningOutcome} from '../src/results/tuning.js';
 import type {RunSpec, TuneSpec} from '../src/spec/experiment.js';
+import {estimatedCost, STEP_OVERHEAD_EXAMPLES} from '../src/run/cost.js';
 import {progressHooks} from '../src/run/progress.js';
 import {rungRuns, tuningGroups} from '../src/run/tuning.js';
 import {loadExperiment} from '../src/config/load.js';
@@ -212,8 +213,8 @@ test('each stage\'s progress has its own rate and ETA: the steps of the tuning d
   let text = '';
   const stream = {write: (s: string) => ((text += s), true)} as unknown as NodeJS.WriteStream;
   const progress = progressHooks({tty: false, stream, now: () => clock});
-  const spec = (id: string, steps: number) => ({run_id: id, norm_label: 'none', activation: 'relu', seed: 1, factors: {}, train: {steps}}) as unknown as RunSpec;
-  const grid = (steps: number, stage: string) => ({total: 1, done: 0, steps, backend: 'cpu', outDir: 'o', mode: 'fresh' as const, workers: 1, stage});
+  const spec = (id: string, steps: number) => ({run_id: id, norm_label: 'none', activation: 'relu', seed: 1, factors: {}, train: {steps, batch_size: 2}, model: {kind: 'mlp', hidden: [10]}, norm: {name: 'none', options: {}}}) as unknown as RunSpec;
+  const grid = (steps: number, stage: string) => ({total: 1, done: 0, steps, work: estimatedCost(spec('any', steps)), backend: 'cpu', outDir: 'o', mode: 'fresh' as const, workers: 1, stage});
   // The tuning: 1 000 steps in 1 s.
   progress.onGridStart!(grid(1000, 'tuning'));
   progress.onRunStart!(spec('a', 1000), 1, 1);
@@ -226,6 +227,30 @@ test('each stage\'s progress has its own rate and ETA: the steps of the tuning d
   clock = 2000;
   progress.onStep!(spec('b', 1000), 250, 0.5);
   t.regex(text, /step 250\/1000 .* 250 steps\/s · run eta 3s · grid eta 3s/);
+});
+
+test('the grid ETA counts work, not steps: 8 000 steps at batch 2 after 250 at batch 64', (t) => {
+  let clock = 0;
+  let text = '';
+  const stream = {write: (s: string) => ((text += s), true)} as unknown as NodeJS.WriteStream;
+  const progress = progressHooks({tty: false, stream, now: () => clock});
+  const spec = (id: string, steps: number, batch: number) => ({run_id: id, norm_label: 'none', activation: 'relu', seed: 1, factors: {}, train: {steps, batch_size: batch}, model: {kind: 'mlp', hidden: [10]}, norm: {name: 'none', options: {}}}) as unknown as RunSpec;
+  const big = spec('big', 250, 64);
+  const small = spec('small', 8000, 2);
+  progress.onGridStart!({total: 2, done: 0, steps: 8250, work: estimatedCost(big) + estimatedCost(small), backend: 'cpu', outDir: 'o', mode: 'fresh', workers: 1});
+  // The batch-64 run takes 18 s: (64 + 8) × 10 of work a step, 250 steps, 10 000 a second.
+  progress.onRunStart!(big, 1, 2);
+  clock = 18_000;
+  progress.onStep!(big, 250, 0.5);
+  progress.onRunEnd!({spec: big, status: 'ok', steps: 250, points: []}, 1, 2);
+  // The batch-2 run's steps are (2 + 8) × 10 = 100 of work each. At its first quarter (step 2 000,
+  // at 56 s) 380 000 are done in 56 s; the 6 000 steps left are 600 000 of work: 88 s, not the
+  // 149 s its steps would take at the grid's 40.2 steps a second so far.
+  progress.onRunStart!(small, 2, 2);
+  clock = 56_000;
+  progress.onStep!(small, 2000, 0.5);
+  t.is(STEP_OVERHEAD_EXAMPLES, 8);
+  t.regex(text, /step 2000\/8000 .* grid eta 1m 28s/);
 });
 
 test('a grid that varies train.steps: each condition tunes within its own budget, and no two tuning runs share an id', (t) => {

@@ -8,7 +8,7 @@ import {join} from 'node:path';
 import test from './ava.js';
 import {parse} from 'csv-parse/sync';
 import type {RunSpec} from '../src/spec/experiment.js';
-import {estimatedCost} from '../src/run/pool.js';
+import {estimatedCost, STEP_OVERHEAD_EXAMPLES} from '../src/run/cost.js';
 import {cli, cliInProcess as nb, killWorker, marked, readCsv, start, tempDir, untimed, until, wait} from './helpers.js';
 
 const GRID = `name: grid
@@ -41,15 +41,17 @@ test('--workers 2 writes exactly what --workers 1 writes (timing aside)', async 
   t.deepEqual(started, ['3 batch relu', '4 batch tanh', '5 layer relu', '6 layer tanh', '1 none relu', '2 none tanh']);
 });
 
-test('the dispatch order: more steps, a larger model or a dearer norm come first', (t) => {
+test('the dispatch order: more steps, a larger model, a larger batch or a dearer norm come first', (t) => {
   const base = {train: {steps: 100, batch_size: 10}, model: {kind: 'mlp', hidden: [8, 8]}, norm: {name: 'none', options: {}}};
   const cost = (over: object) => estimatedCost({...base, ...over} as unknown as RunSpec);
-  t.is(cost({}), 100 * 10 * 16);
+  t.is(cost({}), 100 * (10 + STEP_OVERHEAD_EXAMPLES) * 16);
   t.true(cost({train: {steps: 200, batch_size: 10}}) > cost({}));
   t.true(cost({model: {kind: 'mlp', hidden: [16, 8]}}) > cost({}));
   t.true(cost({norm: {name: 'weight', options: {}}}) > cost({norm: {name: 'batch', options: {}}}));
   t.true(cost({norm: {name: 'batch', options: {}}}) > cost({}));
-  t.is(cost({model: {kind: 'lstm', hidden: 8, layers: 2}}), 100 * 10 * 8 * 4 * 2);
+  t.is(cost({model: {kind: 'lstm', hidden: 8, layers: 2}}), 100 * (10 + STEP_OVERHEAD_EXAMPLES) * 8 * 4 * 2);
+  // A step has a fixed cost besides its examples: 8 000 steps at batch 2 are more work than 250 at 64.
+  t.true(cost({train: {steps: 8000, batch_size: 2}}) > cost({train: {steps: 250, batch_size: 64}}));
 });
 
 test('a worker that dies fails only its run: the grid goes on with a new worker', async (t) => {

@@ -40,6 +40,7 @@ import {rungSizes, rungSteps, tuneSpec} from '../spec/tune.js';
 import type {RunRecord} from '../spec/records.js';
 import type {ExperimentHooks} from './hooks.js';
 import {WorkerPool} from './pool.js';
+import {estimatedCost} from './cost.js';
 import {defaultOutDir, gridConvMacs, gridWidth, shardRuns, type Shard} from './shard.js';
 import {GridInterrupted, trapSignals} from './signals.js';
 import {missingChoices, rungCount, rungRuns, shardGroups, tunedExpanded, tuningFactorKeys, tuningGroups, type TuningGroup} from './tuning.js';
@@ -353,6 +354,7 @@ async function trainStage(
     total: planned.length,
     done: planned.length - todo.length,
     steps: todo.reduce((n, r) => n + r.train.steps, 0),
+    work: todo.reduce((n, r) => n + estimatedCost(r), 0),
     backend,
     outDir: dir,
     mode: store.mode,

@@ -13,6 +13,8 @@ export interface GridStart {
   done: number;
   /** Training steps still to run, over all planned runs. */
   steps: number;
+  /** Their work as src/run/cost.ts estimates it (steps weighted by batch, model and norm): what the grid ETA counts down. */
+  work: number;
   backend: string;
   outDir: string;
   mode: OpenMode;

@@ -10,20 +10,11 @@
 import {fork, type ChildProcess} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import type {RunSpec, Targets} from '../spec/experiment.js';
-import {modelUnits} from '../models/catalog.js';
-import {normRelativeCost} from '../norms/catalog.js';
+import {estimatedCost} from './cost.js';
 import type {RunRecord} from '../spec/records.js';
 import type {ExperimentHooks, FromWorker, ToWorker, WorkerOptions} from './hooks.js';
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
-
-/**
- * A run's work, roughly, for the order of dispatch only: steps × batch × the model's hidden units
- * × the norm's measured cost per step relative to none. Ties keep the grid order.
- */
-export function estimatedCost(spec: RunSpec): number {
-  return spec.train.steps * spec.train.batch_size * modelUnits(spec.model) * normRelativeCost(spec.norm.name);
-}
 
 /** What the pool reports besides the hooks' progress: a run handed out, a run finished. */
 export interface PoolEvents extends Pick<ExperimentHooks, 'onStep' | 'onEval'> {

@@ -16,6 +16,7 @@ import type {RunSpec} from '../spec/experiment.js';
 import type {CurvePoint, RunRecord} from '../spec/records.js';
 import {fmtValue} from '../results/format.js';
 import type {ExperimentHooks, GridStart} from './hooks.js';
+import {stepCost} from './cost.js';
 
 export interface ProgressOptions {
   quiet?: boolean;
@@ -83,6 +84,11 @@ class RunState {
     return this.spec.train.steps;
   }
 
+  /** One step's estimated work (src/run/cost.ts). */
+  get stepCost(): number {
+    return stepCost(this.spec);
+  }
+
   rate(now: number): number {
     return this.step / Math.max(1e-3, (now - this.started) / 1000);
   }
@@ -102,12 +108,14 @@ class RunState {
 class Tracker {
   total = 0;
   done = 0;
-  gridStepsLeft = 0;
+  /** The estimated work still to do (src/run/cost.ts): a grid of batch sizes is not timed by its steps alone. */
+  gridWorkLeft = 0;
   /** Runs trained side by side (workers, stacks): lines then name their run. */
   sideBySide = false;
   readonly runs = new Map<string, RunState>();
   private gridStart = 0;
   private sessionSteps = 0;
+  private sessionWork = 0;
 
   constructor(readonly now: () => number) {}
 
@@ -115,10 +123,11 @@ class Tracker {
     this.total = info.total;
     this.sideBySide = info.workers > 1 || (info.stacks?.length ?? 0) > 0;
     this.done = info.done;
-    this.gridStepsLeft = info.steps;
+    this.gridWorkLeft = info.work;
     this.gridStart = this.now();
     // A tuned experiment starts a grid per stage: rates and ETAs are each stage's own.
     this.sessionSteps = 0;
+    this.sessionWork = 0;
     this.runs.clear();
   }
 
@@ -132,7 +141,8 @@ class Tracker {
     const run = this.runs.get(spec.run_id);
     if (!run) return undefined;
     this.sessionSteps += step - run.step;
-    this.gridStepsLeft -= step - run.step;
+    this.sessionWork += (step - run.step) * run.stepCost;
+    this.gridWorkLeft -= (step - run.step) * run.stepCost;
     run.step = step;
     run.loss = loss;
     return run;
@@ -149,7 +159,7 @@ class Tracker {
   endRun(record: RunRecord): void {
     const run = this.runs.get(record.spec.run_id);
     // A run that stopped early (diverged, failed) leaves its remaining steps undone.
-    this.gridStepsLeft -= record.spec.train.steps - (run?.step ?? 0);
+    this.gridWorkLeft -= (record.spec.train.steps - (run?.step ?? 0)) * stepCost(record.spec);
     this.runs.delete(record.spec.run_id);
     this.done++;
   }
@@ -159,7 +169,8 @@ class Tracker {
   }
 
   get gridEta(): string {
-    return this.sessionSteps > 0 ? fmtDuration(this.gridStepsLeft / this.gridRate) : '—';
+    const workRate = this.sessionWork / Math.max(1e-3, (this.now() - this.gridStart) / 1000);
+    return this.sessionWork > 0 ? fmtDuration(Math.max(0, this.gridWorkLeft) / workRate) : '—';
   }
 
   get elapsed(): string {
