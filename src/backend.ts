@@ -7,7 +7,8 @@
 // tensorflow 273, 300: 158 / 179, 1000: 25 / 65, so the rule holds there too. So
 // `auto` takes wasm for models whose widest layer has at most AUTO_NATIVE_WIDTH units and
 // tfjs-node above it, each falling back to the other, then to the pure-JavaScript cpu backend
-// (20 steps/s at width 100). The choice is recorded in every manifest.
+// (20 steps/s at width 100). Convnets go to tfjs-node also when their convolution work a step
+// exceeds AUTO_NATIVE_CONV_MACS (below). The choice is recorded in every manifest.
 
 import * as tf from './tf.js';
 import {UserError} from './errors.js';
@@ -57,8 +58,15 @@ export const AUTO_NATIVE_WIDTH = 200;
 /**
  * The convolution work of a training step (multiply-adds of the forward pass: batch size × the
  * convMacs of src/models/catalog.ts) above which `auto` prefers tensorflow for a convnet.
+ * Measured as whole grids (4 runs, `--workers 2`, 2 cores, farm-bench -n 3, paired), tensorflow's
+ * time over wasm's: the small convnet of experiments/cnn-batch-size (conv 8 → pool → conv 16 →
+ * pool → flatten) at batch 4, 1.1 M a step: 1.37 (wasm faster); at batch 16, 4.5 M: 0.78; at 64,
+ * 18 M: 0.61; the bench's convnet (conv 16 → 32 → 32, 1.47 M an example) at batch 8, 11.8 M:
+ * 0.79; 32: 0.64; 128: 0.44. They cross at ~2.5 M (log-linear between the first two). In one
+ * process the two tied at 11.8 M: tensorflow's native convolutions keep their lead when two
+ * workers share the cores, its per-op cost only decides the smallest steps.
  */
-export const AUTO_NATIVE_CONV_MACS = 40_000_000;
+export const AUTO_NATIVE_CONV_MACS = 2_500_000;
 
 /**
  * `auto`'s order of preference for a grid whose widest dense or recurrent layer has `width`

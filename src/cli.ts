@@ -23,7 +23,7 @@ export const sharedFlags = {
 };
 
 export const backendFlag = Flags.string({
-  summary: 'Compute backend; auto = wasm for models up to 200 units wide, tensorflow (tfjs-node) for wider ones, each falling back to the other, then cpu.',
+  summary: 'Compute backend; auto = wasm for models up to 200 units wide and convnets up to 2.5 M multiply-adds of convolution a step, tensorflow (tfjs-node) for larger ones, each falling back to the other, then cpu.',
   options: [...BACKEND_CHOICES],
   default: 'auto',
 });

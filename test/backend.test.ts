@@ -19,6 +19,7 @@ test('the rule: wasm first up to the threshold, tensorflow first above it; cpu l
   t.deepEqual(autoOrder(AUTO_NATIVE_WIDTH + 1), ['tensorflow', 'wasm', 'cpu']);
   t.is(modelWidth({kind: 'mlp', hidden: [100, 300, 50], init: 'glorot_uniform', init_std: 0.01}), 300);
   t.deepEqual(autoOrder(0, AUTO_NATIVE_CONV_MACS), ['wasm', 'tensorflow', 'cpu']);
+  t.is(AUTO_NATIVE_CONV_MACS, 2_500_000);
   t.deepEqual(autoOrder(32, AUTO_NATIVE_CONV_MACS + 1), ['tensorflow', 'wasm', 'cpu']);
 });
 
@@ -94,5 +95,20 @@ train: {lr: 0.1, batch_size: 6, steps: 2, eval_every: 2}
     const r = await cliInProcess(['run', 'auto.yaml', '--out', out, '--quiet', '--workers', '1'], dir);
     t.is(r.code, 0, r.stderr);
     t.is(JSON.parse(readFileSync(join(dir, out, 'manifest.json'), 'utf8')).backend, want, hidden);
+  }
+  // A convnet by its convolution work a step: conv 3×3 8 → pool → conv 3×3 16 on 28×28×1 is
+  // 282 240 multiply-adds an example, 1.1 M a step at batch 4 (wasm), 4.5 M at 16 (tensorflow).
+  const cnn = (batch: number) => `name: auto-cnn
+question: Which backend does auto pick for a convnet?
+dataset: {name: fashion-mnist-mini, train_limit: 64, test_limit: 16}
+model: {kind: cnn, channels: [8, 16], pool: [max, max], head: flatten}
+train: {lr: 0.1, batch_size: ${batch}, steps: 2, eval_every: 2}
+`;
+  for (const [batch, want] of [[4, 'wasm'], [16, tensorflow ? 'tensorflow' : 'wasm']] as const) {
+    writeFileSync(join(dir, 'cnn.yaml'), cnn(batch));
+    const out = `out-cnn-${batch}`;
+    const r = await cliInProcess(['run', 'cnn.yaml', '--out', out, '--quiet', '--workers', '1'], dir);
+    t.is(r.code, 0, r.stderr);
+    t.is(JSON.parse(readFileSync(join(dir, out, 'manifest.json'), 'utf8')).backend, want, `cnn at batch ${batch}`);
   }
 });

@@ -11,7 +11,7 @@ export default class Backend extends BaseCommand {
     const pick = (width: number, convMacs: number) => autoOrder(width, convMacs).find((name) => probes.find((p) => p.name === name)?.loads) ?? null;
     const small = pick(AUTO_NATIVE_WIDTH, AUTO_NATIVE_CONV_MACS);
     const large = pick(AUTO_NATIVE_WIDTH + 1, AUTO_NATIVE_CONV_MACS + 1);
-    const mega = (AUTO_NATIVE_CONV_MACS / 1e6).toFixed(0);
+    const mega = String(AUTO_NATIVE_CONV_MACS / 1e6);
     this.log(`tfjs ${TFJS_VERSION} · node ${process.version}`);
     for (const p of probes) {
       const marks = [
