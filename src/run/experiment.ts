@@ -353,7 +353,6 @@ async function trainStage(
   hooks.onGridStart?.({
     total: planned.length,
     done: planned.length - todo.length,
-    steps: todo.reduce((n, r) => n + r.train.steps, 0),
     work: todo.reduce((n, r) => n + estimatedCost(r), 0),
     backend,
     outDir: dir,

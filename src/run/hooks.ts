@@ -11,9 +11,7 @@ export interface GridStart {
   total: number;
   /** Of those, already finished here (resumed). */
   done: number;
-  /** Training steps still to run, over all planned runs. */
-  steps: number;
-  /** Their work as src/run/cost.ts estimates it (steps weighted by batch, model and norm): what the grid ETA counts down. */
+  /** The training still to do, over all planned runs as src/run/cost.ts estimates it (steps weighted by batch, model and norm): what the grid ETA counts down. */
   work: number;
   backend: string;
   outDir: string;

@@ -74,20 +74,20 @@ class RunState {
   loss = NaN;
   /** The latest evaluation: test accuracy, or test loss for regression, and its step. */
   test?: {label: string; value: string; step: number};
+  /** One step's estimated work (src/run/cost.ts), reckoned once: the display runs at every step. */
+  readonly stepCost: number;
   constructor(
     readonly spec: RunSpec,
     readonly position: number,
     readonly started: number,
-  ) {}
+  ) {
+    this.stepCost = stepCost(spec);
+  }
 
   get steps(): number {
     return this.spec.train.steps;
   }
 
-  /** One step's estimated work (src/run/cost.ts). */
-  get stepCost(): number {
-    return stepCost(this.spec);
-  }
 
   rate(now: number): number {
     return this.step / Math.max(1e-3, (now - this.started) / 1000);
